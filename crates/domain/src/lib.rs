@@ -1,0 +1,8 @@
+//! wangge domain: the rules of the work, with no I/O.
+//!
+//! Storage, HTTP, UI and CLI depend on this crate; it depends on none of them.
+
+pub mod grid;
+pub mod policy;
+pub mod role;
+pub mod validate;

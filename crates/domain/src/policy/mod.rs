@@ -1,0 +1,2 @@
+//! Policy engine (防疫政策引擎).
+// (being written)

@@ -1,0 +1,130 @@
+//! Roles (角色) and what each may do. Scope (which records) is the grid subtree of the user's
+//! node; the role says which kinds of action are allowed inside that scope.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 区级管理员
+    DistrictAdmin,
+    /// 乡镇/街道干部
+    TownshipOfficer,
+    /// 社区/网格员
+    GridWorker,
+    /// 部门经办人
+    DepartmentHandler,
+    /// 企业联系人
+    EnterpriseContact,
+    /// 卡口操作员
+    CheckpointOperator,
+    /// 检测机构操作员
+    LabOperator,
+}
+
+impl Role {
+    pub const ALL: [Role; 7] = [
+        Role::DistrictAdmin,
+        Role::TownshipOfficer,
+        Role::GridWorker,
+        Role::DepartmentHandler,
+        Role::EnterpriseContact,
+        Role::CheckpointOperator,
+        Role::LabOperator,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::DistrictAdmin => "district_admin",
+            Role::TownshipOfficer => "township_officer",
+            Role::GridWorker => "grid_worker",
+            Role::DepartmentHandler => "department_handler",
+            Role::EnterpriseContact => "enterprise_contact",
+            Role::CheckpointOperator => "checkpoint_operator",
+            Role::LabOperator => "lab_operator",
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Role::DistrictAdmin => "区级管理员",
+            Role::TownshipOfficer => "乡镇/街道干部",
+            Role::GridWorker => "社区/网格员",
+            Role::DepartmentHandler => "部门经办人",
+            Role::EnterpriseContact => "企业联系人",
+            Role::CheckpointOperator => "卡口操作员",
+            Role::LabOperator => "检测机构操作员",
+        }
+    }
+
+    /// May list and create user accounts inside their subtree.
+    pub fn manages_users(self) -> bool {
+        matches!(self, Role::DistrictAdmin | Role::TownshipOfficer)
+    }
+
+    /// May read the audit log (审计日志).
+    pub fn reads_audit(self) -> bool {
+        matches!(self, Role::DistrictAdmin)
+    }
+
+    /// May import or edit the grid tree.
+    pub fn edits_grid(self) -> bool {
+        matches!(self, Role::DistrictAdmin)
+    }
+
+    /// May read and change people records (residents) inside their subtree.
+    pub fn handles_residents(self) -> bool {
+        matches!(self, Role::DistrictAdmin | Role::TownshipOfficer | Role::GridWorker)
+    }
+
+    /// Which roles this role may give to accounts it creates: never one above itself.
+    pub fn may_assign(self, other: Role) -> bool {
+        match self {
+            Role::DistrictAdmin => true,
+            Role::TownshipOfficer => other != Role::DistrictAdmin,
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("未知角色“{0}”")]
+pub struct UnknownRole(pub String);
+
+impl FromStr for Role {
+    type Err = UnknownRole;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s.trim())
+            .ok_or_else(|| UnknownRole(s.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip() {
+        for r in Role::ALL {
+            assert_eq!(r.as_str().parse::<Role>().unwrap(), r);
+        }
+        assert!("root".parse::<Role>().is_err());
+    }
+
+    #[test]
+    fn township_cannot_create_district_admin() {
+        assert!(!Role::TownshipOfficer.may_assign(Role::DistrictAdmin));
+        assert!(Role::TownshipOfficer.may_assign(Role::GridWorker));
+        assert!(!Role::GridWorker.may_assign(Role::GridWorker));
+    }
+}

@@ -1,0 +1,2 @@
+//! Validators for what people type: resident ID numbers, credit codes, mobile numbers.
+// (being written)
