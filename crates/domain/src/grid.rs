@@ -26,7 +26,12 @@ pub enum Level {
 }
 
 impl Level {
-    pub const ALL: [Level; 4] = [Level::District, Level::Township, Level::Community, Level::Grid];
+    pub const ALL: [Level; 4] = [
+        Level::District,
+        Level::Township,
+        Level::Community,
+        Level::Grid,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -86,16 +91,30 @@ impl FromStr for Level {
     }
 }
 
+impl TryFrom<String> for Level {
+    type Error = GridError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GridError {
     #[error("未知层级“{0}”，应为 district/township/community/grid")]
     UnknownLevel(String),
     #[error("编码“{code}”应为 {expected} 位数字（{level}）")]
-    CodeFormat { code: String, level: &'static str, expected: usize },
+    CodeFormat {
+        code: String,
+        level: &'static str,
+        expected: usize,
+    },
     #[error("编码“{code}”不以上级编码“{parent}”开头")]
     CodeNotUnderParent { code: String, parent: String },
     #[error("{child}不能挂在{parent}之下")]
-    WrongParentLevel { child: &'static str, parent: &'static str },
+    WrongParentLevel {
+        child: &'static str,
+        parent: &'static str,
+    },
     #[error("区县节点不能有上级")]
     DistrictWithParent,
     #[error("{0}节点必须有上级编码")]
@@ -191,18 +210,39 @@ mod tests {
         )
         .is_ok());
         assert_eq!(
-            validate_node(Level::Township, "410106001", "x", Some((Level::District, "410105"))),
-            Err(GridError::CodeNotUnderParent { code: "410106001".into(), parent: "410105".into() })
+            validate_node(
+                Level::Township,
+                "410106001",
+                "x",
+                Some((Level::District, "410105"))
+            ),
+            Err(GridError::CodeNotUnderParent {
+                code: "410106001".into(),
+                parent: "410105".into()
+            })
         );
         assert!(matches!(
-            validate_node(Level::Grid, "410105001001001", "x", Some((Level::Township, "410105001"))),
+            validate_node(
+                Level::Grid,
+                "410105001001001",
+                "x",
+                Some((Level::Township, "410105001"))
+            ),
             Err(GridError::WrongParentLevel { .. })
         ));
         assert!(matches!(
-            validate_node(Level::Township, "41010500A", "x", Some((Level::District, "410105"))),
+            validate_node(
+                Level::Township,
+                "41010500A",
+                "x",
+                Some((Level::District, "410105"))
+            ),
             Err(GridError::CodeFormat { .. })
         ));
-        assert_eq!(validate_node(Level::District, "410105", "  ", None), Err(GridError::EmptyName));
+        assert_eq!(
+            validate_node(Level::District, "410105", "  ", None),
+            Err(GridError::EmptyName)
+        );
     }
 
     #[test]

@@ -76,7 +76,10 @@ impl Role {
 
     /// May read and change people records (residents) inside their subtree.
     pub fn handles_residents(self) -> bool {
-        matches!(self, Role::DistrictAdmin | Role::TownshipOfficer | Role::GridWorker)
+        matches!(
+            self,
+            Role::DistrictAdmin | Role::TownshipOfficer | Role::GridWorker
+        )
     }
 
     /// Which roles this role may give to accounts it creates: never one above itself.
@@ -106,6 +109,13 @@ impl FromStr for Role {
             .into_iter()
             .find(|r| r.as_str() == s.trim())
             .ok_or_else(|| UnknownRole(s.to_string()))
+    }
+}
+
+impl TryFrom<String> for Role {
+    type Error = UnknownRole;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
     }
 }
 

@@ -1,1 +1,67 @@
-//! storage
+//! wangge storage: one schema on SQLite (the embedded default) and PostgreSQL, through sqlx.
+//!
+//! The backend is chosen from the URL at start-up. Queries are written once with `$N`
+//! placeholders (both drivers accept them) and run on whichever pool is open through
+//! `on_pool!`, so the two backends cannot drift apart in behaviour.
+//!
+//! Scope is enforced here: every query that reads or changes a record in the grid tree takes a
+//! [`Scope`] and filters by the caller's subtree, so a handler cannot forget it.
+
+/// Runs the same body against whichever pool is open. The body is compiled once per backend,
+/// so every query is type-checked for both SQLite and PostgreSQL.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match $store.backend() {
+            $crate::Backend::Sqlite($pool) => $body,
+            $crate::Backend::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Appends an [`AuditEntry`] for an [`Actor`] on a connection or transaction, so the entry
+/// commits or rolls back with the change it describes.
+macro_rules! record_audit {
+    ($conn:expr, $actor:expr, $entry:expr) => {{
+        let entry: &$crate::AuditEntry = $entry;
+        let actor: &$crate::Actor = $actor;
+        sqlx::query($crate::audit::INSERT_AUDIT)
+            .bind($crate::now())
+            .bind(actor.user_id)
+            .bind(&actor.username)
+            .bind(entry.action)
+            .bind(entry.entity)
+            .bind(&entry.entity_id)
+            .bind(&entry.node_path)
+            .bind(entry.before_json())
+            .bind(entry.after_json())
+            .execute($conn)
+            .await
+    }};
+}
+
+mod audit;
+mod connect;
+mod error;
+mod grid;
+mod people;
+mod scope;
+mod secret;
+mod users;
+
+pub use audit::{AuditEntry, AuditFilter, AuditRecord};
+pub use connect::{redact_url, Backend, Store};
+pub use error::StoreError;
+pub use grid::{GridImportSummary, GridNode, NewGridNode, RowError};
+pub use people::{NewResident, Person, Resident};
+pub use scope::{Actor, Scope};
+pub use secret::random_token;
+pub use users::{ApiToken, LoginOutcome, NewUser, SessionInfo, User, LOCKOUT_THRESHOLD};
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The current time, truncated to microseconds: PostgreSQL keeps no more, and a value must
+/// read back exactly as written on both backends.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::SubsecRound;
+    chrono::Utc::now().trunc_subsecs(6)
+}

@@ -1,0 +1,78 @@
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use wangge_domain::grid::Level;
+use wangge_store::{GridImportSummary, GridNode, NewGridNode};
+
+use super::ApiJson;
+use crate::auth::ApiUser;
+use crate::error::{ApiResult, AppError};
+use crate::AppState;
+
+fn require_grid_editor(user: &wangge_store::User) -> ApiResult<()> {
+    if user.role.edits_grid() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("只有区级管理员可以修改网格".into()))
+    }
+}
+
+/// `GET /api/v1/grid`: the caller's subtree, parents before children.
+pub async fn list(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> ApiResult<Json<Vec<GridNode>>> {
+    Ok(Json(state.store.list_grid(&user.scope()).await?))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(code): Path<String>,
+) -> ApiResult<Json<GridNode>> {
+    Ok(Json(
+        state.store.grid_node_by_code(&user.scope(), &code).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewNodeBody {
+    code: String,
+    name: String,
+    level: Level,
+    parent_code: Option<String>,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiJson(body): ApiJson<NewNodeBody>,
+) -> ApiResult<(StatusCode, Json<GridNode>)> {
+    require_grid_editor(&user)?;
+    let node = NewGridNode {
+        code: body.code.trim().to_string(),
+        name: body.name,
+        level: body.level,
+        parent_code: body.parent_code.map(|c| c.trim().to_string()),
+    };
+    let created = state.store.create_grid_node(&user.actor(), &node).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// `POST /api/v1/grid/import` with a CSV body: all rows or none, with a per-row report.
+pub async fn import(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    body: Bytes,
+) -> ApiResult<Json<GridImportSummary>> {
+    require_grid_editor(&user)?;
+    Ok(Json(
+        state
+            .store
+            .import_grid_csv(&user.actor(), body.as_ref())
+            .await?,
+    ))
+}

@@ -1,0 +1,97 @@
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use wangge_domain::role::Role;
+use wangge_store::{ApiToken, NewUser, User};
+
+use super::ApiJson;
+use crate::auth::ApiUser;
+use crate::error::{ApiResult, AppError};
+use crate::AppState;
+
+fn require_manager(user: &User) -> ApiResult<()> {
+    if user.role.manages_users() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "只有区级管理员和乡镇/街道干部可以管理用户".into(),
+        ))
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> ApiResult<Json<Vec<User>>> {
+    require_manager(&user)?;
+    Ok(Json(state.store.list_users(&user.scope()).await?))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<User>> {
+    if user.id != id {
+        require_manager(&user)?;
+    }
+    Ok(Json(state.store.user_by_id(&user.scope(), id).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewUserBody {
+    username: String,
+    display_name: String,
+    role: Role,
+    node_code: String,
+    password: String,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiJson(body): ApiJson<NewUserBody>,
+) -> ApiResult<(StatusCode, Json<User>)> {
+    require_manager(&user)?;
+    let new = NewUser {
+        username: body.username.trim().to_string(),
+        display_name: body.display_name,
+        role: body.role,
+        node_code: body.node_code.trim().to_string(),
+        password: body.password,
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(state.store.create_user(&user.actor(), &new).await?),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewTokenBody {
+    name: String,
+}
+
+/// Issues an API token for a machine account; the token is in this answer only.
+pub async fn create_token(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<NewTokenBody>,
+) -> ApiResult<(StatusCode, Json<ApiToken>)> {
+    let name = body.name.trim();
+    if name.is_empty() {
+        return Err(AppError::invalid("name", "令牌名称不能为空"));
+    }
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            state
+                .store
+                .create_api_token(&user.actor(), id, name)
+                .await?,
+        ),
+    ))
+}

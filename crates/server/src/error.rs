@@ -1,0 +1,150 @@
+//! One application error, mapped to an HTTP status and a clear message. JSON routes answer
+//! `{"error": …, "field"?: …, "rows"?: […]}`; page routes render the error page. Internals (SQL,
+//! paths) are logged, never sent.
+
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+use wangge_store::{RowError, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("请先登录")]
+    Unauthorized,
+    #[error("无权访问")]
+    Forbidden(String),
+    #[error("未找到")]
+    NotFound,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{message}")]
+    Invalid { field: String, message: String },
+    #[error("{message}")]
+    Conflict { field: String, message: String },
+    #[error("{} 行有错误，未导入任何数据", .0.len())]
+    Rows(Vec<RowError>),
+    #[error("请求过于频繁，请稍后再试")]
+    TooManyRequests,
+    #[error("数据库暂时不可用，请稍后重试")]
+    Unavailable,
+    #[error("内部错误")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        AppError::Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Invalid { .. } | AppError::Rows(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The message shown to the user: it names the field when there is one.
+    pub fn message(&self) -> String {
+        match self {
+            AppError::Forbidden(m) if !m.is_empty() => format!("无权访问：{m}"),
+            AppError::Invalid { field, message } | AppError::Conflict { field, message } => {
+                format!("{field}: {message}")
+            }
+            other => other.to_string(),
+        }
+    }
+
+    fn log(&self) {
+        if let AppError::Internal(detail) = self {
+            tracing::error!(%detail, "internal error");
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => AppError::NotFound,
+            StoreError::Forbidden(m) => AppError::Forbidden(m),
+            StoreError::Invalid { field, message } => AppError::Invalid { field, message },
+            StoreError::Conflict { field, message } => AppError::Conflict { field, message },
+            StoreError::RowsRejected(rows) => AppError::Rows(rows),
+            StoreError::Unavailable(err) => {
+                tracing::warn!(error = %err, "database unavailable");
+                AppError::Unavailable
+            }
+            other => {
+                AppError::Internal(format!("{other}: {:?}", std::error::Error::source(&other)))
+            }
+        }
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(e: askama::Error) -> Self {
+        AppError::Internal(format!("template: {e}"))
+    }
+}
+
+impl IntoResponse for AppError {
+    /// The JSON form; page handlers wrap errors in [`PageError`] instead.
+    fn into_response(self) -> Response {
+        self.log();
+        let mut body = json!({ "error": self.message() });
+        match &self {
+            AppError::Invalid { field, .. } | AppError::Conflict { field, .. } => {
+                body["field"] = json!(field);
+            }
+            AppError::Rows(rows) => body["rows"] = json!(rows),
+            _ => {}
+        }
+        (self.status(), Json(body)).into_response()
+    }
+}
+
+/// An error on an HTML route: the same mapping, rendered as a page.
+#[derive(Debug)]
+pub struct PageError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for PageError {
+    fn from(e: E) -> Self {
+        PageError(e.into())
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let err = self.0;
+        err.log();
+        if matches!(err, AppError::Unauthorized) {
+            return axum::response::Redirect::to("/login").into_response();
+        }
+        let rows = match &err {
+            AppError::Rows(rows) => rows.clone(),
+            _ => Vec::new(),
+        };
+        let page = crate::pages::ErrorPage {
+            t: &crate::i18n::ZH,
+            status: err.status().as_u16(),
+            message: err.message(),
+            rows,
+        };
+        let html = askama::Template::render(&page)
+            .unwrap_or_else(|_| format!("<h1>{}</h1>", err.status()));
+        (err.status(), Html(html)).into_response()
+    }
+}
+
+pub type ApiResult<T> = Result<T, AppError>;
+pub type PageResult<T> = Result<T, PageError>;

@@ -1,0 +1,178 @@
+//! Server-rendered pages. A handler extracts, calls the store, renders a typed template.
+
+pub(crate) mod audit;
+mod grid;
+mod home;
+mod login;
+mod residents;
+mod users;
+
+use askama::Template;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use serde::de::DeserializeOwned;
+use wangge_store::{RowError, User};
+
+use crate::auth::PageUser;
+use crate::error::{AppError, PageError, PageResult};
+use crate::i18n::{Texts, ZH};
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::show))
+        .route("/login", get(login::form).post(login::submit))
+        .route("/logout", axum::routing::post(login::logout))
+        .route("/grid", get(grid::tree))
+        .route("/grid/import", axum::routing::post(grid::import))
+        .route("/grid/{code}", get(grid::node))
+        .route("/users", get(users::list).post(users::create))
+        .route("/users/{id}", get(users::show))
+        .route("/residents", get(residents::list).post(residents::create))
+        .route("/residents/{id}", get(residents::show))
+        .route("/audit", get(audit::list))
+        .route("/soon/{module}", get(soon))
+        .route("/static/app.css", get(css))
+        .route("/healthz", get(health))
+}
+
+/// What every page's frame needs: texts, the user, the CSRF token for its forms, and which
+/// navigation entry is current.
+pub struct Layout {
+    pub t: &'static Texts,
+    pub user: User,
+    pub csrf: String,
+    pub active: &'static str,
+}
+
+pub struct NavItem {
+    pub key: &'static str,
+    pub href: &'static str,
+    pub label: &'static str,
+    /// Modules that are not built yet are listed, greyed out, so the shape of the system shows.
+    pub ready: bool,
+}
+
+impl Layout {
+    pub fn new(page_user: PageUser, active: &'static str) -> Self {
+        Layout {
+            t: &ZH,
+            user: page_user.user,
+            csrf: page_user.csrf,
+            active,
+        }
+    }
+
+    pub fn nav(&self) -> Vec<NavItem> {
+        let t = self.t;
+        let role = self.user.role;
+        let item = |key, href, label, ready| NavItem {
+            key,
+            href,
+            label,
+            ready,
+        };
+        let mut items = vec![
+            item("home", "/", t.nav_home, true),
+            item("grid", "/grid", t.nav_grid, true),
+        ];
+        if role.handles_residents() {
+            items.push(item("residents", "/residents", t.nav_residents, true));
+        }
+        items.extend([
+            item("arrivals", "/soon/arrivals", t.nav_arrivals, false),
+            item("pushlists", "/soon/pushlists", t.nav_pushlists, false),
+            item("checkpoints", "/soon/checkpoints", t.nav_checkpoints, false),
+            item("quarantine", "/soon/quarantine", t.nav_quarantine, false),
+            item("testing", "/soon/testing", t.nav_testing, false),
+            item("enterprise", "/soon/enterprise", t.nav_enterprise, false),
+            item("ledgers", "/soon/ledgers", t.nav_ledgers, false),
+            item("briefing", "/soon/briefing", t.nav_briefing, false),
+        ]);
+        if role.manages_users() {
+            items.push(item("users", "/users", t.nav_users, true));
+        }
+        if role.reads_audit() {
+            items.push(item("audit", "/audit", t.nav_audit, true));
+        }
+        items
+    }
+}
+
+pub fn render(page: &impl Template) -> PageResult<Html<String>> {
+    Ok(Html(page.render().map_err(AppError::from)?))
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub t: &'static Texts,
+    pub status: u16,
+    pub message: String,
+    pub rows: Vec<RowError>,
+}
+
+#[derive(Template)]
+#[template(path = "soon.html")]
+struct SoonPage {
+    l: Layout,
+    title: &'static str,
+}
+
+async fn soon(
+    user: PageUser,
+    axum::extract::Path(module): axum::extract::Path<String>,
+) -> PageResult<Html<String>> {
+    let l = Layout::new(user, "");
+    let title = l
+        .nav()
+        .into_iter()
+        .find(|n| n.key == module)
+        .map(|n| n.label)
+        .ok_or(AppError::NotFound)?;
+    render(&SoonPage { l, title })
+}
+
+pub async fn not_found() -> PageError {
+    PageError(AppError::NotFound)
+}
+
+async fn css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        include_str!("../../static/app.css"),
+    )
+        .into_response()
+}
+
+async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ok").into_response(),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response(),
+    }
+}
+
+/// A form body; a malformed one is a 400 page naming the problem, not axum's plain text.
+pub struct PageForm<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequest<S> for PageForm<T> {
+    type Rejection = PageError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, PageError> {
+        match axum::Form::<T>::from_request(req, state).await {
+            Ok(axum::Form(v)) => Ok(PageForm(v)),
+            Err(e) => Err(PageError(form_error(e))),
+        }
+    }
+}
+
+fn form_error(e: FormRejection) -> AppError {
+    AppError::BadRequest(format!("表单内容无效：{}", e.body_text()))
+}

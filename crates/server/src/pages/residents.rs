@@ -1,0 +1,145 @@
+//! 常住人口: the resident register of the user's subtree. ID numbers are masked; showing one in
+//! full is an audited act.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use wangge_store::{AuditEntry, GridNode, NewResident, Resident};
+
+use super::{render, Layout, PageForm};
+use crate::auth::PageUser;
+use crate::error::{AppError, PageResult};
+use crate::AppState;
+
+const PAGE_SIZE: i64 = 50;
+
+fn require_handler(user: &PageUser) -> Result<(), AppError> {
+    if user.user.role.handles_residents() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("此角色不能查看人员信息".into()))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "residents.html")]
+struct ResidentsPage {
+    l: Layout,
+    residents: Vec<Resident>,
+    grids: Vec<GridNode>,
+    next_after: Option<i64>,
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    after: i64,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    user: PageUser,
+    Query(q): Query<ListQuery>,
+) -> PageResult<Response> {
+    require_handler(&user)?;
+    let scope = user.user.scope();
+    let residents = state
+        .store
+        .list_residents(&scope, q.after, PAGE_SIZE)
+        .await?;
+    let next_after = (residents.len() as i64 == PAGE_SIZE)
+        .then(|| residents.last().map(|r| r.id))
+        .flatten();
+    let grids = state
+        .store
+        .list_grid(&scope)
+        .await?
+        .into_iter()
+        .filter(|n| n.level == wangge_domain::grid::Level::Grid)
+        .collect();
+    Ok(render(&ResidentsPage {
+        l: Layout::new(user, "residents"),
+        residents,
+        grids,
+        next_after,
+    })?
+    .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "resident.html")]
+struct ResidentPage {
+    l: Layout,
+    r: Resident,
+    id_shown: String,
+    revealed: bool,
+}
+
+#[derive(Deserialize)]
+pub struct ShowQuery {
+    #[serde(default)]
+    reveal: Option<u8>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Query(q): Query<ShowQuery>,
+) -> PageResult<Response> {
+    require_handler(&user)?;
+    let r = state.store.resident_by_id(&user.user.scope(), id).await?;
+    let revealed = q.reveal == Some(1);
+    let id_shown = if revealed {
+        let entry = AuditEntry::new("reveal_id_number", "resident", r.id).at_node(&r.node_path);
+        state.store.record_event(&user.user.actor(), &entry).await?;
+        r.id_number.clone()
+    } else {
+        r.masked_id_number()
+    };
+    Ok(render(&ResidentPage {
+        l: Layout::new(user, "residents"),
+        r,
+        id_shown,
+        revealed,
+    })?
+    .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct NewResidentForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    id_number: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    node_code: String,
+    #[serde(default)]
+    address: String,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    user: PageUser,
+    PageForm(form): PageForm<NewResidentForm>,
+) -> PageResult<Response> {
+    user.check_csrf(&form.csrf)?;
+    require_handler(&user)?;
+    let new = NewResident {
+        id_number: form.id_number,
+        name: form.name,
+        phone: Some(form.phone).filter(|p| !p.trim().is_empty()),
+        node_code: form.node_code.trim().to_string(),
+        address: form.address,
+    };
+    let created = state
+        .store
+        .create_resident(&user.user.actor(), &new)
+        .await?;
+    Ok(Redirect::to(&format!("/residents/{}", created.id)).into_response())
+}

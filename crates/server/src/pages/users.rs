@@ -1,0 +1,110 @@
+//! 用户管理: accounts in the manager's subtree.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use wangge_domain::role::Role;
+use wangge_store::{GridNode, NewUser, User};
+
+use super::{render, Layout, PageForm};
+use crate::auth::PageUser;
+use crate::error::{AppError, PageResult};
+use crate::AppState;
+
+fn require_manager(user: &PageUser) -> Result<(), AppError> {
+    if user.user.role.manages_users() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "只有区级管理员和乡镇/街道干部可以管理用户".into(),
+        ))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage {
+    l: Layout,
+    users: Vec<User>,
+    nodes: Vec<GridNode>,
+    roles: Vec<Role>,
+}
+
+pub async fn list(State(state): State<AppState>, user: PageUser) -> PageResult<Response> {
+    require_manager(&user)?;
+    let scope = user.user.scope();
+    let users = state.store.list_users(&scope).await?;
+    let nodes = state.store.list_grid(&scope).await?;
+    let me = user.user.role;
+    let roles = Role::ALL
+        .into_iter()
+        .filter(|r| me.may_assign(*r))
+        .collect();
+    Ok(render(&UsersPage {
+        l: Layout::new(user, "users"),
+        users,
+        nodes,
+        roles,
+    })?
+    .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "user.html")]
+struct UserPage {
+    l: Layout,
+    shown: User,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+) -> PageResult<Response> {
+    require_manager(&user)?;
+    let shown = state.store.user_by_id(&user.user.scope(), id).await?;
+    Ok(render(&UserPage {
+        l: Layout::new(user, "users"),
+        shown,
+    })?
+    .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct NewUserForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    node_code: String,
+    #[serde(default)]
+    password: String,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    user: PageUser,
+    PageForm(form): PageForm<NewUserForm>,
+) -> PageResult<Response> {
+    user.check_csrf(&form.csrf)?;
+    require_manager(&user)?;
+    let role = form
+        .role
+        .parse::<Role>()
+        .map_err(|e| AppError::invalid("role", e.to_string()))?;
+    let new = NewUser {
+        username: form.username.trim().to_string(),
+        display_name: form.display_name,
+        role,
+        node_code: form.node_code.trim().to_string(),
+        password: form.password,
+    };
+    let created = state.store.create_user(&user.user.actor(), &new).await?;
+    Ok(Redirect::to(&format!("/users/{}", created.id)).into_response())
+}

@@ -1,0 +1,118 @@
+use thiserror::Error;
+
+/// What can go wrong in storage, sorted by what the caller should tell the user.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("未找到")]
+    NotFound,
+    #[error("无权操作：{0}")]
+    Forbidden(String),
+    /// A value broke a rule; `field` names it for the form or the JSON error.
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
+    /// A unique key is taken (e.g. a username or an ID number).
+    #[error("{field}: {message}")]
+    Conflict { field: String, message: String },
+    /// The database cannot be reached; the request may be retried later.
+    /// An import was refused as a whole; each entry names a row, a field and the reason.
+    #[error("{}行有错误，未导入任何数据", .0.len())]
+    RowsRejected(Vec<crate::RowError>),
+    #[error("数据库暂时不可用")]
+    Unavailable(#[source] sqlx::Error),
+    #[error("数据库URL无效：{0}")]
+    BadUrl(String),
+    #[error("数据库错误")]
+    Database(#[source] sqlx::Error),
+    #[error("数据库迁移失败")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("内部错误：{0}")]
+    Internal(String),
+}
+
+impl StoreError {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        StoreError::Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::RowNotFound => StoreError::NotFound,
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_)
+            | sqlx::Error::WorkerCrashed => StoreError::Unavailable(e),
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                let field = unique_field(db.message(), db.constraint());
+                StoreError::Conflict {
+                    message: format!("{field}已存在"),
+                    field,
+                }
+            }
+            sqlx::Error::Database(db) if is_connection_loss(db.code().as_deref()) => {
+                StoreError::Unavailable(e)
+            }
+            _ => StoreError::Database(e),
+        }
+    }
+}
+
+/// PostgreSQL SQLSTATE classes 08 (connection) and 57P (operator intervention, e.g. shutdown).
+fn is_connection_loss(code: Option<&str>) -> bool {
+    code.is_some_and(|c| c.starts_with("08") || c.starts_with("57P"))
+}
+
+/// Turns "UNIQUE constraint failed: users.username" (SQLite) or "users_username_key"
+/// (PostgreSQL) into the column name, so the user is told which field clashed.
+fn unique_field(message: &str, constraint: Option<&str>) -> String {
+    if let Some(rest) = message.strip_prefix("UNIQUE constraint failed: ") {
+        let first = rest.split(',').next().unwrap_or(rest).trim();
+        return first.rsplit('.').next().unwrap_or(first).to_string();
+    }
+    if let Some(c) = constraint {
+        let c = c.strip_suffix("_key").unwrap_or(c);
+        // "<table>_<column>": table names here contain at most one underscore-separated word pair
+        for table in [
+            "grid_nodes_",
+            "api_tokens_",
+            "audit_log_",
+            "users_",
+            "persons_",
+            "residents_",
+            "sessions_",
+        ] {
+            if let Some(col) = c.strip_prefix(table) {
+                return col.to_string();
+            }
+        }
+        return c.to_string();
+    }
+    "value".to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unique_field;
+
+    #[test]
+    fn unique_field_names() {
+        assert_eq!(
+            unique_field("UNIQUE constraint failed: users.username", None),
+            "username"
+        );
+        assert_eq!(
+            unique_field("duplicate key", Some("persons_id_number_key")),
+            "id_number"
+        );
+        assert_eq!(
+            unique_field("duplicate key", Some("grid_nodes_code_key")),
+            "code"
+        );
+    }
+}

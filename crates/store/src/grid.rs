@@ -1,0 +1,435 @@
+//! The grid tree in storage: listing a subtree, adding nodes, importing a tree from CSV.
+
+use std::collections::HashMap;
+use std::io::Read;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use wangge_domain::grid::{self, Level};
+
+use crate::{Actor, AuditEntry, Result, Scope, Store, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct GridNode {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    #[sqlx(try_from = "String")]
+    pub level: Level,
+    pub parent_id: Option<i64>,
+    pub path: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl GridNode {
+    /// Depth below the district root (0 for the district).
+    pub fn depth(&self) -> usize {
+        self.path.matches('/').count().saturating_sub(1)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewGridNode {
+    pub code: String,
+    pub name: String,
+    pub level: Level,
+    pub parent_code: Option<String>,
+}
+
+/// One refused row of an import: its line in the file, the field at fault and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowError {
+    pub row: u64,
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct GridImportSummary {
+    pub created: usize,
+    pub renamed: usize,
+    pub unchanged: usize,
+}
+
+const NODE_COLUMNS: &str = "id, code, name, level, parent_id, path, created_at";
+
+/// Header names accepted for each column of a grid CSV, English first.
+const CODE_HEADERS: &[&str] = &["code", "编码", "区划代码"];
+const NAME_HEADERS: &[&str] = &["name", "名称"];
+const LEVEL_HEADERS: &[&str] = &["level", "层级"];
+const PARENT_HEADERS: &[&str] = &["parent_code", "上级编码", "上级代码"];
+
+impl Store {
+    /// The caller's subtree in tree order (parents before children).
+    pub async fn list_grid(&self, scope: &Scope) -> Result<Vec<GridNode>> {
+        let (lo, hi) = scope.bounds();
+        let sql = format!(
+            "SELECT {NODE_COLUMNS} FROM grid_nodes WHERE path >= $1 AND path < $2 ORDER BY path"
+        );
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, GridNode>(&sql).bind(&lo).bind(&hi).fetch_all(pool).await?
+        }))
+    }
+
+    /// A node by code, or [`StoreError::NotFound`] when it is absent or outside `scope`:
+    /// the caller cannot tell the two apart.
+    pub async fn grid_node_by_code(&self, scope: &Scope, code: &str) -> Result<GridNode> {
+        let (lo, hi) = scope.bounds();
+        let sql = format!(
+            "SELECT {NODE_COLUMNS} FROM grid_nodes WHERE code = $1 AND path >= $2 AND path < $3"
+        );
+        on_pool!(self, pool => {
+            sqlx::query_as::<_, GridNode>(&sql)
+                .bind(code).bind(&lo).bind(&hi)
+                .fetch_optional(pool).await?
+        })
+        .ok_or(StoreError::NotFound)
+    }
+
+    pub async fn grid_node_by_id(&self, scope: &Scope, id: i64) -> Result<GridNode> {
+        let (lo, hi) = scope.bounds();
+        let sql = format!(
+            "SELECT {NODE_COLUMNS} FROM grid_nodes WHERE id = $1 AND path >= $2 AND path < $3"
+        );
+        on_pool!(self, pool => {
+            sqlx::query_as::<_, GridNode>(&sql)
+                .bind(id).bind(&lo).bind(&hi)
+                .fetch_optional(pool).await?
+        })
+        .ok_or(StoreError::NotFound)
+    }
+
+    /// Adds one node under a parent inside the actor's scope.
+    pub async fn create_grid_node(&self, actor: &Actor, node: &NewGridNode) -> Result<GridNode> {
+        let parent = match &node.parent_code {
+            Some(code) => Some(self.grid_node_by_code(&actor.scope, code).await.map_err(
+                |e| match e {
+                    StoreError::NotFound => {
+                        StoreError::invalid("parent_code", format!("上级编码“{code}”不存在"))
+                    }
+                    other => other,
+                },
+            )?),
+            None => None,
+        };
+        grid::validate_node(
+            node.level,
+            &node.code,
+            &node.name,
+            parent.as_ref().map(|p| (p.level, p.code.as_str())),
+        )
+        .map_err(|e| StoreError::invalid(field_of(&e), e.to_string()))?;
+        let path = grid::child_path(parent.as_ref().map(|p| p.path.as_str()), &node.code);
+        if !actor.scope.contains(&path) {
+            return Err(StoreError::Forbidden("只能在本辖区内添加网格节点".into()));
+        }
+        let new = PlannedNode {
+            code: node.code.clone(),
+            name: node.name.trim().to_string(),
+            level: node.level,
+            parent: parent.map(|p| ParentRef::Existing(p.id)),
+            path,
+        };
+        let mut created = self.insert_planned(actor, &[new]).await?;
+        created
+            .pop()
+            .ok_or_else(|| StoreError::Internal("节点未创建".into()))
+    }
+
+    /// Imports a grid tree from CSV (`code,name,level,parent_code`, or the Chinese headers).
+    /// Rows may come in any order; a parent may be in the file or already stored. Existing
+    /// codes with the same parent and level are renamed if the name changed. All-or-nothing:
+    /// any bad row refuses the whole file with a report naming each row and field.
+    pub async fn import_grid_csv(
+        &self,
+        actor: &Actor,
+        input: impl Read,
+    ) -> Result<GridImportSummary> {
+        let rows = parse_grid_csv(input)?;
+        let existing: HashMap<String, GridNode> = self
+            .list_grid(&Scope::everything())
+            .await?
+            .into_iter()
+            .map(|n| (n.code.clone(), n))
+            .collect();
+        let plan = plan_import(&rows, &existing, &actor.scope)?;
+        let summary = GridImportSummary {
+            created: plan.create.len(),
+            renamed: plan.rename.len(),
+            unchanged: plan.unchanged,
+        };
+        self.insert_planned(actor, &plan.create).await?;
+        for (node, new_name) in &plan.rename {
+            self.rename_grid_node(actor, node, new_name).await?;
+        }
+        Ok(summary)
+    }
+
+    async fn rename_grid_node(&self, actor: &Actor, node: &GridNode, name: &str) -> Result<()> {
+        let entry = AuditEntry::new("rename", "grid_node", &node.code)
+            .at_node(&node.path)
+            .before(serde_json::json!({ "name": node.name }))
+            .after(serde_json::json!({ "name": name }));
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE grid_nodes SET name = $1 WHERE id = $2")
+                .bind(name).bind(node.id).execute(&mut *tx).await?;
+            record_audit!(&mut *tx, actor, &entry)?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Inserts nodes (parents before children) in one transaction, with an audit entry each.
+    async fn insert_planned(&self, actor: &Actor, nodes: &[PlannedNode]) -> Result<Vec<GridNode>> {
+        let sql = format!(
+            "INSERT INTO grid_nodes (code, name, level, parent_id, path, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING {NODE_COLUMNS}"
+        );
+        let now = crate::now();
+        Ok(on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let mut ids: HashMap<&str, i64> = HashMap::new();
+            let mut out = Vec::with_capacity(nodes.len());
+            for n in nodes {
+                let parent_id = match &n.parent {
+                    None => None,
+                    Some(ParentRef::Existing(id)) => Some(*id),
+                    Some(ParentRef::InFile(code)) => Some(*ids.get(code.as_str()).ok_or_else(|| {
+                        StoreError::Internal(format!("parent {code} not inserted first"))
+                    })?),
+                };
+                let row = sqlx::query_as::<_, GridNode>(&sql)
+                    .bind(&n.code)
+                    .bind(&n.name)
+                    .bind(n.level.as_str())
+                    .bind(parent_id)
+                    .bind(&n.path)
+                    .bind(now)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let entry = AuditEntry::new("create", "grid_node", &row.code)
+                    .at_node(&row.path)
+                    .after(&row);
+                record_audit!(&mut *tx, actor, &entry)?;
+                ids.insert(n.code.as_str(), row.id);
+                out.push(row);
+            }
+            tx.commit().await?;
+            out
+        }))
+    }
+}
+
+#[derive(Debug, Clone)]
+enum ParentRef {
+    Existing(i64),
+    InFile(String),
+}
+
+#[derive(Debug, Clone)]
+struct PlannedNode {
+    code: String,
+    name: String,
+    level: Level,
+    parent: Option<ParentRef>,
+    path: String,
+}
+
+#[derive(Debug)]
+struct CsvRow {
+    line: u64,
+    code: String,
+    name: String,
+    level: Result<Level, String>,
+    parent_code: Option<String>,
+}
+
+struct ImportPlan {
+    create: Vec<PlannedNode>,
+    rename: Vec<(GridNode, String)>,
+    unchanged: usize,
+}
+
+fn field_of(e: &grid::GridError) -> &'static str {
+    use grid::GridError::*;
+    match e {
+        UnknownLevel(_) => "level",
+        CodeFormat { .. } | CodeNotUnderParent { .. } => "code",
+        WrongParentLevel { .. } | DistrictWithParent | MissingParent(_) => "parent_code",
+        EmptyName | NameTooLong => "name",
+    }
+}
+
+fn column(headers: &csv::StringRecord, names: &[&str]) -> Option<usize> {
+    headers.iter().position(|h| {
+        let h = h.trim().trim_start_matches('\u{feff}');
+        names.iter().any(|n| h.eq_ignore_ascii_case(n))
+    })
+}
+
+fn parse_grid_csv(input: impl Read) -> Result<Vec<CsvRow>> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
+    let bad_file = |message: String| {
+        StoreError::RowsRejected(vec![RowError {
+            row: 1,
+            field: "header".into(),
+            message,
+        }])
+    };
+    let headers = reader
+        .headers()
+        .map_err(|e| bad_file(format!("无法读取表头：{e}")))?
+        .clone();
+    let col = |names: &[&str]| {
+        column(&headers, names)
+            .ok_or_else(|| bad_file(format!("缺少列“{}”（或“{}”）", names[0], names[1])))
+    };
+    let (c_code, c_name, c_level, c_parent) = (
+        col(CODE_HEADERS)?,
+        col(NAME_HEADERS)?,
+        col(LEVEL_HEADERS)?,
+        col(PARENT_HEADERS)?,
+    );
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let row = e.position().map(|p| p.line()).unwrap_or(0);
+                errors.push(RowError {
+                    row,
+                    field: "row".into(),
+                    message: format!("无法解析：{e}"),
+                });
+                continue;
+            }
+        };
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let get = |i: usize| record.get(i).unwrap_or("").trim().to_string();
+        let parent = get(c_parent);
+        rows.push(CsvRow {
+            line,
+            code: get(c_code),
+            name: get(c_name),
+            level: get(c_level).parse::<Level>().map_err(|e| e.to_string()),
+            parent_code: (!parent.is_empty()).then_some(parent),
+        });
+    }
+    if !errors.is_empty() {
+        return Err(StoreError::RowsRejected(errors));
+    }
+    if rows.is_empty() {
+        return Err(bad_file("文件中没有数据行".into()));
+    }
+    Ok(rows)
+}
+
+/// Decides what each row does, resolving parents from the file and the stored tree.
+fn plan_import(
+    rows: &[CsvRow],
+    existing: &HashMap<String, GridNode>,
+    scope: &Scope,
+) -> Result<ImportPlan> {
+    let mut errors = Vec::new();
+    let mut seen: HashMap<&str, u64> = HashMap::new();
+    for r in rows {
+        if let Some(first) = seen.insert(r.code.as_str(), r.line) {
+            errors.push(RowError {
+                row: r.line,
+                field: "code".into(),
+                message: format!("编码“{}”与第{}行重复", r.code, first),
+            });
+        }
+    }
+    let in_file: HashMap<&str, &CsvRow> = rows.iter().map(|r| (r.code.as_str(), r)).collect();
+    // parents before children: sort by level, and paths resolve in that order
+    let mut ordered: Vec<&CsvRow> = rows.iter().collect();
+    ordered.sort_by_key(|r| (r.level.clone().ok(), r.line));
+    let mut paths: HashMap<&str, (Level, String)> = HashMap::new();
+    let mut plan = ImportPlan {
+        create: Vec::new(),
+        rename: Vec::new(),
+        unchanged: 0,
+    };
+    for r in ordered {
+        let err = |field: &str, message: String| RowError {
+            row: r.line,
+            field: field.into(),
+            message,
+        };
+        let level = match &r.level {
+            Ok(l) => *l,
+            Err(m) => {
+                errors.push(err("level", m.clone()));
+                continue;
+            }
+        };
+        let parent: Option<(Level, String, ParentRef)> = match &r.parent_code {
+            None => None,
+            Some(pc) => {
+                if let Some((pl, pp)) = paths.get(pc.as_str()) {
+                    let parent_ref = match existing.get(pc) {
+                        Some(n) => ParentRef::Existing(n.id),
+                        None => ParentRef::InFile(pc.clone()),
+                    };
+                    Some((*pl, pp.clone(), parent_ref))
+                } else if let Some(n) = existing.get(pc) {
+                    Some((n.level, n.path.clone(), ParentRef::Existing(n.id)))
+                } else {
+                    let message = if in_file.contains_key(pc.as_str()) {
+                        format!("上级编码“{pc}”所在行有错误")
+                    } else {
+                        format!("上级编码“{pc}”不存在（文件和系统中均未找到）")
+                    };
+                    errors.push(err("parent_code", message));
+                    continue;
+                }
+            }
+        };
+        if let Err(e) = grid::validate_node(
+            level,
+            &r.code,
+            &r.name,
+            parent
+                .as_ref()
+                .map(|(l, _, _)| (*l, r.parent_code.as_deref().unwrap_or(""))),
+        ) {
+            errors.push(err(field_of(&e), e.to_string()));
+            continue;
+        }
+        let path = grid::child_path(parent.as_ref().map(|(_, p, _)| p.as_str()), &r.code);
+        if !scope.contains(&path) {
+            errors.push(err("code", format!("“{}”不在您的辖区内", r.code)));
+            continue;
+        }
+        paths.insert(r.code.as_str(), (level, path.clone()));
+        match existing.get(&r.code) {
+            Some(n) if n.path == path && n.level == level => {
+                if n.name == r.name {
+                    plan.unchanged += 1;
+                } else {
+                    plan.rename.push((n.clone(), r.name.clone()));
+                }
+            }
+            Some(_) => errors.push(err(
+                "code",
+                format!("编码“{}”已存在，但层级或上级不同", r.code),
+            )),
+            None => plan.create.push(PlannedNode {
+                code: r.code.clone(),
+                name: r.name.clone(),
+                level,
+                parent: parent.map(|(_, _, p)| p),
+                path,
+            }),
+        }
+    }
+    if errors.is_empty() {
+        Ok(plan)
+    } else {
+        errors.sort_by_key(|e| e.row);
+        Err(StoreError::RowsRejected(errors))
+    }
+}

@@ -1,0 +1,62 @@
+use wangge_domain::grid;
+use wangge_domain::role::Role;
+
+/// The subtree a caller may see: every node whose path starts with `root_path`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    root_path: String,
+}
+
+impl Scope {
+    pub fn new(root_path: impl Into<String>) -> Self {
+        Scope {
+            root_path: root_path.into(),
+        }
+    }
+
+    /// The whole tree, for the CLI run by the operator of the machine.
+    pub fn everything() -> Self {
+        Scope {
+            root_path: String::new(),
+        }
+    }
+
+    pub fn root_path(&self) -> &str {
+        &self.root_path
+    }
+
+    /// Bounds `[lo, hi)` for `path >= lo AND path < hi`.
+    pub fn bounds(&self) -> (String, String) {
+        if self.root_path.is_empty() {
+            // every path starts with a digit, and '~' sorts after all digits
+            (String::new(), "~".to_string())
+        } else {
+            (self.root_path.clone(), grid::subtree_end(&self.root_path))
+        }
+    }
+
+    pub fn contains(&self, path: &str) -> bool {
+        grid::in_subtree(&self.root_path, path)
+    }
+}
+
+/// Who is making a change: recorded in the audit log, and the scope of what they may touch.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: Option<i64>,
+    pub username: String,
+    pub role: Role,
+    pub scope: Scope,
+}
+
+impl Actor {
+    /// The operator at the command line (imports, demo set-up): whole tree, no user row.
+    pub fn system(name: &str) -> Self {
+        Actor {
+            user_id: None,
+            username: name.to_string(),
+            role: Role::DistrictAdmin,
+            scope: Scope::everything(),
+        }
+    }
+}

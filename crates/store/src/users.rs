@@ -1,0 +1,386 @@
+//! Accounts, login sessions and API tokens.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use wangge_domain::role::Role;
+
+use crate::secret::{hash_password, random_token, token_hash, verify_password};
+use crate::{Actor, AuditEntry, Result, Scope, Store, StoreError};
+
+/// Failed logins in a row after which an account is locked for [`LOCKOUT`].
+pub const LOCKOUT_THRESHOLD: i32 = 5;
+const LOCKOUT: Duration = Duration::minutes(15);
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
+    pub node_id: i64,
+    pub node_code: String,
+    pub node_name: String,
+    pub node_path: String,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl User {
+    pub fn scope(&self) -> Scope {
+        Scope::new(self.node_path.clone())
+    }
+
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: Some(self.id),
+            username: self.username.clone(),
+            role: self.role,
+            scope: self.scope(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub node_code: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone)]
+pub enum LoginOutcome {
+    Success(User),
+    BadCredentials,
+    Locked { until: DateTime<Utc> },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    pub token: String,
+    pub csrf_token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiToken {
+    pub id: i64,
+    pub name: String,
+    /// Shown once at creation; only its hash is stored.
+    pub token: String,
+}
+
+const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.role, u.node_id, \
+    g.code AS node_code, g.name AS node_name, g.path AS node_path, u.active, u.created_at \
+    FROM users u JOIN grid_nodes g ON g.id = u.node_id";
+
+fn validate_username(name: &str) -> Result<()> {
+    let ok_len = (3..=32).contains(&name.len());
+    let ok_chars = name
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'.' | b'-'));
+    if ok_len && ok_chars {
+        Ok(())
+    } else {
+        Err(StoreError::invalid(
+            "username",
+            "用户名须为3到32位小写字母、数字、点、下划线或连字符",
+        ))
+    }
+}
+
+fn validate_password(password: &str, username: &str) -> Result<()> {
+    if password.chars().count() < 10 {
+        return Err(StoreError::invalid("password", "密码至少10位"));
+    }
+    if password.eq_ignore_ascii_case(username) {
+        return Err(StoreError::invalid("password", "密码不能与用户名相同"));
+    }
+    Ok(())
+}
+
+async fn hash_blocking(password: String) -> Result<String> {
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| StoreError::Internal(e.to_string()))?
+}
+
+async fn verify_blocking(password: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .unwrap_or(false)
+}
+
+#[derive(sqlx::FromRow)]
+struct LoginRow {
+    id: i64,
+    password_hash: String,
+    failed_logins: i32,
+    locked_until: Option<DateTime<Utc>>,
+    active: bool,
+    path: String,
+}
+
+/// A hash of a password nobody has, checked when the username is unknown so that a wrong
+/// username takes as long to refuse as a wrong password.
+static DUMMY_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| hash_password(&random_token()).unwrap_or_default());
+
+impl Store {
+    pub async fn create_user(&self, actor: &Actor, new: &NewUser) -> Result<User> {
+        validate_username(&new.username)?;
+        if new.display_name.trim().is_empty() {
+            return Err(StoreError::invalid("display_name", "姓名不能为空"));
+        }
+        validate_password(&new.password, &new.username)?;
+        if !actor.role.may_assign(new.role) {
+            return Err(StoreError::Forbidden(format!(
+                "不能创建“{}”账号",
+                new.role.label_zh()
+            )));
+        }
+        let node = self
+            .grid_node_by_code(&actor.scope, &new.node_code)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => StoreError::invalid(
+                    "node_code",
+                    format!("网格节点“{}”不存在或不在辖区内", new.node_code),
+                ),
+                other => other,
+            })?;
+        let hash = hash_blocking(new.password.clone()).await?;
+        let id: i64 = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO users (username, display_name, role, node_id, password_hash, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(&new.username)
+            .bind(new.display_name.trim())
+            .bind(new.role.as_str())
+            .bind(node.id)
+            .bind(&hash)
+            .bind(crate::now())
+            .fetch_one(&mut *tx)
+            .await?;
+            let entry = AuditEntry::new("create", "user", id).at_node(&node.path).after(
+                serde_json::json!({
+                    "username": new.username, "display_name": new.display_name.trim(),
+                    "role": new.role, "node": node.code,
+                }),
+            );
+            record_audit!(&mut *tx, actor, &entry)?;
+            tx.commit().await?;
+            id
+        });
+        self.user_by_id(&actor.scope, id).await
+    }
+
+    pub async fn list_users(&self, scope: &Scope) -> Result<Vec<User>> {
+        let (lo, hi) = scope.bounds();
+        let sql =
+            format!("{USER_SELECT} WHERE g.path >= $1 AND g.path < $2 ORDER BY g.path, u.username");
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, User>(&sql).bind(&lo).bind(&hi).fetch_all(pool).await?
+        }))
+    }
+
+    pub async fn user_by_id(&self, scope: &Scope, id: i64) -> Result<User> {
+        let (lo, hi) = scope.bounds();
+        let sql = format!("{USER_SELECT} WHERE u.id = $1 AND g.path >= $2 AND g.path < $3");
+        on_pool!(self, pool => {
+            sqlx::query_as::<_, User>(&sql).bind(id).bind(&lo).bind(&hi).fetch_optional(pool).await?
+        })
+        .ok_or(StoreError::NotFound)
+    }
+
+    /// Checks a password, counting failures and locking the account after
+    /// [`LOCKOUT_THRESHOLD`] in a row. Every attempt is in the audit log.
+    pub async fn login(&self, username: &str, password: &str) -> Result<LoginOutcome> {
+        let row: Option<LoginRow> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT u.id, u.password_hash, u.failed_logins, u.locked_until, u.active, g.path \
+                 FROM users u JOIN grid_nodes g ON g.id = u.node_id WHERE u.username = $1",
+            )
+            .bind(username)
+            .fetch_optional(pool)
+            .await?
+        });
+        let Some(LoginRow {
+            id,
+            password_hash: hash,
+            failed_logins: failed,
+            locked_until,
+            active,
+            path,
+        }) = row
+        else {
+            verify_blocking(password.to_string(), DUMMY_HASH.clone()).await;
+            return Ok(LoginOutcome::BadCredentials);
+        };
+        let now = crate::now();
+        if let Some(until) = locked_until.filter(|u| *u > now) {
+            return Ok(LoginOutcome::Locked { until });
+        }
+        let ok = verify_blocking(password.to_string(), hash).await && active;
+        let actor = Actor {
+            user_id: Some(id),
+            ..Actor::system(username)
+        };
+        if ok {
+            let entry = AuditEntry::new("login", "user", id).at_node(&path);
+            on_pool!(self, pool => {
+                let mut tx = pool.begin().await?;
+                sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+                    .bind(id).execute(&mut *tx).await?;
+                record_audit!(&mut *tx, &actor, &entry)?;
+                tx.commit().await?;
+            });
+            return Ok(LoginOutcome::Success(
+                self.user_by_id(&Scope::everything(), id).await?,
+            ));
+        }
+        let failed = failed + 1;
+        let lock = (failed >= LOCKOUT_THRESHOLD).then(|| now + LOCKOUT);
+        let entry = AuditEntry::new(
+            if lock.is_some() {
+                "lockout"
+            } else {
+                "login_failed"
+            },
+            "user",
+            id,
+        )
+        .at_node(&path)
+        .after(serde_json::json!({ "failed_logins": failed }));
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3")
+                .bind(if lock.is_some() { 0 } else { failed })
+                .bind(lock)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            record_audit!(&mut *tx, &actor, &entry)?;
+            tx.commit().await?;
+        });
+        Ok(match lock {
+            Some(until) => LoginOutcome::Locked { until },
+            None => LoginOutcome::BadCredentials,
+        })
+    }
+
+    /// Starts a login session; the token goes to the browser, only its hash is stored.
+    pub async fn create_session(&self, user_id: i64, ttl: Duration) -> Result<SessionInfo> {
+        let info = SessionInfo {
+            token: random_token(),
+            csrf_token: random_token(),
+            expires_at: crate::now() + ttl,
+        };
+        on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(token_hash(&info.token))
+            .bind(user_id)
+            .bind(&info.csrf_token)
+            .bind(crate::now())
+            .bind(info.expires_at)
+            .execute(pool)
+            .await?;
+        });
+        Ok(info)
+    }
+
+    /// The user behind a session token, if the session is live and the account active.
+    pub async fn session_user(&self, token: &str) -> Result<Option<(User, String)>> {
+        let row: Option<(i64, String)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT s.user_id, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id \
+                 WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active",
+            )
+            .bind(token_hash(token))
+            .bind(crate::now())
+            .fetch_optional(pool)
+            .await?
+        });
+        match row {
+            Some((id, csrf)) => Ok(Some((
+                self.user_by_id(&Scope::everything(), id).await?,
+                csrf,
+            ))),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn delete_session(&self, token: &str) -> Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query("DELETE FROM sessions WHERE token_hash = $1 OR expires_at < $2")
+                .bind(token_hash(token))
+                .bind(crate::now())
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Issues an API token for a machine account (checkpoint, lab) inside the actor's scope.
+    pub async fn create_api_token(
+        &self,
+        actor: &Actor,
+        user_id: i64,
+        name: &str,
+    ) -> Result<ApiToken> {
+        let user = self.user_by_id(&actor.scope, user_id).await?;
+        if !actor.role.manages_users() && actor.user_id != Some(user.id) {
+            return Err(StoreError::Forbidden(
+                "只能为本人或辖区内账号签发令牌".into(),
+            ));
+        }
+        let token = random_token();
+        let id = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO api_tokens (user_id, name, token_hash, created_at) \
+                 VALUES ($1, $2, $3, $4) RETURNING id",
+            )
+            .bind(user.id)
+            .bind(name)
+            .bind(token_hash(&token))
+            .bind(crate::now())
+            .fetch_one(&mut *tx)
+            .await?;
+            let entry = AuditEntry::new("create", "api_token", id)
+                .at_node(&user.node_path)
+                .after(serde_json::json!({ "user": user.username, "name": name }));
+            record_audit!(&mut *tx, actor, &entry)?;
+            tx.commit().await?;
+            id
+        });
+        Ok(ApiToken {
+            id,
+            name: name.to_string(),
+            token,
+        })
+    }
+
+    pub async fn api_token_user(&self, token: &str) -> Result<Option<User>> {
+        let row: Option<(i64,)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT t.user_id FROM api_tokens t JOIN users u ON u.id = t.user_id \
+                 WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active",
+            )
+            .bind(token_hash(token))
+            .fetch_optional(pool)
+            .await?
+        });
+        match row {
+            Some((id,)) => Ok(Some(self.user_by_id(&Scope::everything(), id).await?)),
+            None => Ok(None),
+        }
+    }
+}

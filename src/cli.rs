@@ -1,0 +1,232 @@
+//! Command-line interface: subcommands, their flags, and what each runs.
+
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use wangge_domain::role::Role;
+use wangge_server::AppConfig;
+use wangge_store::{Actor, NewUser, Scope, Store, StoreError};
+
+#[derive(Parser)]
+#[command(
+    name = "wangge",
+    version,
+    about = "网格：区级基层治理平台 (district grassroots governance platform)"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+pub struct DbArgs {
+    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB
+    #[arg(long, env = "WANGGE_DATABASE_URL", global = true)]
+    database: Option<String>,
+}
+
+impl DbArgs {
+    fn url(&self, default: &str) -> String {
+        self.database.clone().unwrap_or_else(|| default.to_string())
+    }
+}
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Address to listen on
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    bind: SocketAddr,
+    /// Send cookies without the Secure flag (only for plain-http access from another host
+    /// behind a trusted network; browsers accept Secure cookies on localhost)
+    #[arg(long)]
+    insecure_cookies: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web UI and JSON API (default database: sqlite://wangge.db)
+    Serve {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
+    /// Create a demo district (if the database is empty), print its logins and serve it
+    /// (default database: sqlite://wangge-demo.db)
+    Demo {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
+    /// Bring the database schema up to date and exit
+    Migrate {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Bulk imports
+    Import {
+        #[command(subcommand)]
+        what: ImportCommand,
+    },
+    /// User accounts
+    User {
+        #[command(subcommand)]
+        what: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Import the grid tree from CSV (code,name,level,parent_code); all rows or none
+    Grid {
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account; the password is read from the first line of standard input
+    Add {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        display_name: String,
+        /// district_admin, township_officer, grid_worker, department_handler,
+        /// enterprise_contact, checkpoint_operator or lab_operator
+        #[arg(long)]
+        role: Role,
+        /// Code of the grid node the account is bound to
+        #[arg(long)]
+        node: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Issue an API token for a machine account (checkpoint, lab); printed once
+    Token {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+const DEFAULT_DB: &str = "sqlite://wangge.db";
+const DEMO_DB: &str = "sqlite://wangge-demo.db";
+
+pub async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    match cli.command {
+        Command::Serve { db, serve } => {
+            let store = open(&db.url(DEFAULT_DB)).await?;
+            serve_until_ctrl_c(store, serve).await?;
+        }
+        Command::Demo { db, serve } => {
+            let store = open(&db.url(DEMO_DB)).await?;
+            let logins = crate::demo::ensure(&store).await?;
+            println!("演示区已就绪：{}", store.display_url());
+            println!("演示账号（密码均为 {}）：", crate::demo::PASSWORD);
+            for (username, label) in logins {
+                println!("  {username:<18} {label}");
+            }
+            println!("浏览器打开 http://{}/ 登录", serve.bind);
+            serve_until_ctrl_c(store, serve).await?;
+        }
+        Command::Migrate { db } => {
+            let store = open(&db.url(DEFAULT_DB)).await?;
+            println!("数据库已是最新：{}", store.display_url());
+        }
+        Command::Import {
+            what: ImportCommand::Grid { file, db },
+        } => {
+            let store = open(&db.url(DEFAULT_DB)).await?;
+            let input = std::fs::File::open(&file)
+                .map_err(|e| format!("无法打开 {}：{e}", file.display()))?;
+            match store
+                .import_grid_csv(&Actor::system("cli"), std::io::BufReader::new(input))
+                .await
+            {
+                Ok(s) => println!(
+                    "导入完成：新增 {}，更名 {}，未变 {}",
+                    s.created, s.renamed, s.unchanged
+                ),
+                Err(StoreError::RowsRejected(rows)) => {
+                    eprintln!("{} 行有错误，未导入任何数据：", rows.len());
+                    for r in rows {
+                        eprintln!("  第{}行 {}: {}", r.row, r.field, r.message);
+                    }
+                    return Ok(ExitCode::FAILURE);
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Command::User {
+            what:
+                UserCommand::Add {
+                    username,
+                    display_name,
+                    role,
+                    node,
+                    db,
+                },
+        } => {
+            let store = open(&db.url(DEFAULT_DB)).await?;
+            let mut password = String::new();
+            std::io::stdin().lock().read_line(&mut password)?;
+            let new = NewUser {
+                username,
+                display_name,
+                role,
+                node_code: node,
+                password: password.trim_end_matches(['\r', '\n']).to_string(),
+            };
+            let user = store.create_user(&Actor::system("cli"), &new).await?;
+            println!(
+                "已创建用户 {}（{}，{}）",
+                user.username,
+                user.role.label_zh(),
+                user.node_name
+            );
+        }
+        Command::User {
+            what: UserCommand::Token { username, name, db },
+        } => {
+            let store = open(&db.url(DEFAULT_DB)).await?;
+            let user = store
+                .list_users(&Scope::everything())
+                .await?
+                .into_iter()
+                .find(|u| u.username == username)
+                .ok_or_else(|| format!("用户“{username}”不存在"))?;
+            let token = store
+                .create_api_token(&Actor::system("cli"), user.id, &name)
+                .await?;
+            println!("{}", token.token);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn open(url: &str) -> Result<Store, StoreError> {
+    let store = Store::open(url).await?;
+    tracing::info!(database = %store.display_url(), "database ready");
+    Ok(store)
+}
+
+async fn serve_until_ctrl_c(store: Store, args: ServeArgs) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(args.bind).await?;
+    tracing::info!(addr = %listener.local_addr()?, "serving");
+    let config = AppConfig {
+        secure_cookies: !args.insecure_cookies,
+        ..AppConfig::default()
+    };
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    wangge_server::launch(listener, store, config, shutdown).await
+}
