@@ -1,11 +1,9 @@
 //! `wangge`: one binary for the server, the demo and the bulk work at the command line.
 
-mod cli;
-mod demo;
-
 use std::process::ExitCode;
 
 use clap::Parser;
+use wangge::cli;
 
 #[tokio::main]
 async fn main() -> ExitCode {

@@ -46,6 +46,7 @@ mod grid;
 mod people;
 mod scope;
 mod secret;
+pub mod testing;
 mod users;
 
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};

@@ -1,0 +1,273 @@
+//! Storage behaviour, each test run on SQLite and on PostgreSQL.
+
+use wangge_domain::role::Role;
+use wangge_domain::validate::make_valid;
+use wangge_store::testing::{Kind, TestDb};
+use wangge_store::{both_backends, Actor, AuditFilter, NewResident, NewUser, Scope, StoreError};
+
+const TREE: &str = "code,name,level,parent_code
+410105,金水区,district,
+410105001,经八路街道,township,410105
+410105001001,纬五路社区,community,410105001
+410105001001001,第一网格,grid,410105001001
+410105001001002,第二网格,grid,410105001001
+410105002,花园路街道,township,410105
+410105002001,农科路社区,community,410105002
+410105002001001,第一网格,grid,410105002001
+";
+
+async fn seeded(kind: Kind) -> TestDb {
+    let db = TestDb::new(kind).await.expect("test database");
+    db.store
+        .import_grid_csv(&Actor::system("test"), TREE.as_bytes())
+        .await
+        .expect("tree imports");
+    db
+}
+
+fn resident(id: &str, grid: &str) -> NewResident {
+    NewResident {
+        id_number: id.into(),
+        name: "张三".into(),
+        phone: Some("13800138000".into()),
+        node_code: grid.into(),
+        address: "纬五路1号".into(),
+    }
+}
+
+async fn grid_import_is_all_or_nothing(kind: Kind) {
+    let db = seeded(kind).await;
+    let s = &db.store;
+    let before = s.list_grid(&Scope::everything()).await.unwrap().len();
+    // row 2 fine, row 3 has an unknown parent, row 4 a malformed code
+    let bad = "code,name,level,parent_code\n410105003,杜岭街道,township,410105\n410105009001,X社区,community,410105009\n41010500300A,Y社区,community,410105003\n";
+    let err = s
+        .import_grid_csv(&Actor::system("test"), bad.as_bytes())
+        .await
+        .unwrap_err();
+    let StoreError::RowsRejected(rows) = err else {
+        panic!("expected row report, got {err:?}")
+    };
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!((rows[0].row, rows[0].field.as_str()), (3, "parent_code"));
+    assert!(rows[0].message.contains("410105009"), "{}", rows[0].message);
+    assert_eq!((rows[1].row, rows[1].field.as_str()), (4, "code"));
+    assert_eq!(
+        s.list_grid(&Scope::everything()).await.unwrap().len(),
+        before,
+        "nothing imported"
+    );
+
+    // the same file again changes nothing; a new name renames
+    let again = s
+        .import_grid_csv(&Actor::system("test"), TREE.as_bytes())
+        .await
+        .unwrap();
+    assert_eq!((again.created, again.renamed, again.unchanged), (0, 0, 8));
+    let renamed = TREE.replace("第二网格", "第二网格（新）");
+    let r = s
+        .import_grid_csv(&Actor::system("test"), renamed.as_bytes())
+        .await
+        .unwrap();
+    assert_eq!(r.renamed, 1);
+    db.cleanup().await.unwrap();
+}
+both_backends!(grid_import_all_or_nothing, grid_import_is_all_or_nothing);
+
+async fn scope_limits_every_query(kind: Kind) {
+    let db = seeded(kind).await;
+    let s = &db.store;
+    let a = s
+        .grid_node_by_code(&Scope::everything(), "410105001001001")
+        .await
+        .unwrap();
+    let scope_a = Scope::new(a.path.clone());
+    let nodes = s.list_grid(&scope_a).await.unwrap();
+    assert_eq!(nodes.len(), 1);
+    assert!(matches!(
+        s.grid_node_by_code(&scope_a, "410105001001002").await,
+        Err(StoreError::NotFound)
+    ));
+    let community = s
+        .grid_node_by_code(&Scope::everything(), "410105001001")
+        .await
+        .unwrap();
+    let sub = s
+        .list_grid(&Scope::new(community.path.clone()))
+        .await
+        .unwrap();
+    assert_eq!(sub.len(), 3, "community and its two grids");
+
+    let actor = Actor::system("test");
+    let in_b = s
+        .create_resident(
+            &actor,
+            &resident(&make_valid("41010519900101123"), "410105001001002"),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.resident_by_id(&scope_a, in_b.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(s.list_residents(&scope_a, 0, 100).await.unwrap().is_empty());
+    assert_eq!(
+        s.list_residents(&Scope::new(community.path.clone()), 0, 100)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // a grid worker of A cannot place a resident in B
+    let worker = Actor {
+        scope: scope_a.clone(),
+        role: Role::GridWorker,
+        ..Actor::system("w")
+    };
+    let err = s
+        .create_resident(
+            &worker,
+            &resident(&make_valid("41010519900101124"), "410105001001002"),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Invalid { ref field, .. } if field == "node_code"),
+        "{err:?}"
+    );
+    db.cleanup().await.unwrap();
+}
+both_backends!(scope_limits_queries, scope_limits_every_query);
+
+async fn one_person_per_id_number(kind: Kind) {
+    let db = seeded(kind).await;
+    let s = &db.store;
+    let actor = Actor::system("test");
+    let id = make_valid("41010519850203201");
+    s.create_resident(&actor, &resident(&id, "410105001001001"))
+        .await
+        .unwrap();
+    // typed with a lowercase x / full-width digits it is still the same person
+    let err = s
+        .create_resident(&actor, &resident(&id.to_lowercase(), "410105002001001"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict { ref field, .. } if field == "id_number"),
+        "{err:?}"
+    );
+    let wrong_check = format!("{}{}", &id[..17], if id.ends_with('0') { '1' } else { '0' });
+    let bad = s
+        .create_resident(&actor, &resident(&wrong_check, "410105001001001"))
+        .await;
+    assert!(
+        matches!(bad, Err(StoreError::Invalid { ref field, .. }) if field == "id_number"),
+        "{bad:?}"
+    );
+    assert_eq!(s.count_residents(&Scope::everything()).await.unwrap(), 1);
+    db.cleanup().await.unwrap();
+}
+both_backends!(person_unique_by_id_number, one_person_per_id_number);
+
+async fn audit_records_changes_and_is_append_only(kind: Kind) {
+    let db = seeded(kind).await;
+    let s = &db.store;
+    let admin = Actor::system("test");
+    let user = s
+        .create_user(
+            &admin,
+            &NewUser {
+                username: "worker1".into(),
+                display_name: "网格员".into(),
+                role: Role::GridWorker,
+                node_code: "410105001001001".into(),
+                password: "a-long-password".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let all = s
+        .list_audit(
+            &Scope::everything(),
+            &AuditFilter {
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let created = all
+        .iter()
+        .find(|a| a.entity == "user" && a.entity_id == user.id.to_string())
+        .expect("user creation audited");
+    assert_eq!(created.action, "create");
+    assert!(created
+        .after_json
+        .as_deref()
+        .unwrap_or("")
+        .contains("worker1"));
+    assert!(
+        !created
+            .after_json
+            .as_deref()
+            .unwrap_or("")
+            .contains("argon2"),
+        "no hash in the log"
+    );
+    let only_users = s
+        .list_audit(
+            &Scope::everything(),
+            &AuditFilter {
+                entity: Some("user".into()),
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(only_users.iter().all(|a| a.entity == "user"));
+
+    let tampered = match s.backend() {
+        wangge_store::Backend::Sqlite(p) => sqlx::query("UPDATE audit_log SET username = 'x'")
+            .execute(p)
+            .await
+            .err(),
+        wangge_store::Backend::Postgres(p) => {
+            sqlx::query("DELETE FROM audit_log").execute(p).await.err()
+        }
+    };
+    assert!(tampered.is_some(), "audit log must refuse changes");
+    db.cleanup().await.unwrap();
+}
+both_backends!(audit_append_only, audit_records_changes_and_is_append_only);
+
+async fn login_locks_after_repeated_failures(kind: Kind) {
+    let db = seeded(kind).await;
+    let s = &db.store;
+    let new = NewUser {
+        username: "officer".into(),
+        display_name: "干部".into(),
+        role: Role::TownshipOfficer,
+        node_code: "410105001".into(),
+        password: "correct-horse-battery".into(),
+    };
+    s.create_user(&Actor::system("test"), &new).await.unwrap();
+    assert!(matches!(
+        s.login("officer", "correct-horse-battery").await.unwrap(),
+        wangge_store::LoginOutcome::Success(_)
+    ));
+    for _ in 0..wangge_store::LOCKOUT_THRESHOLD {
+        let _ = s.login("officer", "wrong").await.unwrap();
+    }
+    assert!(matches!(
+        s.login("officer", "correct-horse-battery").await.unwrap(),
+        wangge_store::LoginOutcome::Locked { .. }
+    ));
+    assert!(matches!(
+        s.login("nobody", "x").await.unwrap(),
+        wangge_store::LoginOutcome::BadCredentials
+    ));
+    db.cleanup().await.unwrap();
+}
+both_backends!(login_lockout, login_locks_after_repeated_failures);
