@@ -1,0 +1,216 @@
+//! The real server on a random port against a fresh database holding the demo district, and a
+//! small HTTP client that keeps cookies the way a browser does.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use reqwest::header::{HeaderMap, COOKIE, LOCATION, SET_COOKIE};
+use reqwest::StatusCode;
+use wangge_server::AppConfig;
+use wangge_store::testing::{Kind, TestDb};
+
+pub const DEMO_PASSWORD: &str = wangge::demo::PASSWORD;
+
+pub struct TestServer {
+    pub base: String,
+    db: TestDb,
+    shutdown: tokio::sync::oneshot::Sender<()>,
+    handle: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl TestServer {
+    pub async fn start(kind: Kind) -> TestServer {
+        let db = TestDb::new(kind).await.expect("fresh database");
+        wangge::demo::ensure(&db.store)
+            .await
+            .expect("demo district");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let store = db.store.clone();
+        let handle = tokio::spawn(wangge_server::launch(
+            listener,
+            store,
+            AppConfig::default(),
+            async {
+                let _ = rx.await;
+            },
+        ));
+        TestServer {
+            base,
+            db,
+            shutdown: tx,
+            handle,
+        }
+    }
+
+    pub fn store(&self) -> &wangge_store::Store {
+        &self.db.store
+    }
+
+    pub fn client(&self) -> Client {
+        Client::new(&self.base)
+    }
+
+    /// A client already logged in as `username` of the demo district.
+    pub async fn login(&self, username: &str) -> Client {
+        let c = self.client();
+        let status = c.login(username, DEMO_PASSWORD).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "demo login {username}");
+        c
+    }
+
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(());
+        let _ = self.handle.await;
+        self.db.cleanup().await.expect("cleanup");
+    }
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    pub fn location(&self) -> Option<&str> {
+        self.headers.get(LOCATION).and_then(|v| v.to_str().ok())
+    }
+}
+
+pub struct Client {
+    base: String,
+    http: reqwest::Client,
+    cookies: Mutex<HashMap<String, String>>,
+}
+
+impl Client {
+    fn new(base: &str) -> Client {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        Client {
+            base: base.to_string(),
+            http,
+            cookies: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        let jar = self.cookies.lock().expect("jar");
+        jar.iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    pub fn has_cookie(&self, name: &str) -> bool {
+        self.cookies.lock().expect("jar").contains_key(name)
+    }
+
+    async fn send(&self, req: reqwest::RequestBuilder) -> Reply {
+        let req = req.header(COOKIE, self.cookie_header());
+        let resp = req.send().await.expect("request");
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        {
+            let mut jar = self.cookies.lock().expect("jar");
+            for v in headers.get_all(SET_COOKIE) {
+                let v = v.to_str().unwrap_or("");
+                let pair = v.split(';').next().unwrap_or("");
+                if let Some((k, val)) = pair.split_once('=') {
+                    if val.is_empty() || v.contains("Max-Age=0") {
+                        jar.remove(k);
+                    } else {
+                        jar.insert(k.to_string(), val.to_string());
+                    }
+                }
+            }
+        }
+        let body = resp.text().await.unwrap_or_default();
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(self.http.get(format!("{}{path}", self.base)))
+            .await
+    }
+
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut req = self.http.get(format!("{}{path}", self.base));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        self.send(req).await
+    }
+
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Reply {
+        self.send(self.http.post(format!("{}{path}", self.base)).form(form))
+            .await
+    }
+
+    pub async fn post_json(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut req = self.http.post(format!("{}{path}", self.base)).json(body);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        self.send(req).await
+    }
+
+    pub async fn post_body(&self, path: &str, body: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .body(body.to_string());
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        self.send(req).await
+    }
+
+    /// The CSRF token the pages embed in their forms (for the logged-in session).
+    pub async fn csrf(&self) -> String {
+        let page = self.get("/").await;
+        hidden_csrf(&page.body).expect("csrf field on the home page")
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> StatusCode {
+        let page = self.get("/login").await;
+        let csrf = hidden_csrf(&page.body).expect("csrf on login page");
+        let r = self
+            .post_form(
+                "/login",
+                &[
+                    ("username", username),
+                    ("password", password),
+                    ("csrf", &csrf),
+                ],
+            )
+            .await;
+        r.status
+    }
+}
+
+pub fn hidden_csrf(html: &str) -> Option<String> {
+    let at = html.find("name=\"csrf\" value=\"")? + "name=\"csrf\" value=\"".len();
+    let rest = &html[at..];
+    Some(rest[..rest.find('"')?].to_string())
+}

@@ -1,0 +1,438 @@
+//! The server over HTTP, on SQLite and PostgreSQL: login, the grid tree, scope isolation,
+//! bad input, CSRF and API tokens.
+
+mod common;
+
+use common::{hidden_csrf, TestServer};
+use reqwest::StatusCode;
+use serde_json::json;
+use wangge_store::both_backends;
+use wangge_store::testing::Kind;
+
+const GRID_A: &str = "410105001001001";
+const GRID_B: &str = "410105001001002";
+
+async fn unauthenticated_requests_get_401_and_no_data(kind: Kind) {
+    let srv = TestServer::start(kind).await;
+    let c = srv.client();
+    for path in [
+        "/api/v1/me",
+        "/api/v1/grid",
+        "/api/v1/grid/410105",
+        "/api/v1/users",
+        "/api/v1/users/1",
+        "/api/v1/residents",
+        "/api/v1/residents/1",
+        "/api/v1/audit",
+        "/api/v1/nonexistent",
+    ] {
+        let r = c.get(path).await;
+        let expected = if path.ends_with("nonexistent") {
+            StatusCode::NOT_FOUND
+        } else {
+            StatusCode::UNAUTHORIZED
+        };
+        assert_eq!(r.status, expected, "{path}");
+        assert!(r.json()["error"].is_string(), "{path}: {}", r.body);
+        assert!(!r.body.contains("金水区"), "{path} leaked data");
+    }
+    let r = c
+        .get_with("/api/v1/grid", &[("authorization", "Bearer not-a-token")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let r = c.post_json("/api/v1/residents", &json!({}), &[]).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    for path in [
+        "/",
+        "/grid",
+        "/residents",
+        "/users",
+        "/audit",
+        "/grid/410105",
+    ] {
+        let r = c.get(path).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(r.location(), Some("/login"), "{path}");
+    }
+    srv.stop().await;
+}
+both_backends!(
+    unauthenticated_gets_401,
+    unauthenticated_requests_get_401_and_no_data
+);
+
+async fn admin_logs_in_and_sees_the_tree(kind: Kind) {
+    let srv = TestServer::start(kind).await;
+    let c = srv.client();
+    // wrong password: a clear message, no session
+    assert_eq!(
+        c.login("admin", "wrong-password").await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert!(!c.has_cookie("wangge_session"));
+    let page = c.get("/login").await;
+    let csrf = hidden_csrf(&page.body).unwrap();
+    let r = c
+        .post_form(
+            "/login",
+            &[("username", "admin"), ("password", "nope"), ("csrf", &csrf)],
+        )
+        .await;
+    assert!(r.body.contains("用户名或密码错误"), "{}", r.body);
+    // a login form without its token is refused
+    let r = c
+        .post_form(
+            "/login",
+            &[("username", "admin"), ("password", common::DEMO_PASSWORD)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    assert_eq!(
+        c.login("admin", common::DEMO_PASSWORD).await,
+        StatusCode::SEE_OTHER
+    );
+    assert!(c.has_cookie("wangge_session"));
+    let tree = c.get("/grid").await;
+    assert_eq!(tree.status, StatusCode::OK);
+    for name in [
+        "金水区",
+        "经八路街道",
+        "纬五路社区",
+        "纬五路社区第一网格",
+        "祭城路街道",
+    ] {
+        assert!(tree.body.contains(name), "tree lacks {name}");
+    }
+    let api = c.get("/api/v1/grid").await;
+    assert_eq!(api.status, StatusCode::OK);
+    assert_eq!(api.json().as_array().unwrap().len(), 1 + 5 + 40 + 200);
+    let me = c.get("/api/v1/me").await.json();
+    assert_eq!(me["role"], "district_admin");
+    for page in ["/", "/users", "/residents", "/audit", "/grid/410105001"] {
+        assert_eq!(c.get(page).await.status, StatusCode::OK, "{page}");
+    }
+    // session rotation: logging in again issues a new session id
+    let old = c.get("/").await;
+    assert_eq!(old.status, StatusCode::OK);
+    srv.stop().await;
+}
+both_backends!(admin_login_and_tree, admin_logs_in_and_sees_the_tree);
+
+async fn worker_of_grid_a_never_sees_grid_b(kind: Kind) {
+    let srv = TestServer::start(kind).await;
+    let admin = srv.login("admin").await;
+    let residents: Vec<serde_json::Value> = admin
+        .get("/api/v1/residents?limit=1000")
+        .await
+        .json()
+        .as_array()
+        .unwrap()
+        .clone();
+    let in_b: Vec<&serde_json::Value> = residents
+        .iter()
+        .filter(|r| r["node_code"] == GRID_B)
+        .collect();
+    assert!(!in_b.is_empty(), "demo has residents in grid B");
+    let users: Vec<serde_json::Value> = admin
+        .get("/api/v1/users")
+        .await
+        .json()
+        .as_array()
+        .unwrap()
+        .clone();
+    let worker_b = users.iter().find(|u| u["username"] == "wangge2").unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let full_b = admin
+        .get(&format!("/api/v1/residents/{}?reveal=1", in_b[0]["id"]))
+        .await
+        .json();
+    let secret_id = full_b["id_number"].as_str().unwrap().to_string();
+    let secret_name = full_b["name"].as_str().unwrap().to_string();
+
+    let w = srv.login("wangge1").await;
+    let mut checked = 0;
+    for r in &in_b {
+        let id = r["id"].as_i64().unwrap();
+        for path in [
+            format!("/residents/{id}"),
+            format!("/residents/{id}?reveal=1"),
+        ] {
+            let resp = w.get(&path).await;
+            assert_eq!(resp.status, StatusCode::NOT_FOUND, "{path}");
+            assert!(!resp.body.contains(&secret_id));
+            checked += 1;
+        }
+        for path in [
+            format!("/api/v1/residents/{id}"),
+            format!("/api/v1/residents/{id}?reveal=1"),
+        ] {
+            let resp = w.get(&path).await;
+            assert_eq!(resp.status, StatusCode::NOT_FOUND, "{path}");
+            assert!(resp.json()["error"].is_string());
+            checked += 1;
+        }
+    }
+    for (path, status) in [
+        (format!("/grid/{GRID_B}"), StatusCode::NOT_FOUND),
+        (format!("/api/v1/grid/{GRID_B}"), StatusCode::NOT_FOUND),
+        ("/grid/410105".to_string(), StatusCode::NOT_FOUND),
+        (format!("/users/{worker_b}"), StatusCode::FORBIDDEN),
+        (format!("/api/v1/users/{worker_b}"), StatusCode::FORBIDDEN),
+        ("/users".to_string(), StatusCode::FORBIDDEN),
+        ("/api/v1/users".to_string(), StatusCode::FORBIDDEN),
+        ("/audit".to_string(), StatusCode::FORBIDDEN),
+        ("/api/v1/audit".to_string(), StatusCode::FORBIDDEN),
+    ] {
+        let resp = w.get(&path).await;
+        assert_eq!(resp.status, status, "{path}");
+        assert!(
+            !resp.body.contains(&secret_name) || resp.body.contains("网格员"),
+            "{path}"
+        );
+        checked += 1;
+    }
+    // lists hold only grid A
+    let grid = w.get("/api/v1/grid").await.json();
+    assert_eq!(grid.as_array().unwrap().len(), 1);
+    assert_eq!(grid[0]["code"], GRID_A);
+    let mine = w.get("/api/v1/residents").await.json();
+    assert!(!mine.as_array().unwrap().is_empty());
+    assert!(mine
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["node_code"] == GRID_A));
+    let page = w.get("/residents").await;
+    assert!(!page.body.contains(&secret_id[14..]) || mine.to_string().contains(&secret_id[14..]));
+    let tree = w.get("/grid").await.body;
+    assert!(!tree.contains(GRID_B) && tree.contains(GRID_A));
+
+    // nor can it write into grid B
+    let csrf = w.csrf().await;
+    let before = srv
+        .store()
+        .count_residents(&wangge_store::Scope::everything())
+        .await
+        .unwrap();
+    let r = w
+        .post_json(
+            "/api/v1/residents",
+            &json!({"id_number": wangge_domain::validate::make_valid("41010519800101555"), "name": "李四",
+                    "node_code": GRID_B, "address": "某处"}),
+            &[("x-csrf-token", &csrf)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.json()["field"], "node_code");
+    assert_eq!(
+        srv.store()
+            .count_residents(&wangge_store::Scope::everything())
+            .await
+            .unwrap(),
+        before
+    );
+    assert!(checked >= 13);
+    srv.stop().await;
+}
+both_backends!(scope_isolation, worker_of_grid_a_never_sees_grid_b);
+
+async fn bad_input_is_refused_clearly_and_changes_nothing(kind: Kind) {
+    let srv = TestServer::start(kind).await;
+    let admin = srv.login("admin").await;
+    let csrf = admin.csrf().await;
+    let h = [("x-csrf-token", csrf.as_str())];
+    let audit_before = admin
+        .get("/api/v1/audit")
+        .await
+        .json()
+        .as_array()
+        .unwrap()
+        .len();
+    let nodes_before = admin
+        .get("/api/v1/grid")
+        .await
+        .json()
+        .as_array()
+        .unwrap()
+        .len();
+
+    // malformed CSV row and unknown parent: each named by row and field, nothing imported
+    let csv = "code,name,level,parent_code\n410105006,新街道,township,410105\n4101050060x1,坏社区,community,410105006\n410105006002,孤儿社区,community,410105099\n";
+    let r = admin.post_body("/api/v1/grid/import", csv, &h).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let rows = r.json()["rows"].as_array().unwrap().clone();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(
+        (rows[0]["row"].as_u64(), rows[0]["field"].as_str()),
+        (Some(3), Some("code"))
+    );
+    assert_eq!(
+        (rows[1]["row"].as_u64(), rows[1]["field"].as_str()),
+        (Some(4), Some("parent_code"))
+    );
+    assert!(rows[1]["message"].as_str().unwrap().contains("410105099"));
+    assert_eq!(
+        admin
+            .get("/api/v1/grid")
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        nodes_before
+    );
+    let r = admin
+        .post_body("/api/v1/grid/import", "nothing,useful\n1,2\n", &h)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("code"), "{}", r.body);
+
+    // invalid ID number: 422 naming the field, on the API and the form
+    let r = admin
+        .post_json(
+            "/api/v1/residents",
+            &json!({"id_number": "110105194912310021", "name": "王五", "node_code": GRID_A, "address": "x"}),
+            &h,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["field"], "id_number");
+    assert!(
+        r.json()["error"].as_str().unwrap().contains("校验位"),
+        "{}",
+        r.body
+    );
+    let r = admin
+        .post_form(
+            "/residents",
+            &[
+                ("csrf", &csrf),
+                ("id_number", "11010519491331002X"),
+                ("name", "王五"),
+                ("node_code", GRID_A),
+                ("address", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("id_number") && r.body.contains("出生日期"),
+        "{}",
+        r.body
+    );
+    let r = admin
+        .post_json("/api/v1/residents", &json!({"name": 5}), &h)
+        .await;
+    assert!(r.status.is_client_error() && r.json()["error"].is_string());
+    let r = admin
+        .post_body(
+            "/api/v1/residents",
+            "{not json",
+            &[
+                ("x-csrf-token", &csrf),
+                ("content-type", "application/json"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    // a user with a short password or a taken name
+    let r = admin
+        .post_json(
+            "/api/v1/users",
+            &json!({"username": "wangge1", "display_name": "重名", "role": "grid_worker", "node_code": GRID_A, "password": "long-enough-pw"}),
+            &h,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.json()["field"], "username");
+
+    let audit_after = admin
+        .get("/api/v1/audit")
+        .await
+        .json()
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(
+        audit_before, audit_after,
+        "refused input leaves no trace of a change"
+    );
+    srv.stop().await;
+}
+both_backends!(bad_input, bad_input_is_refused_clearly_and_changes_nothing);
+
+async fn csrf_and_api_tokens(kind: Kind) {
+    let srv = TestServer::start(kind).await;
+    let admin = srv.login("admin").await;
+    let body = json!({"id_number": wangge_domain::validate::make_valid("41010519910101777"), "name": "赵六",
+                      "node_code": GRID_A, "address": "纬五路3号"});
+    let r = admin.post_json("/api/v1/residents", &body, &[]).await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "cookie without CSRF header"
+    );
+    let r = admin.post_form("/residents", &[("name", "x")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "form without CSRF field");
+    let csrf = admin.csrf().await;
+    let r = admin
+        .post_json("/api/v1/residents", &body, &[("x-csrf-token", &csrf)])
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert!(r.json()["id_number"]
+        .as_str()
+        .unwrap()
+        .starts_with("**************"));
+
+    // a machine token for the checkpoint operator
+    let users = admin.get("/api/v1/users").await.json();
+    let kakou = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "kakou")
+        .unwrap()["id"]
+        .clone();
+    let r = admin
+        .post_json(
+            &format!("/api/v1/users/{kakou}/tokens"),
+            &json!({"name": "G4高速卡口"}),
+            &[("x-csrf-token", &csrf)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let token = r.json()["token"].as_str().unwrap().to_string();
+    let machine = srv.client();
+    let me = machine
+        .get_with(
+            "/api/v1/me",
+            &[("authorization", &format!("Bearer {token}"))],
+        )
+        .await;
+    assert_eq!(me.status, StatusCode::OK);
+    assert_eq!(me.json()["username"], "kakou");
+    let r = machine
+        .get_with(
+            "/api/v1/residents",
+            &[("authorization", &format!("Bearer {token}"))],
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "a checkpoint operator reads no register"
+    );
+
+    // the audit log shows who did what, filterable
+    let log = admin
+        .get("/api/v1/audit?user=admin&entity=api_token")
+        .await
+        .json();
+    assert_eq!(log.as_array().unwrap().len(), 1);
+    let page = admin.get("/audit?entity=resident").await;
+    assert!(page.body.contains("resident") && page.body.contains("admin"));
+    srv.stop().await;
+}
+both_backends!(csrf_and_tokens, csrf_and_api_tokens);
