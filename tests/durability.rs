@@ -1,0 +1,206 @@
+//! Nothing acknowledged is lost: the real `wangge` binary is killed with SIGKILL at random
+//! moments while clients write to it, restarted, and every write it acknowledged must be in
+//! the database exactly once. On SQLite and on PostgreSQL.
+
+use std::collections::HashSet;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use wangge_domain::validate::make_valid;
+use wangge_store::testing::{Kind, TestDb};
+use wangge_store::{both_backends, Scope};
+
+const KILLS: usize = 20;
+const WRITERS: usize = 4;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+fn wangge(args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_wangge"));
+    c.args(args).env("WANGGE_LOG", "warn");
+    c
+}
+
+fn start_server(url: &str, port: u16) -> Child {
+    wangge(&[
+        "demo",
+        "--database",
+        url,
+        "--bind",
+        &format!("127.0.0.1:{port}"),
+    ])
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+    .expect("server starts")
+}
+
+async fn wait_ready(http: &reqwest::Client, base: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if let Ok(r) = http.get(format!("{base}/healthz")).send().await {
+            if r.status().is_success() {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("server did not come up");
+}
+
+/// A distinct valid ID number for each sequence number: one birth date per thousand.
+fn unique_id_number(seq: u64) -> String {
+    let base = chrono::NaiveDate::from_ymd_opt(1950, 1, 1).expect("date");
+    let birth = base + chrono::Duration::days((seq / 1000) as i64);
+    make_valid(&format!(
+        "410105{}{:03}",
+        birth.format("%Y%m%d"),
+        seq % 1000
+    ))
+}
+
+/// A small deterministic generator for kill moments and ID numbers.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+}
+
+async fn acknowledged_writes_survive_sigkill(kind: Kind) {
+    let db = TestDb::new(kind).await.expect("database");
+    let url = db.url.clone();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .expect("client");
+
+    // first start builds the demo district; then a machine token for the writers
+    let mut server = start_server(&url, port);
+    wait_ready(&http, &base).await;
+    let out = wangge(&[
+        "user",
+        "token",
+        "--database",
+        &url,
+        "--username",
+        "admin",
+        "--name",
+        "durability",
+    ])
+    .output()
+    .expect("token command");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8_lossy(&out.stdout).trim().to_string();
+
+    let acked: Arc<Mutex<Vec<String>>> = Arc::default();
+    let attempted: Arc<Mutex<HashSet<String>>> = Arc::default();
+    let mut rng = Lcg(0x5eed ^ port as u64);
+    let counter: Arc<std::sync::atomic::AtomicU64> = Arc::default();
+    for round in 0..KILLS {
+        // writers run until the server dies under them
+        let mut tasks = Vec::new();
+        for _ in 0..WRITERS {
+            let (http, base, token) = (http.clone(), base.clone(), token.clone());
+            let (acked, attempted) = (acked.clone(), attempted.clone());
+            let counter = counter.clone();
+            tasks.push(tokio::spawn(async move {
+                loop {
+                    let seq = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let id = unique_id_number(seq);
+                    attempted.lock().expect("lock").insert(id.clone());
+                    let body = serde_json::json!({
+                        "id_number": id, "name": "耐久测试", "node_code": "410105001001001",
+                        "address": format!("测试路{seq}号"),
+                    });
+                    let r = http
+                        .post(format!("{base}/api/v1/residents"))
+                        .bearer_auth(&token)
+                        .json(&body)
+                        .send()
+                        .await;
+                    match r {
+                        Ok(r) if r.status() == reqwest::StatusCode::CREATED => {
+                            acked.lock().expect("lock").push(id);
+                        }
+                        Ok(r) if r.status() == reqwest::StatusCode::CONFLICT => {}
+                        Ok(r) if r.status().is_server_error() => break,
+                        Ok(r) => panic!("unexpected {}: {:?}", r.status(), r.text().await),
+                        Err(_) => break, // the server is gone
+                    }
+                }
+            }));
+        }
+        tokio::time::sleep(Duration::from_millis(40 + rng.next() % 260)).await;
+        server.kill().expect("SIGKILL");
+        server.wait().expect("reaped");
+        for t in tasks {
+            t.await.expect("writer");
+        }
+        server = start_server(&url, port);
+        wait_ready(&http, &base).await;
+        eprintln!(
+            "round {round}: {} acknowledged so far",
+            acked.lock().expect("lock").len()
+        );
+    }
+    server.kill().expect("stop");
+    server.wait().expect("reaped");
+
+    let acked = acked.lock().expect("lock").clone();
+    assert!(
+        acked.len() > KILLS * 5,
+        "too few writes to prove anything: {}",
+        acked.len()
+    );
+    let stored: Vec<String> = {
+        let mut all = Vec::new();
+        let mut after = 0;
+        loop {
+            let page = db
+                .store
+                .list_residents(&Scope::everything(), after, 1000)
+                .await
+                .expect("list");
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            all.extend(page.into_iter().map(|r| r.id_number));
+        }
+        all
+    };
+    let stored_set: HashSet<&String> = stored.iter().collect();
+    assert_eq!(stored_set.len(), stored.len(), "a resident is stored twice");
+    let missing: Vec<&String> = acked.iter().filter(|id| !stored_set.contains(id)).collect();
+    assert!(
+        missing.is_empty(),
+        "{} acknowledged writes lost, e.g. {:?}",
+        missing.len(),
+        &missing[..missing.len().min(5)]
+    );
+    let attempted = attempted.lock().expect("lock");
+    let written_by_test = stored.iter().filter(|id| attempted.contains(*id)).count();
+    assert!(written_by_test >= acked.len());
+    eprintln!(
+        "{kind:?}: {KILLS} kills survived, {} acknowledged writes all present",
+        acked.len()
+    );
+    db.cleanup().await.expect("cleanup");
+}
+both_backends!(sigkill_durability, acknowledged_writes_survive_sigkill);
