@@ -194,8 +194,10 @@ async fn acknowledged_writes_survive_sigkill(kind: Kind) {
         missing.len(),
         &missing[..missing.len().min(5)]
     );
-    let attempted = attempted.lock().expect("lock");
-    let written_by_test = stored.iter().filter(|id| attempted.contains(*id)).count();
+    let written_by_test = {
+        let attempted = attempted.lock().expect("lock");
+        stored.iter().filter(|id| attempted.contains(*id)).count()
+    };
     assert!(written_by_test >= acked.len());
     eprintln!(
         "{kind:?}: {KILLS} kills survived, {} acknowledged writes all present",
