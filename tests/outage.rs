@@ -1,0 +1,215 @@
+//! PostgreSQL goes away mid-run: requests fail fast with 503 and a clear message, and the
+//! server recovers on its own when the database is back. The test runs its own throw-away
+//! PostgreSQL cluster (initdb on a free port) so stopping it disturbs no other test.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use wangge_domain::role::Role;
+use wangge_server::AppConfig;
+use wangge_store::{Actor, Store};
+
+struct Cluster {
+    bin: PathBuf,
+    dir: PathBuf,
+    port: u16,
+}
+
+impl Cluster {
+    fn pg_bin() -> Option<PathBuf> {
+        let root = Path::new("/usr/lib/postgresql");
+        let mut versions: Vec<PathBuf> = std::fs::read_dir(root)
+            .ok()?
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        versions.sort();
+        versions
+            .pop()
+            .map(|v| v.join("bin"))
+            .filter(|b| b.join("initdb").exists())
+    }
+
+    fn as_postgres(&self, tool: &str, args: &[&str]) -> std::process::Output {
+        Command::new("runuser")
+            .args(["-u", "postgres", "--"])
+            .arg(self.bin.join(tool))
+            .args(args)
+            .output()
+            .expect("run PostgreSQL tool")
+    }
+
+    fn create() -> Option<Cluster> {
+        let bin = Self::pg_bin()?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port();
+        let dir =
+            std::env::temp_dir().join(format!("wangge-pg-outage-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir).ok()?;
+        let ok = Command::new("chown")
+            .args(["postgres:postgres", &dir.display().to_string()])
+            .status()
+            .ok()?;
+        assert!(ok.success(), "chown");
+        let c = Cluster { bin, dir, port };
+        let data = c.dir.join("data").display().to_string();
+        let out = c.as_postgres(
+            "initdb",
+            &["-D", &data, "-A", "trust", "-U", "postgres", "--no-sync"],
+        );
+        assert!(
+            out.status.success(),
+            "initdb: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        c.start();
+        Some(c)
+    }
+
+    fn start(&self) {
+        let data = self.dir.join("data").display().to_string();
+        let opts = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            self.port,
+            self.dir.display()
+        );
+        let log = self.dir.join("log").display().to_string();
+        let out = self.as_postgres(
+            "pg_ctl",
+            &["-D", &data, "-o", &opts, "-l", &log, "-w", "start"],
+        );
+        assert!(
+            out.status.success(),
+            "pg_ctl start: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn stop(&self) {
+        let data = self.dir.join("data").display().to_string();
+        let out = self.as_postgres("pg_ctl", &["-D", &data, "-m", "immediate", "-w", "stop"]);
+        assert!(
+            out.status.success(),
+            "pg_ctl stop: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let data = self.dir.join("data").display().to_string();
+        let _ = self.as_postgres("pg_ctl", &["-D", &data, "-m", "immediate", "stop"]);
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_outage_gives_fast_503_and_recovers() {
+    let Some(cluster) = Cluster::create() else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "PostgreSQL server binaries are needed in CI"
+        );
+        eprintln!("no PostgreSQL server binaries: outage test skipped");
+        return;
+    };
+    let store = Store::open(&cluster.url())
+        .await
+        .expect("store on the private cluster");
+    wangge::demo::ensure(&store).await.expect("demo");
+    let admin = store
+        .list_users(&wangge_store::Scope::everything())
+        .await
+        .expect("users")
+        .into_iter()
+        .find(|u| u.role == Role::DistrictAdmin)
+        .expect("admin");
+    let token = store
+        .create_api_token(&Actor::system("test"), admin.id, "outage")
+        .await
+        .expect("token")
+        .token;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(wangge_server::launch(
+        listener,
+        store.clone(),
+        AppConfig::default(),
+        async {
+            let _ = rx.await;
+        },
+    ));
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client");
+    let get = |path: &str| http.get(format!("{base}{path}")).bearer_auth(&token).send();
+
+    assert_eq!(
+        get("/api/v1/grid").await.expect("up").status(),
+        StatusCode::OK
+    );
+
+    cluster.stop();
+    for path in ["/api/v1/grid", "/api/v1/residents", "/healthz"] {
+        let started = Instant::now();
+        let r = get(path).await.expect("an answer, not a hang");
+        let took = started.elapsed();
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE, "{path}");
+        assert!(
+            took < Duration::from_secs(5),
+            "{path} took {took:?}: must fail fast"
+        );
+        if path.starts_with("/api") {
+            let body: serde_json::Value = r.json().await.expect("JSON error");
+            assert!(
+                body["error"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("数据库暂时不可用"),
+                "{body}"
+            );
+        }
+    }
+    let page = http
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .expect("login page");
+    assert!(
+        page.status().is_success(),
+        "the login page itself needs no database"
+    );
+
+    cluster.start();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let r = get("/api/v1/grid").await.expect("answer");
+        if r.status() == StatusCode::OK {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no recovery after the database came back: {}",
+            r.status()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let _ = tx.send(());
+    let _ = server.await;
+    store.close().await;
+}
