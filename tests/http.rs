@@ -112,9 +112,44 @@ async fn admin_logs_in_and_sees_the_tree(kind: Kind) {
     for page in ["/", "/users", "/residents", "/audit", "/grid/410105001"] {
         assert_eq!(c.get(page).await.status, StatusCode::OK, "{page}");
     }
-    // session rotation: logging in again issues a new session id
-    let old = c.get("/").await;
-    assert_eq!(old.status, StatusCode::OK);
+    // session rotation: logging in again issues a new session id and ends the old one
+    let old = c.cookie("wangge_session").unwrap();
+    // (a logged-in browser is sent past /login, so take a login form from a fresh one)
+    let fresh = srv.client();
+    let csrf = hidden_csrf(&fresh.get("/login").await.body).unwrap();
+    c.set_cookie(
+        "wangge_login_csrf",
+        &fresh.cookie("wangge_login_csrf").unwrap(),
+    );
+    let r = c
+        .post_form(
+            "/login",
+            &[
+                ("username", "admin"),
+                ("password", common::DEMO_PASSWORD),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let new = c.cookie("wangge_session").unwrap();
+    assert_ne!(old, new);
+    let stale = srv.client();
+    stale.set_cookie("wangge_session", &old);
+    assert_eq!(
+        stale.get("/api/v1/me").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    // logout ends the session
+    let csrf = c.csrf().await;
+    let r = c.post_form("/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(r.location(), Some("/login"));
+    let gone = srv.client();
+    gone.set_cookie("wangge_session", &new);
+    assert_eq!(
+        gone.get("/api/v1/me").await.status,
+        StatusCode::UNAUTHORIZED
+    );
     srv.stop().await;
 }
 both_backends!(admin_login_and_tree, admin_logs_in_and_sees_the_tree);
@@ -436,3 +471,18 @@ async fn csrf_and_api_tokens(kind: Kind) {
     srv.stop().await;
 }
 both_backends!(csrf_and_tokens, csrf_and_api_tokens);
+
+async fn sessions_expire(kind: Kind) {
+    let config = wangge_server::AppConfig {
+        session_ttl: chrono::Duration::seconds(1),
+        ..Default::default()
+    };
+    let srv = TestServer::start_with(kind, config).await;
+    let c = srv.login("admin").await;
+    assert_eq!(c.get("/api/v1/me").await.status, StatusCode::OK);
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(c.get("/api/v1/me").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(c.get("/grid").await.location(), Some("/login"));
+    srv.stop().await;
+}
+both_backends!(session_expiry, sessions_expire);

@@ -21,6 +21,10 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start(kind: Kind) -> TestServer {
+        Self::start_with(kind, AppConfig::default()).await
+    }
+
+    pub async fn start_with(kind: Kind, config: AppConfig) -> TestServer {
         let db = TestDb::new(kind).await.expect("fresh database");
         wangge::demo::ensure(&db.store)
             .await
@@ -31,14 +35,9 @@ impl TestServer {
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let store = db.store.clone();
-        let handle = tokio::spawn(wangge_server::launch(
-            listener,
-            store,
-            AppConfig::default(),
-            async {
-                let _ = rx.await;
-            },
-        ));
+        let handle = tokio::spawn(wangge_server::launch(listener, store, config, async {
+            let _ = rx.await;
+        }));
         TestServer {
             base,
             db,
@@ -111,6 +110,17 @@ impl Client {
             .map(|(k, v)| format!("{k}={v}"))
             .collect::<Vec<_>>()
             .join("; ")
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies.lock().expect("jar").get(name).cloned()
+    }
+
+    pub fn set_cookie(&self, name: &str, value: &str) {
+        self.cookies
+            .lock()
+            .expect("jar")
+            .insert(name.to_string(), value.to_string());
     }
 
     pub fn has_cookie(&self, name: &str) -> bool {

@@ -221,6 +221,14 @@ impl Store {
     }
 }
 
+/// Checks a grid CSV on its own, as if importing into an empty tree, without a database:
+/// the per-row report an import would give, or the number of nodes it holds.
+pub fn validate_grid_csv(input: impl Read) -> Result<usize> {
+    let rows = parse_grid_csv(input)?;
+    let plan = plan_import(&rows, &HashMap::new(), &Scope::everything())?;
+    Ok(plan.create.len())
+}
+
 #[derive(Debug, Clone)]
 enum ParentRef {
     Existing(i64),

@@ -52,7 +52,7 @@ mod users;
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
 pub use connect::{redact_url, Backend, Store};
 pub use error::StoreError;
-pub use grid::{GridImportSummary, GridNode, NewGridNode, RowError};
+pub use grid::{validate_grid_csv, GridImportSummary, GridNode, NewGridNode, RowError};
 pub use people::{NewResident, Person, Resident};
 pub use scope::{Actor, Scope};
 pub use secret::random_token;
