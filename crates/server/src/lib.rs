@@ -48,6 +48,10 @@ pub fn router(state: AppState) -> Router {
     let app = Router::new()
         .merge(pages::routes())
         .nest("/api/v1", api::routes())
+        .route(
+            "/api/openapi.json",
+            axum::routing::get(api::openapi::document),
+        )
         .fallback(pages::not_found)
         .layer(axum::extract::DefaultBodyLimit::max(body_limit));
     security::with_headers(app)

@@ -59,7 +59,7 @@ pub(crate) const INSERT_AUDIT: &str = "INSERT INTO audit_log \
     (at, user_id, username, action, entity, entity_id, node_path, before_json, after_json) \
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct AuditRecord {
     pub id: i64,
     pub at: DateTime<Utc>,

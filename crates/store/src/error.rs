@@ -58,6 +58,13 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::Database(db) if is_connection_loss(db.code().as_deref()) => {
                 StoreError::Unavailable(e)
             }
+            // PostgreSQL refuses NUL and unencodable characters in text; SQLite stores them.
+            // Either way it is bad input, not a server fault.
+            sqlx::Error::Database(db)
+                if matches!(db.code().as_deref(), Some("22021") | Some("22P05")) =>
+            {
+                StoreError::invalid("value", "含有无效字符（如 NUL）")
+            }
             _ => StoreError::Database(e),
         }
     }

@@ -9,12 +9,15 @@ use wangge_domain::grid::{self, Level};
 
 use crate::{Actor, AuditEntry, Result, Scope, Store, StoreError};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+/// 网格节点
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct GridNode {
     pub id: i64,
     pub code: String,
     pub name: String,
+    /// district | township | community | grid
     #[sqlx(try_from = "String")]
+    #[schema(value_type = String)]
     pub level: Level,
     pub parent_id: Option<i64>,
     pub path: String,
@@ -37,14 +40,14 @@ pub struct NewGridNode {
 }
 
 /// One refused row of an import: its line in the file, the field at fault and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct RowError {
     pub row: u64,
     pub field: String,
     pub message: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct GridImportSummary {
     pub created: usize,
     pub renamed: usize,

@@ -11,12 +11,15 @@ use crate::{Actor, AuditEntry, Result, Scope, Store, StoreError};
 pub const LOCKOUT_THRESHOLD: i32 = 5;
 const LOCKOUT: Duration = Duration::minutes(15);
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct User {
     pub id: i64,
     pub username: String,
     pub display_name: String,
+    /// district_admin | township_officer | grid_worker | department_handler |
+    /// enterprise_contact | checkpoint_operator | lab_operator
     #[sqlx(try_from = "String")]
+    #[schema(value_type = String)]
     pub role: Role,
     pub node_id: i64,
     pub node_code: String,
@@ -64,7 +67,7 @@ pub struct SessionInfo {
     pub expires_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ApiToken {
     pub id: i64,
     pub name: String,

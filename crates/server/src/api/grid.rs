@@ -7,6 +7,7 @@ use wangge_domain::grid::Level;
 use wangge_store::{GridImportSummary, GridNode, NewGridNode};
 
 use super::ApiJson;
+use super::ErrorBody;
 use crate::auth::ApiUser;
 use crate::error::{ApiResult, AppError};
 use crate::AppState;
@@ -20,6 +21,7 @@ fn require_grid_editor(user: &wangge_store::User) -> ApiResult<()> {
 }
 
 /// `GET /api/v1/grid`: the caller's subtree, parents before children.
+#[utoipa::path(get, path = "/api/v1/grid", tag = "grid", responses((status = 200, body = Vec<GridNode>), (status = 401, description = "未登录", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -27,6 +29,8 @@ pub async fn list(
     Ok(Json(state.store.list_grid(&user.scope()).await?))
 }
 
+/// One node of the caller's subtree.
+#[utoipa::path(get, path = "/api/v1/grid/{code}", tag = "grid", params(("code" = String, Path, description = "节点编码")), responses((status = 200, body = GridNode), (status = 401, description = "未登录", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody)))]
 pub async fn show(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -37,15 +41,18 @@ pub async fn show(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewNodeBody {
     code: String,
     name: String,
+    #[schema(value_type = String, example = "grid")]
     level: Level,
     parent_code: Option<String>,
 }
 
+/// Adds a node (district admins).
+#[utoipa::path(post, path = "/api/v1/grid", tag = "grid", request_body = NewNodeBody, responses((status = 201, body = GridNode), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 409, description = "重复", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -63,6 +70,7 @@ pub async fn create(
 }
 
 /// `POST /api/v1/grid/import` with a CSV body: all rows or none, with a per-row report.
+#[utoipa::path(post, path = "/api/v1/grid/import", tag = "grid", request_body(content = String, content_type = "text/csv", description = "code,name,level,parent_code"), responses((status = 200, body = GridImportSummary), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
 pub async fn import(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,

@@ -3,6 +3,7 @@
 
 mod audit;
 mod grid;
+pub mod openapi;
 mod residents;
 mod users;
 
@@ -31,6 +32,17 @@ pub fn routes() -> Router<AppState> {
         .fallback(|| async { AppError::NotFound })
 }
 
+/// The error every route answers with: a message naming the problem, the field at fault when
+/// there is one, and for refused imports one entry per bad row.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: String,
+    pub field: Option<String>,
+    pub rows: Option<Vec<wangge_store::RowError>>,
+}
+
+/// The caller's own account.
+#[utoipa::path(get, path = "/api/v1/me", tag = "users", responses((status = 200, body = wangge_store::User), (status = 401, body = ErrorBody)))]
 async fn me(ApiUser(user): ApiUser) -> ApiResult<Json<wangge_store::User>> {
     Ok(Json(user))
 }
@@ -42,7 +54,14 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
-        match Json::<T>::from_request(req, state).await {
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| AppError::BadRequest(format!("无法读取请求体：{}", e.body_text())))?;
+        // NUL cannot be stored in PostgreSQL text and is never meaningful in a field
+        if bytes.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000")) {
+            return Err(AppError::invalid("body", "字段中含有 NUL 字符"));
+        }
+        match Json::<T>::from_bytes(&bytes) {
             Ok(Json(v)) => Ok(ApiJson(v)),
             Err(e) => Err(json_error(e)),
         }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use wangge_store::{AuditEntry, NewResident, Resident, User};
 
 use super::ApiJson;
+use super::ErrorBody;
 use crate::auth::ApiUser;
 use crate::error::{ApiResult, AppError};
 use crate::AppState;
@@ -19,7 +20,7 @@ fn require_handler(user: &User) -> ApiResult<()> {
 }
 
 /// A resident as the API shows it: the ID number masked unless asked for and audited.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ResidentJson {
     id: i64,
     person_id: i64,
@@ -55,10 +56,12 @@ impl ResidentJson {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 pub struct ListQuery {
+    /// Keyset paging: residents with a larger id than this
     #[serde(default)]
     after: i64,
+    /// At most 1000
     #[serde(default = "default_limit")]
     limit: i64,
 }
@@ -67,6 +70,7 @@ fn default_limit() -> i64 {
     100
 }
 
+#[utoipa::path(get, path = "/api/v1/residents", tag = "residents", params(ListQuery), responses((status = 200, body = Vec<ResidentJson>), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -84,12 +88,14 @@ pub async fn list(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 pub struct ShowQuery {
+    /// 1: show the full ID number (recorded in the audit log)
     #[serde(default)]
     reveal: Option<u8>,
 }
 
+#[utoipa::path(get, path = "/api/v1/residents/{id}", tag = "residents", params(("id" = i64, Path), ShowQuery), responses((status = 200, body = ResidentJson), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody)))]
 pub async fn show(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -106,7 +112,7 @@ pub async fn show(
     Ok(Json(ResidentJson::new(r, reveal)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewResidentBody {
     id_number: String,
@@ -116,6 +122,7 @@ pub struct NewResidentBody {
     address: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/residents", tag = "residents", request_body = NewResidentBody, responses((status = 201, body = ResidentJson), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 409, description = "重复", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,

@@ -12,7 +12,7 @@ use crate::auth::PageUser;
 use crate::error::{AppError, PageResult};
 use crate::AppState;
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
 pub struct AuditQuery {
     #[serde(default)]
     pub user: String,
@@ -25,6 +25,7 @@ pub struct AuditQuery {
     pub from: String,
     #[serde(default)]
     pub until: String,
+    /// Keyset paging: entries older than this id
     #[serde(default)]
     pub before: Option<i64>,
 }
