@@ -8,6 +8,8 @@ mod auth;
 pub mod error;
 pub mod i18n;
 mod pages;
+mod permission;
+mod routes;
 mod security;
 
 use std::future::Future;
@@ -43,14 +45,27 @@ pub struct AppState {
     pub config: Arc<AppConfig>,
 }
 
+/// Every route of the server; [`route_paths`] lists their paths.
+fn routes() -> routes::Routes<AppState> {
+    pages::routes().nest("/api/v1", api::routes()).route(
+        "/api/openapi.json",
+        axum::routing::get(api::openapi::document),
+    )
+}
+
+/// The path of every route, for tests that must cover them all.
+pub fn route_paths() -> Vec<String> {
+    routes().paths().to_vec()
+}
+
 pub fn router(state: AppState) -> Router {
     let body_limit = state.config.body_limit;
-    let app = Router::new()
-        .merge(pages::routes())
-        .nest("/api/v1", api::routes())
+    let app = routes()
+        .into_router()
+        // unknown API paths answer JSON, unknown pages the error page
         .route(
-            "/api/openapi.json",
-            axum::routing::get(api::openapi::document),
+            "/api/{*rest}",
+            axum::routing::any(|| async { error::AppError::NotFound }),
         )
         .fallback(pages::not_found)
         .layer(axum::extract::DefaultBodyLimit::max(body_limit));

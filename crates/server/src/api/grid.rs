@@ -9,16 +9,9 @@ use wangge_store::{GridImportSummary, GridNode, NewGridNode};
 use super::ApiJson;
 use super::ErrorBody;
 use crate::auth::ApiUser;
-use crate::error::{ApiResult, AppError};
+use crate::error::ApiResult;
+use crate::permission::{Allowed, GridEditor};
 use crate::AppState;
-
-fn require_grid_editor(user: &wangge_store::User) -> ApiResult<()> {
-    if user.role.edits_grid() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden("只有区级管理员可以修改网格".into()))
-    }
-}
 
 /// `GET /api/v1/grid`: the caller's subtree, parents before children.
 #[utoipa::path(get, path = "/api/v1/grid", tag = "grid", responses((status = 200, body = Vec<GridNode>), (status = 401, description = "未登录", body = ErrorBody)))]
@@ -55,10 +48,9 @@ pub struct NewNodeBody {
 #[utoipa::path(post, path = "/api/v1/grid", tag = "grid", request_body = NewNodeBody, responses((status = 201, body = GridNode), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 409, description = "重复", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
+    Allowed(user, _): Allowed<GridEditor>,
     ApiJson(body): ApiJson<NewNodeBody>,
 ) -> ApiResult<(StatusCode, Json<GridNode>)> {
-    require_grid_editor(&user)?;
     let node = NewGridNode {
         code: body.code.trim().to_string(),
         name: body.name,
@@ -73,10 +65,9 @@ pub async fn create(
 #[utoipa::path(post, path = "/api/v1/grid/import", tag = "grid", request_body(content = String, content_type = "text/csv", description = "code,name,level,parent_code"), responses((status = 200, body = GridImportSummary), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
 pub async fn import(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
+    Allowed(user, _): Allowed<GridEditor>,
     body: Bytes,
 ) -> ApiResult<Json<GridImportSummary>> {
-    require_grid_editor(&user)?;
     Ok(Json(
         state
             .store

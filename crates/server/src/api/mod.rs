@@ -10,15 +10,16 @@ mod users;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::de::DeserializeOwned;
 
 use crate::auth::ApiUser;
 use crate::error::{ApiResult, AppError};
+use crate::routes::Routes;
 use crate::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes<AppState> {
+    Routes::new()
         .route("/me", get(me))
         .route("/grid", get(grid::list).post(grid::create))
         .route("/grid/import", post(grid::import))
@@ -29,7 +30,6 @@ pub fn routes() -> Router<AppState> {
         .route("/residents", get(residents::list).post(residents::create))
         .route("/residents/{id}", get(residents::show))
         .route("/audit", get(audit::list))
-        .fallback(|| async { AppError::NotFound })
 }
 
 /// The error every route answers with: a message naming the problem, the field at fault when

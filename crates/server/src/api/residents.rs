@@ -3,21 +3,13 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use wangge_store::{AuditEntry, NewResident, Resident, User};
+use wangge_store::{AuditEntry, NewResident, Resident};
 
 use super::ApiJson;
 use super::ErrorBody;
-use crate::auth::ApiUser;
-use crate::error::{ApiResult, AppError};
+use crate::error::ApiResult;
+use crate::permission::{Allowed, ResidentHandler};
 use crate::AppState;
-
-fn require_handler(user: &User) -> ApiResult<()> {
-    if user.role.handles_residents() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden("此角色不能查看人员信息".into()))
-    }
-}
 
 /// A resident as the API shows it: the ID number masked unless asked for and audited.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -73,10 +65,9 @@ fn default_limit() -> i64 {
 #[utoipa::path(get, path = "/api/v1/residents", tag = "residents", params(ListQuery), responses((status = 200, body = Vec<ResidentJson>), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
+    Allowed(user, _): Allowed<ResidentHandler>,
     Query(q): Query<ListQuery>,
 ) -> ApiResult<Json<Vec<ResidentJson>>> {
-    require_handler(&user)?;
     let rows = state
         .store
         .list_residents(&user.scope(), q.after, q.limit)
@@ -98,11 +89,10 @@ pub struct ShowQuery {
 #[utoipa::path(get, path = "/api/v1/residents/{id}", tag = "residents", params(("id" = i64, Path), ShowQuery), responses((status = 200, body = ResidentJson), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody)))]
 pub async fn show(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
+    Allowed(user, _): Allowed<ResidentHandler>,
     Path(id): Path<i64>,
     Query(q): Query<ShowQuery>,
 ) -> ApiResult<Json<ResidentJson>> {
-    require_handler(&user)?;
     let r = state.store.resident_by_id(&user.scope(), id).await?;
     let reveal = q.reveal == Some(1);
     if reveal {
@@ -125,10 +115,9 @@ pub struct NewResidentBody {
 #[utoipa::path(post, path = "/api/v1/residents", tag = "residents", request_body = NewResidentBody, responses((status = 201, body = ResidentJson), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 409, description = "重复", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
+    Allowed(user, _): Allowed<ResidentHandler>,
     ApiJson(body): ApiJson<NewResidentBody>,
 ) -> ApiResult<(StatusCode, Json<ResidentJson>)> {
-    require_handler(&user)?;
     let new = NewResident {
         id_number: body.id_number,
         name: body.name,

@@ -9,37 +9,24 @@ use super::ApiJson;
 use super::ErrorBody;
 use crate::auth::ApiUser;
 use crate::error::{ApiResult, AppError};
+use crate::permission::{Allowed, UserManager};
 use crate::AppState;
-
-fn require_manager(user: &User) -> ApiResult<()> {
-    if user.role.manages_users() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(
-            "只有区级管理员和乡镇/街道干部可以管理用户".into(),
-        ))
-    }
-}
 
 /// Accounts in the caller's subtree (district admins and township officers).
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", responses((status = 200, body = Vec<User>), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
+    Allowed(user, _): Allowed<UserManager>,
 ) -> ApiResult<Json<Vec<User>>> {
-    require_manager(&user)?;
     Ok(Json(state.store.list_users(&user.scope()).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path)), responses((status = 200, body = User), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody)))]
 pub async fn show(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
+    Allowed(user, _): Allowed<UserManager>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<User>> {
-    if user.id != id {
-        require_manager(&user)?;
-    }
     Ok(Json(state.store.user_by_id(&user.scope(), id).await?))
 }
 
@@ -57,10 +44,9 @@ pub struct NewUserBody {
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUserBody, responses((status = 201, body = User), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 409, description = "重复", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
+    Allowed(user, _): Allowed<UserManager>,
     ApiJson(body): ApiJson<NewUserBody>,
 ) -> ApiResult<(StatusCode, Json<User>)> {
-    require_manager(&user)?;
     let new = NewUser {
         username: body.username.trim().to_string(),
         display_name: body.display_name,

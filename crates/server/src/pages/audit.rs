@@ -8,8 +8,8 @@ use serde::Deserialize;
 use wangge_store::{AuditFilter, AuditRecord};
 
 use super::{render, Layout};
-use crate::auth::PageUser;
 use crate::error::{AppError, PageResult};
+use crate::permission::{Auditor, PageAllowed};
 use crate::AppState;
 
 #[derive(Deserialize, Default, utoipa::IntoParams)]
@@ -63,14 +63,6 @@ impl AuditQuery {
     }
 }
 
-pub fn require_auditor(role: wangge_domain::role::Role) -> Result<(), AppError> {
-    if role.reads_audit() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden("只有区级管理员可以查看审计日志".into()))
-    }
-}
-
 #[derive(Template)]
 #[template(path = "audit.html")]
 struct AuditPage {
@@ -86,10 +78,9 @@ const PAGE_SIZE: i64 = 100;
 
 pub async fn list(
     State(state): State<AppState>,
-    user: PageUser,
+    PageAllowed(user, _): PageAllowed<Auditor>,
     Query(q): Query<AuditQuery>,
 ) -> PageResult<Response> {
-    require_auditor(user.user.role)?;
     let records = state
         .store
         .list_audit(&user.user.scope(), &q.filter(PAGE_SIZE)?)

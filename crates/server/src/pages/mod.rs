@@ -13,17 +13,17 @@ use axum::extract::{FromRequest, Request};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use serde::de::DeserializeOwned;
 use wangge_store::{RowError, User};
 
 use crate::auth::PageUser;
 use crate::error::{AppError, PageError, PageResult};
 use crate::i18n::{Texts, ZH};
+use crate::routes::Routes;
 use crate::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes<AppState> {
+    Routes::new()
         .route("/", get(home::show))
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", axum::routing::post(login::logout))

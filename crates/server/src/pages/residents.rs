@@ -8,19 +8,11 @@ use serde::Deserialize;
 use wangge_store::{AuditEntry, GridNode, NewResident, Resident};
 
 use super::{render, Layout, PageForm};
-use crate::auth::PageUser;
-use crate::error::{AppError, PageResult};
+use crate::error::PageResult;
+use crate::permission::{PageAllowed, ResidentHandler};
 use crate::AppState;
 
 const PAGE_SIZE: i64 = 50;
-
-fn require_handler(user: &PageUser) -> Result<(), AppError> {
-    if user.user.role.handles_residents() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden("此角色不能查看人员信息".into()))
-    }
-}
 
 #[derive(Template)]
 #[template(path = "residents.html")]
@@ -39,10 +31,9 @@ pub struct ListQuery {
 
 pub async fn list(
     State(state): State<AppState>,
-    user: PageUser,
+    PageAllowed(user, _): PageAllowed<ResidentHandler>,
     Query(q): Query<ListQuery>,
 ) -> PageResult<Response> {
-    require_handler(&user)?;
     let scope = user.user.scope();
     let residents = state
         .store
@@ -84,11 +75,10 @@ pub struct ShowQuery {
 
 pub async fn show(
     State(state): State<AppState>,
-    user: PageUser,
+    PageAllowed(user, _): PageAllowed<ResidentHandler>,
     Path(id): Path<i64>,
     Query(q): Query<ShowQuery>,
 ) -> PageResult<Response> {
-    require_handler(&user)?;
     let r = state.store.resident_by_id(&user.user.scope(), id).await?;
     let revealed = q.reveal == Some(1);
     let id_shown = if revealed {
@@ -125,11 +115,10 @@ pub struct NewResidentForm {
 
 pub async fn create(
     State(state): State<AppState>,
-    user: PageUser,
+    PageAllowed(user, _): PageAllowed<ResidentHandler>,
     PageForm(form): PageForm<NewResidentForm>,
 ) -> PageResult<Response> {
     user.check_csrf(&form.csrf)?;
-    require_handler(&user)?;
     let new = NewResident {
         id_number: form.id_number,
         name: form.name,

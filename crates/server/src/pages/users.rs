@@ -8,19 +8,9 @@ use wangge_domain::role::Role;
 use wangge_store::{GridNode, NewUser, User};
 
 use super::{render, Layout, PageForm};
-use crate::auth::PageUser;
 use crate::error::{AppError, PageResult};
+use crate::permission::{PageAllowed, UserManager};
 use crate::AppState;
-
-fn require_manager(user: &PageUser) -> Result<(), AppError> {
-    if user.user.role.manages_users() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden(
-            "只有区级管理员和乡镇/街道干部可以管理用户".into(),
-        ))
-    }
-}
 
 #[derive(Template)]
 #[template(path = "users.html")]
@@ -31,8 +21,10 @@ struct UsersPage {
     roles: Vec<Role>,
 }
 
-pub async fn list(State(state): State<AppState>, user: PageUser) -> PageResult<Response> {
-    require_manager(&user)?;
+pub async fn list(
+    State(state): State<AppState>,
+    PageAllowed(user, _): PageAllowed<UserManager>,
+) -> PageResult<Response> {
     let scope = user.user.scope();
     let users = state.store.list_users(&scope).await?;
     let nodes = state.store.list_grid(&scope).await?;
@@ -59,10 +51,9 @@ struct UserPage {
 
 pub async fn show(
     State(state): State<AppState>,
-    user: PageUser,
+    PageAllowed(user, _): PageAllowed<UserManager>,
     Path(id): Path<i64>,
 ) -> PageResult<Response> {
-    require_manager(&user)?;
     let shown = state.store.user_by_id(&user.user.scope(), id).await?;
     Ok(render(&UserPage {
         l: Layout::new(user, "users"),
@@ -89,11 +80,10 @@ pub struct NewUserForm {
 
 pub async fn create(
     State(state): State<AppState>,
-    user: PageUser,
+    PageAllowed(user, _): PageAllowed<UserManager>,
     PageForm(form): PageForm<NewUserForm>,
 ) -> PageResult<Response> {
     user.check_csrf(&form.csrf)?;
-    require_manager(&user)?;
     let role = form
         .role
         .parse::<Role>()
