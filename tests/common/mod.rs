@@ -154,6 +154,11 @@ impl Client {
         }
     }
 
+    pub async fn send_method(&self, method: reqwest::Method, path: &str) -> Reply {
+        self.send(self.http.request(method, format!("{}{path}", self.base)))
+            .await
+    }
+
     pub async fn get(&self, path: &str) -> Reply {
         self.send(self.http.get(format!("{}{path}", self.base)))
             .await

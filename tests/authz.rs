@@ -1,0 +1,289 @@
+//! The authorization matrix: every route × every method × every demo role (and no login) ×
+//! a record inside and outside the caller's scope, each with its expected status. A route the
+//! matrix has no entry for fails the test, so a new route cannot ship unchecked.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::{hidden_csrf, Client, TestServer};
+use reqwest::Method;
+use wangge_domain::role::Role;
+use wangge_store::testing::Kind;
+use wangge_store::{both_backends, Scope, Store};
+
+/// Who calls: a demo account, or nobody.
+#[derive(Clone)]
+struct Caller {
+    username: Option<&'static str>,
+    role: Option<Role>,
+    user_id: i64,
+    node_path: String,
+    node_code: String,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Variant {
+    /// The path names a record in the caller's scope (or has no record at all).
+    InScope,
+    /// The path names a record outside the caller's scope.
+    OutOfScope,
+}
+
+/// Concrete values for a route's placeholders.
+struct Targets {
+    code: String,
+    user_id: i64,
+    resident_id: i64,
+    module: &'static str,
+}
+
+const ACCOUNTS: [&str; 8] = [
+    "admin",
+    "jingbalu",
+    "weiwulu",
+    "wangge1",
+    "gongxinju",
+    "qiye",
+    "kakou",
+    "jiance",
+];
+
+async fn targets(store: &Store, caller: &Caller, variant: Variant) -> Targets {
+    let all = Scope::everything();
+    let mine = Scope::new(caller.node_path.clone());
+    let nodes = store.list_grid(&all).await.expect("grid");
+    let residents = store
+        .list_residents(&all, 0, 1000)
+        .await
+        .expect("residents");
+    let users = store.list_users(&all).await.expect("users");
+    match variant {
+        Variant::InScope => Targets {
+            code: caller.node_code.clone(),
+            user_id: caller.user_id,
+            resident_id: residents
+                .iter()
+                .find(|r| mine.contains(&r.node_path))
+                .map(|r| r.id)
+                .unwrap_or(999_999),
+            module: "briefing",
+        },
+        Variant::OutOfScope => Targets {
+            code: nodes
+                .iter()
+                .find(|n| !mine.contains(&n.path))
+                .map(|n| n.code.clone())
+                .unwrap_or_else(|| "999999".into()),
+            user_id: users
+                .iter()
+                .find(|u| !mine.contains(&u.node_path))
+                .map(|u| u.id)
+                .unwrap_or(999_999),
+            resident_id: residents
+                .iter()
+                .find(|r| !mine.contains(&r.node_path))
+                .map(|r| r.id)
+                .unwrap_or(999_999),
+            module: "no-such-module",
+        },
+    }
+}
+
+fn fill(path: &str, t: &Targets) -> String {
+    path.replace("{code}", &t.code)
+        .replace(
+            "{id}",
+            &if path.contains("/users/") {
+                t.user_id
+            } else {
+                t.resident_id
+            }
+            .to_string(),
+        )
+        .replace("{module}", t.module)
+        .replace("{*rest}", "anything")
+}
+
+/// The matrix. `None` means the route has no entry, which fails the test.
+fn expected(method: &Method, path: &str, caller: &Caller, variant: Variant) -> Option<u16> {
+    let Some(role) = caller.role else {
+        return Some(anonymous(method, path)?);
+    };
+    let scoped = |ok: u16| if variant == Variant::InScope { ok } else { 404 };
+    let gate = |allowed: bool, then: u16| if allowed { then } else { 403 };
+    let get = method == Method::GET;
+    let s = match (get, path) {
+        (true, "/") | (true, "/grid") | (true, "/static/app.css") | (true, "/healthz") => 200,
+        (true, "/api/openapi.json") | (true, "/api/v1/me") | (true, "/api/v1/grid") => 200,
+        (true, "/login") => 303,
+        (true, "/grid/{code}") | (true, "/api/v1/grid/{code}") | (true, "/soon/{module}") => {
+            scoped(200)
+        }
+        (true, "/users") | (true, "/api/v1/users") => gate(role.manages_users(), 200),
+        (true, "/users/{id}") | (true, "/api/v1/users/{id}") => {
+            gate(role.manages_users(), scoped(200))
+        }
+        (true, "/residents") | (true, "/api/v1/residents") => gate(role.handles_residents(), 200),
+        (true, "/residents/{id}") | (true, "/api/v1/residents/{id}") => {
+            gate(role.handles_residents(), scoped(200))
+        }
+        (true, "/audit") | (true, "/api/v1/audit") => gate(role.reads_audit(), 200),
+        (false, "/login") => 403, // no login-form token
+        (false, "/logout") => 303,
+        (false, "/grid/import") | (false, "/api/v1/grid") | (false, "/api/v1/grid/import") => {
+            gate(role.edits_grid(), 422)
+        }
+        (false, "/users") | (false, "/api/v1/users") => gate(role.manages_users(), 422),
+        (false, "/residents") | (false, "/api/v1/residents") => gate(role.handles_residents(), 422),
+        (false, "/api/v1/users/{id}/tokens") => scoped(201),
+        _ => return None,
+    };
+    Some(s)
+}
+
+fn anonymous(method: &Method, path: &str) -> Option<u16> {
+    let public = ["/login", "/static/app.css", "/healthz", "/api/openapi.json"];
+    Some(match () {
+        _ if method == Method::GET && public.contains(&path) => 200,
+        _ if method == Method::POST && path == "/login" => 403,
+        _ if path.starts_with("/api/v1/") => 401,
+        _ => 303, // pages send the browser to the login page
+    })
+}
+
+async fn send(c: &Client, method: &Method, path: &str, url: &str, csrf: &str) -> u16 {
+    if *method == Method::GET {
+        return c.get(url).await.status.as_u16();
+    }
+    let h = [("x-csrf-token", csrf)];
+    let r = if path == "/grid/import" {
+        let boundary = "matrixboundary";
+        let body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--{boundary}--\r\n");
+        let ct = format!("multipart/form-data; boundary={boundary}");
+        c.post_body(url, &body, &[("content-type", &ct)]).await
+    } else if path.starts_with("/api/") {
+        let body = if path.ends_with("/tokens") {
+            serde_json::json!({"name": "matrix"})
+        } else {
+            serde_json::json!({})
+        };
+        if path.ends_with("/import") {
+            c.post_body(url, "", &h).await
+        } else {
+            c.post_json(url, &body, &h).await
+        }
+    } else {
+        c.post_form(url, &[("csrf", csrf)]).await
+    };
+    r.status.as_u16()
+}
+
+/// Methods a path answers, from the `Allow` header of a 405 to a method no route uses.
+async fn methods_of(c: &Client, url: &str) -> Vec<Method> {
+    let r = c.send_method(Method::PATCH, url).await;
+    assert_eq!(r.status.as_u16(), 405, "{url}: PATCH is used by no route");
+    let allow = r
+        .headers
+        .get("allow")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let set: BTreeSet<String> = allow
+        .split(',')
+        .map(|m| m.trim().to_string())
+        .filter(|m| m != "HEAD")
+        .collect();
+    set.into_iter()
+        .map(|m| m.parse().expect("method"))
+        .collect()
+}
+
+async fn every_route_role_and_scope_has_the_expected_status(kind: Kind) {
+    let srv = TestServer::start(kind).await;
+    let store = srv.store();
+    let mut paths = wangge_server::route_paths();
+    // logging out ends the session, so it goes last
+    paths.sort_by_key(|p| p == "/logout");
+    let users = store.list_users(&Scope::everything()).await.expect("users");
+    let admin = users.iter().find(|u| u.username == "admin").expect("admin");
+    // nobody logged in: asks for the same records as the district admin would
+    let mut callers = vec![Caller {
+        username: None,
+        role: None,
+        user_id: admin.id,
+        node_path: admin.node_path.clone(),
+        node_code: admin.node_code.clone(),
+    }];
+    for name in ACCOUNTS {
+        let u = users
+            .iter()
+            .find(|u| u.username == name)
+            .expect("demo account");
+        callers.push(Caller {
+            username: Some(name),
+            role: Some(u.role),
+            user_id: u.id,
+            node_path: u.node_path.clone(),
+            node_code: u.node_code.clone(),
+        });
+    }
+    let mut roles_seen = BTreeSet::new();
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for caller in &callers {
+        let client = match caller.username {
+            Some(name) => srv.login(name).await,
+            None => srv.client(),
+        };
+        let csrf = match caller.username {
+            Some(_) => client.csrf().await,
+            None => hidden_csrf(&client.get("/login").await.body).unwrap_or_default(),
+        };
+        if let Some(r) = caller.role {
+            roles_seen.insert(r.as_str());
+        }
+        for path in &paths {
+            let has_record = path.contains('{');
+            let variants: &[Variant] = if has_record {
+                &[Variant::InScope, Variant::OutOfScope]
+            } else {
+                &[Variant::InScope]
+            };
+            for &variant in variants {
+                let t = targets(store, caller, variant).await;
+                let url = fill(path, &t);
+                for method in methods_of(&client, &url).await {
+                    let want = expected(&method, path, caller, variant).unwrap_or_else(|| {
+                        panic!("no entry in the authorization matrix for {method} {path}")
+                    });
+                    let got = send(&client, &method, path, &url, &csrf).await;
+                    checked += 1;
+                    if got != want {
+                        failures.push(format!(
+                            "{method} {url} as {:?} ({variant:?}): expected {want}, got {got}",
+                            caller.username.unwrap_or("anonymous")
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(
+        roles_seen.len(),
+        Role::ALL.len(),
+        "every role is in the matrix"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} checks failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    eprintln!("authorization matrix: {checked} route × method × role × scope checks passed");
+    srv.stop().await;
+}
+both_backends!(
+    authorization_matrix,
+    every_route_role_and_scope_has_the_expected_status
+);
