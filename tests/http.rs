@@ -486,3 +486,42 @@ async fn sessions_expire(kind: Kind) {
     srv.stop().await;
 }
 both_backends!(session_expiry, sessions_expire);
+
+async fn oversized_bodies_get_413_naming_the_limit(kind: Kind) {
+    let config = wangge_server::AppConfig {
+        body_limit: 4096,
+        ..Default::default()
+    };
+    let srv = TestServer::start_with(kind, config).await;
+    let admin = srv.login("admin").await;
+    let csrf = admin.csrf().await;
+    let big = format!(
+        "code,name,level,parent_code\n{}",
+        "410105009,街道,township,410105\n".repeat(200)
+    );
+    let r = admin
+        .post_body("/api/v1/grid/import", &big, &[("x-csrf-token", &csrf)])
+        .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(
+        r.json()["error"].as_str().unwrap().contains("4 KB"),
+        "{}",
+        r.body
+    );
+    let body =
+        json!({"id_number": "x".repeat(5000), "name": "n", "node_code": GRID_A, "address": "a"});
+    let r = admin
+        .post_json("/api/v1/residents", &body, &[("x-csrf-token", &csrf)])
+        .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        srv.store()
+            .list_grid(&wangge_store::Scope::everything())
+            .await
+            .unwrap()
+            .len(),
+        246
+    );
+    srv.stop().await;
+}
+both_backends!(body_limits, oversized_bodies_get_413_naming_the_limit);

@@ -26,6 +26,9 @@ pub enum AppError {
     Rows(Vec<RowError>),
     #[error("请求过于频繁，请稍后再试")]
     TooManyRequests,
+    /// The body is over the server's limit; the message says the limit.
+    #[error("{0}")]
+    TooLarge(String),
     #[error("数据库暂时不可用，请稍后重试")]
     Unavailable,
     #[error("内部错误")]
@@ -49,6 +52,7 @@ impl AppError {
             AppError::Invalid { .. } | AppError::Rows(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -143,6 +147,24 @@ impl IntoResponse for PageError {
         let html = askama::Template::render(&page)
             .unwrap_or_else(|_| format!("<h1>{}</h1>", err.status()));
         (err.status(), Html(html)).into_response()
+    }
+}
+
+/// A body that could not be read: over the size limit (413, naming the limit) or broken.
+pub fn body_error(e: axum::extract::rejection::BytesRejection, limit: usize) -> AppError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::TooLarge(format!("请求体超过上限 {}", size_label(limit)))
+    } else {
+        AppError::BadRequest(format!("无法读取请求体：{}", e.body_text()))
+    }
+}
+
+/// "8 MB", "512 KB": a limit as people read it.
+pub fn size_label(bytes: usize) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{} MB", bytes / (1024 * 1024))
+    } else {
+        format!("{} KB", bytes.div_ceil(1024))
     }
 }
 

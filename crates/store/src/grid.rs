@@ -54,6 +54,9 @@ pub struct GridImportSummary {
     pub unchanged: usize,
 }
 
+/// A district has hundreds of grids; a file far larger than any real tree is a mistake.
+const MAX_GRID_ROWS: usize = 100_000;
+
 const NODE_COLUMNS: &str = "id, code, name, level, parent_id, path, created_at";
 
 /// Header names accepted for each column of a grid CSV, English first.
@@ -305,6 +308,9 @@ fn parse_grid_csv(input: impl Read) -> Result<Vec<CsvRow>> {
     let mut rows = Vec::new();
     let mut errors = Vec::new();
     for record in reader.records() {
+        if rows.len() + errors.len() >= MAX_GRID_ROWS {
+            return Err(bad_file(format!("超过 {MAX_GRID_ROWS} 行上限，请分批导入")));
+        }
         let record = match record {
             Ok(r) => r,
             Err(e) => {

@@ -1,4 +1,3 @@
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -6,8 +5,8 @@ use serde::Deserialize;
 use wangge_domain::grid::Level;
 use wangge_store::{GridImportSummary, GridNode, NewGridNode};
 
-use super::ApiJson;
 use super::ErrorBody;
+use super::{ApiBytes, ApiJson};
 use crate::auth::ApiUser;
 use crate::error::ApiResult;
 use crate::permission::{Allowed, GridEditor};
@@ -66,7 +65,7 @@ pub async fn create(
 pub async fn import(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<GridEditor>,
-    body: Bytes,
+    ApiBytes(body): ApiBytes,
 ) -> ApiResult<Json<GridImportSummary>> {
     Ok(Json(
         state

@@ -50,13 +50,11 @@ async fn me(ApiUser(user): ApiUser) -> ApiResult<Json<wangge_store::User>> {
 /// A JSON body; a malformed one is a 400/422 JSON error naming the problem.
 pub struct ApiJson<T>(pub T);
 
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     type Rejection = AppError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
-        let bytes = axum::body::Bytes::from_request(req, state)
-            .await
-            .map_err(|e| AppError::BadRequest(format!("无法读取请求体：{}", e.body_text())))?;
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, AppError> {
+        let ApiBytes(bytes) = ApiBytes::from_request(req, state).await?;
         // NUL cannot be stored in PostgreSQL text and is never meaningful in a field
         if bytes.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000")) {
             return Err(AppError::invalid("body", "字段中含有 NUL 字符"));
@@ -65,6 +63,20 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             Ok(Json(v)) => Ok(ApiJson(v)),
             Err(e) => Err(json_error(e)),
         }
+    }
+}
+
+/// A raw body (e.g. a CSV upload); over the limit is a 413 JSON error naming the limit.
+pub struct ApiBytes(pub axum::body::Bytes);
+
+impl FromRequest<AppState> for ApiBytes {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, AppError> {
+        axum::body::Bytes::from_request(req, state)
+            .await
+            .map(ApiBytes)
+            .map_err(|e| crate::error::body_error(e, state.config.body_limit))
     }
 }
 

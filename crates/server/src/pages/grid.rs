@@ -98,10 +98,14 @@ pub async fn import(
                 csrf_ok = true;
             }
             Some("file") if csrf_ok => {
-                let bytes = field
-                    .bytes()
-                    .await
-                    .map_err(|e| AppError::BadRequest(format!("文件读取失败：{e}")))?;
+                let bytes = field.bytes().await.map_err(|e| {
+                    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                        let limit = crate::error::size_label(state.config.body_limit);
+                        AppError::TooLarge(format!("文件超过上限 {limit}"))
+                    } else {
+                        AppError::BadRequest(format!("文件读取失败：{e}"))
+                    }
+                })?;
                 file = Some(bytes.to_vec());
             }
             _ => {}
