@@ -88,6 +88,39 @@ async fn admin_logs_in_and_sees_the_tree(kind: Kind) {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 
+    // the login page sets its form token cookie with every protective attribute
+    let page = c.get("/login").await;
+    let set_cookie = page
+        .headers
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    for attr in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/"] {
+        assert!(set_cookie.contains(attr), "{set_cookie} lacks {attr}");
+    }
+    let csp = page
+        .headers
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(
+        csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    assert!(!csp.contains("unsafe-inline"));
+    assert_eq!(page.headers.get("x-frame-options").unwrap(), "DENY");
+    assert_eq!(
+        page.headers.get("x-content-type-options").unwrap(),
+        "nosniff"
+    );
+    assert!(
+        !page.body.contains("<script>") && !page.body.contains("style="),
+        "no inline script or style"
+    );
+
     assert_eq!(
         c.login("admin", common::DEMO_PASSWORD).await,
         StatusCode::SEE_OTHER
