@@ -42,6 +42,10 @@ pub struct ServeArgs {
     /// behind a trusted network; browsers accept Secure cookies on localhost)
     #[arg(long)]
     insecure_cookies: bool,
+    /// Behind a reverse proxy: take the client address (for the public report's rate limit)
+    /// from the last X-Forwarded-For entry the proxy appends
+    #[arg(long)]
+    trust_forwarded_for: bool,
 }
 
 #[derive(Subcommand)]
@@ -343,6 +347,7 @@ async fn serve_until_ctrl_c(store: Store, args: ServeArgs) -> std::io::Result<()
     tracing::info!(addr = %listener.local_addr()?, "serving");
     let config = AppConfig {
         secure_cookies: !args.insecure_cookies,
+        trust_forwarded_for: args.trust_forwarded_for,
         ..AppConfig::default()
     };
     let shutdown = async {

@@ -5,3 +5,4 @@ pub mod bench;
 pub mod cli;
 mod cli_policy;
 pub mod demo;
+mod demo_arrivals;

@@ -149,6 +149,21 @@ impl Client {
             .await
     }
 
+    /// A binary download (an export): status, headers and the raw bytes.
+    pub async fn get_bytes(&self, path: &str) -> (StatusCode, HeaderMap, Vec<u8>) {
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header(COOKIE, self.cookie_header())
+            .send()
+            .await
+            .expect("request");
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+        (status, headers, bytes)
+    }
+
     pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
         let mut req = self.http.get(format!("{}{path}", self.base));
         for (k, v) in headers {

@@ -90,6 +90,54 @@ impl Store {
         self.arrival_by_id(&actor.scope, id).await
     }
 
+    /// Places an arrival of the actor's scope in another community or grid of that scope — a
+    /// public report often names only the community, and the community assigns the grid.
+    pub async fn reassign_arrival(
+        &self,
+        actor: &Actor,
+        id: i64,
+        node_code: &str,
+    ) -> Result<crate::Arrival> {
+        require_handler(actor)?;
+        let a = self.arrival_by_id(&actor.scope, id).await?;
+        let code = node_code.trim();
+        let node = self
+            .grid_node_by_code(&actor.scope, code)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => {
+                    StoreError::invalid("node_code", format!("网格“{code}”不存在或不在辖区内"))
+                }
+                other => other,
+            })?;
+        if !matches!(
+            node.level,
+            wangge_domain::grid::Level::Grid | wangge_domain::grid::Level::Community
+        ) {
+            return Err(StoreError::invalid("node_code", "请选择社区或网格"));
+        }
+        if node.code == a.node_code {
+            return Ok(a);
+        }
+        // the district's province is the same everywhere in the tree, so the plan stands
+        let entry = AuditEntry::new("reassign", "arrival", id)
+            .at_node(&node.path)
+            .before(serde_json::json!({ "node": a.node_code }))
+            .after(serde_json::json!({ "node": node.code }));
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE arrivals SET node_id = $1, updated_at = $2 WHERE id = $3")
+                .bind(node.id)
+                .bind(crate::now())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            record_audit!(&mut *tx, actor, &entry)?;
+            tx.commit().await?;
+        });
+        self.arrival_by_id(&actor.scope, id).await
+    }
+
     /// Records a day's health check-in of a person who has arrived and is under measures.
     pub async fn add_check_in(
         &self,

@@ -36,6 +36,7 @@ impl Channel {
 
 /// One stay of the travel history as typed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NewStay {
     #[serde(default)]
     pub date: String,
@@ -99,6 +100,14 @@ pub struct Arrival {
 impl Arrival {
     pub fn masked_id_number(&self) -> String {
         mask(&self.id_number)
+    }
+
+    pub fn channel_label_zh(&self) -> &'static str {
+        if self.channel == Channel::Public.as_str() {
+            "公众自主报备"
+        } else {
+            "工作人员登记"
+        }
     }
 }
 
