@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use wangge_domain::role::Role;
 use wangge_server::AppConfig;
-use wangge_store::{Actor, NewUser, Scope, Store, StoreError};
+use wangge_store::{Actor, NewUser, RiskFormat, Scope, Store, StoreError};
 
 #[derive(Parser)]
 #[command(
@@ -42,6 +42,10 @@ pub struct ServeArgs {
     /// behind a trusted network; browsers accept Secure cookies on localhost)
     #[arg(long)]
     insecure_cookies: bool,
+    /// Behind a reverse proxy: take the client address (for the public report's rate limit)
+    /// from the last X-Forwarded-For entry the proxy appends
+    #[arg(long)]
+    trust_forwarded_for: bool,
 }
 
 #[derive(Subcommand)]
@@ -76,12 +80,62 @@ enum Command {
         #[command(subcommand)]
         what: UserCommand,
     },
+    /// Policy files: check, explain a plan, register a version in the database
+    Policy {
+        #[command(subcommand)]
+        what: PolicyCommand,
+    },
+    /// Benchmarks
+    Bench {
+        #[command(subcommand)]
+        what: BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PolicyCommand {
+    /// Check a policy file (unknown fields, gaps, overlapping or unreachable rules, bad
+    /// durations); prints the report and exits non-zero when the file is invalid
+    Check { file: std::path::PathBuf },
+    /// Print the plan the policy gives an arrival
+    Explain(crate::cli_policy::ExplainArgs),
+    /// Store a policy version in the database and recompute the open arrival plans
+    Load {
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// List the policy versions stored in the database
+    List {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Plans per second of the policy engine on one thread, next to a hand-coded baseline
+    Policy {
+        /// Number of distinct arrival facts cycled through
+        #[arg(long, default_value_t = 10_000)]
+        facts: usize,
+        /// Seconds of measurement in total
+        #[arg(long, default_value_t = 6.0)]
+        seconds: f64,
+    },
 }
 
 #[derive(Subcommand)]
 enum ImportCommand {
     /// Import the grid tree from CSV (code,name,level,parent_code); all rows or none
     Grid {
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Import the risk-area register from CSV (code,street,name,level,valid_from,valid_until)
+    /// or JSON (an array of those objects); all rows or none, open plans recomputed
+    RiskAreas {
         file: std::path::PathBuf,
         #[command(flatten)]
         db: DbArgs,
@@ -155,15 +209,40 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
                     "导入完成：新增 {}，更名 {}，未变 {}",
                     s.created, s.renamed, s.unchanged
                 ),
-                Err(StoreError::RowsRejected(rows)) => {
-                    eprintln!("{} 行有错误，未导入任何数据：", rows.len());
-                    for r in rows {
-                        eprintln!("  第{}行 {}: {}", r.row, r.field, r.message);
-                    }
-                    return Ok(ExitCode::FAILURE);
-                }
+                Err(StoreError::RowsRejected(rows)) => return Ok(rows_rejected(&rows)),
                 Err(e) => return Err(e.into()),
             }
+        }
+        Command::Import {
+            what: ImportCommand::RiskAreas { file, db },
+        } => {
+            let store = open(&db.url(DEFAULT_DB)).await?;
+            let bytes =
+                std::fs::read(&file).map_err(|e| format!("无法读取 {}：{e}", file.display()))?;
+            let name = file.file_name().and_then(|n| n.to_str());
+            let format = RiskFormat::detect(name, &bytes);
+            match store
+                .import_risk_areas(&Actor::system("cli"), format, &bytes)
+                .await
+            {
+                Ok(s) => println!(
+                    "导入完成：新增 {}，更新 {}，未变 {}；重算管控计划 {} 份（措施有变 {} 份）",
+                    s.created,
+                    s.updated,
+                    s.unchanged,
+                    s.recompute.recomputed,
+                    s.recompute.measures_changed
+                ),
+                Err(StoreError::RowsRejected(rows)) => return Ok(rows_rejected(&rows)),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Command::Policy { what } => return policy(what).await,
+        Command::Bench {
+            what: BenchCommand::Policy { facts, seconds },
+        } => {
+            let result = crate::bench::policy(facts, seconds)?;
+            print!("{result}");
         }
         Command::User {
             what:
@@ -212,6 +291,51 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn rows_rejected(rows: &[wangge_store::RowError]) -> ExitCode {
+    eprintln!("{} 行有错误，未导入任何数据：", rows.len());
+    for r in rows {
+        eprintln!("  第{}行 {}: {}", r.row, r.field, r.message);
+    }
+    ExitCode::FAILURE
+}
+
+async fn policy(what: PolicyCommand) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    match what {
+        PolicyCommand::Check { file } => Ok(crate::cli_policy::check_file(&file)?),
+        PolicyCommand::Explain(args) => Ok(crate::cli_policy::explain(&args)?),
+        PolicyCommand::Load { file, db } => {
+            let src = match crate::cli_policy::read_valid(&file)? {
+                Ok(src) => src,
+                Err(code) => return Ok(code),
+            };
+            let store = open(&db.url(DEFAULT_DB)).await?;
+            store.ensure_builtin_policies().await?;
+            let r = store.register_policy(&Actor::system("cli"), &src).await?;
+            if r.created {
+                println!(
+                    "已发布政策 {}；重算管控计划 {} 份（措施有变 {} 份）",
+                    r.id, r.recompute.recomputed, r.recompute.measures_changed
+                );
+            } else {
+                println!("政策 {} 已存在且内容相同，未作改动", r.id);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        PolicyCommand::List { db } => {
+            let store = open(&db.url(DEFAULT_DB)).await?;
+            store.ensure_builtin_policies().await?;
+            for p in store.list_policies().await? {
+                let until = p.effective_until.map(|d| d.to_string()).unwrap_or_default();
+                println!(
+                    "{}\t{}\t{} 至 {until}\t{}",
+                    p.id, p.name, p.effective_from, p.loaded_at
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
 async fn open(url: &str) -> Result<Store, StoreError> {
     let store = Store::open(url).await?;
     tracing::info!(database = %store.display_url(), "database ready");
@@ -223,6 +347,7 @@ async fn serve_until_ctrl_c(store: Store, args: ServeArgs) -> std::io::Result<()
     tracing::info!(addr = %listener.local_addr()?, "serving");
     let config = AppConfig {
         secure_cookies: !args.insecure_cookies,
+        trust_forwarded_for: args.trust_forwarded_for,
         ..AppConfig::default()
     };
     let shutdown = async {

@@ -1,5 +1,6 @@
 //! 演示区: a realistic demo district — 郑州市金水区 (410105) with 5 streets, 40 communities and 200
-//! grids, one account per role, and a resident register. Created once; later runs reuse it.
+//! grids, one account per role, a resident register, risk areas and arrivals (see
+//! `demo_arrivals`). Created once; later runs reuse it.
 
 use std::fmt::Write;
 
@@ -103,6 +104,8 @@ pub async fn ensure(store: &Store) -> Result<Vec<(String, String)>, StoreError> 
             store.create_user(&system, &new).await?;
         }
         add_residents(store, &system).await?;
+        let mut rng = Lcg(20211201);
+        crate::demo_arrivals::add(store, &system, || person_name(&mut rng)).await?;
     }
     Ok(accounts()
         .into_iter()
@@ -123,7 +126,15 @@ fn community_code(t: usize, c: usize) -> String {
     format!("{}{:03}", township_code(t), c + 1)
 }
 
-fn grid_code(t: usize, c: usize, g: usize) -> String {
+pub(crate) fn community_name(t: usize, c: usize) -> &'static str {
+    STREETS
+        .get(t)
+        .and_then(|(_, cs)| cs.get(c))
+        .copied()
+        .unwrap_or("")
+}
+
+pub(crate) fn grid_code(t: usize, c: usize, g: usize) -> String {
     format!("{}{:03}", community_code(t, c), g + 1)
 }
 
@@ -241,6 +252,16 @@ impl Lcg {
     }
 }
 
+fn person_name(rng: &mut Lcg) -> String {
+    let mut name = String::new();
+    name.push(rng.pick(SURNAMES));
+    name.push(rng.pick(GIVEN));
+    if rng.next().is_multiple_of(2) {
+        name.push(rng.pick(GIVEN));
+    }
+    name
+}
+
 async fn add_residents(store: &Store, actor: &Actor) -> Result<(), StoreError> {
     let mut rng = Lcg(20211228);
     for (t, (_, communities)) in STREETS.iter().enumerate() {
@@ -252,12 +273,7 @@ async fn add_residents(store: &Store, actor: &Actor) -> Result<(), StoreError> {
                     let day = 1 + rng.next() % 28;
                     let seq = rng.next() % 1000;
                     let prefix = format!("{}{year:04}{month:02}{day:02}{seq:03}", DISTRICT.0);
-                    let mut name = String::new();
-                    name.push(rng.pick(SURNAMES));
-                    name.push(rng.pick(GIVEN));
-                    if rng.next().is_multiple_of(2) {
-                        name.push(rng.pick(GIVEN));
-                    }
+                    let name = person_name(&mut rng);
                     let new = NewResident {
                         id_number: make_valid(&prefix),
                         name,

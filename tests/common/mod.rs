@@ -164,6 +164,21 @@ impl Client {
             .await
     }
 
+    /// A binary download (an export): status, headers and the raw bytes.
+    pub async fn get_bytes(&self, path: &str) -> (StatusCode, HeaderMap, Vec<u8>) {
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header(COOKIE, self.cookie_header())
+            .send()
+            .await
+            .expect("request");
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+        (status, headers, bytes)
+    }
+
     pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
         let mut req = self.http.get(format!("{}{path}", self.base));
         for (k, v) in headers {
@@ -184,6 +199,23 @@ impl Client {
         headers: &[(&str, &str)],
     ) -> Reply {
         let mut req = self.http.post(format!("{}{path}", self.base)).json(body);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        self.send(req).await
+    }
+
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: &serde_json::Value,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .json(body);
         for (k, v) in headers {
             req = req.header(*k, *v);
         }

@@ -2,6 +2,7 @@
 //!
 //! Storage, HTTP, UI and CLI depend on this crate; it depends on none of them.
 
+pub mod arrival;
 pub mod grid;
 pub mod policy;
 pub mod role;

@@ -9,8 +9,10 @@ pub mod error;
 pub mod i18n;
 mod pages;
 mod permission;
+pub mod ratelimit;
 mod routes;
 mod security;
+mod xlsx;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -27,6 +29,11 @@ pub struct AppConfig {
     pub session_ttl: chrono::Duration,
     /// Largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// Per-client limit on the public arrival report (form and anonymous API).
+    pub report_limit: ratelimit::RateLimit,
+    /// Take the client address from the last `X-Forwarded-For` entry: only behind a reverse
+    /// proxy that sets it, or any client could pick its own address.
+    pub trust_forwarded_for: bool,
 }
 
 impl Default for AppConfig {
@@ -35,6 +42,11 @@ impl Default for AppConfig {
             secure_cookies: true,
             session_ttl: chrono::Duration::hours(8),
             body_limit: 8 * 1024 * 1024,
+            report_limit: ratelimit::RateLimit {
+                burst: 10,
+                refill: std::time::Duration::from_secs(30),
+            },
+            trust_forwarded_for: false,
         }
     }
 }
@@ -43,6 +55,24 @@ impl Default for AppConfig {
 pub struct AppState {
     pub store: Store,
     pub config: Arc<AppConfig>,
+    pub report_limiter: Arc<ratelimit::RateLimiter>,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: AppConfig) -> Self {
+        AppState {
+            store,
+            report_limiter: Arc::new(ratelimit::RateLimiter::new(config.report_limit)),
+            config: Arc::new(config),
+        }
+    }
+}
+
+/// Today in the district (Asia/Shanghai): dates of arrivals, plans and lists are local dates.
+pub fn today() -> chrono::NaiveDate {
+    chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive()
 }
 
 /// Every route of the server; [`route_paths`] lists their paths.
@@ -81,11 +111,13 @@ pub async fn launch(
     config: AppConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let state = AppState {
-        store,
-        config: Arc::new(config),
-    };
-    axum::serve(listener, router(state))
+    // plans need a policy; a database that cannot take one now will fail requests visibly
+    if let Err(e) = store.ensure_builtin_policies().await {
+        tracing::warn!(error = %e, "could not register the built-in policies");
+    }
+    let state = AppState::new(store, config);
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -43,6 +43,9 @@ permission!(
     "此角色不能查看或登记人员信息"
 );
 permission!(Auditor, reads_audit, "只有区级管理员可以查看审计日志");
+permission!(ArrivalHandler, handles_residents, "此角色不能办理来返报备");
+permission!(RiskAdmin, edits_grid, "只有区级管理员可以管理风险地区名单");
+permission!(PolicyAdmin, edits_grid, "只有区级管理员可以发布政策");
 
 /// An API caller whose role has permission `P`.
 pub struct Allowed<P>(pub User, pub PhantomData<P>);

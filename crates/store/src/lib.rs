@@ -39,21 +39,40 @@ macro_rules! record_audit {
     }};
 }
 
+// defines the plan macros the arrival modules use, so it comes first
+#[macro_use]
+mod plans;
+
+mod arrival_status;
+mod arrivals;
 mod audit;
 mod connect;
+mod daily;
 mod error;
 mod grid;
 mod people;
+mod policies;
+mod risk;
+mod risk_import;
 mod scope;
 mod secret;
 pub mod testing;
 mod users;
 
+pub use arrival_status::{CheckIn, NewCheckIn, FEVER_CELSIUS};
+pub use arrivals::{
+    Arrival, ArrivalFilter, Channel, NewArrival, NewStay, MAX_DAYS_AHEAD, MAX_DAYS_LATE,
+};
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
 pub use connect::{redact_url, Backend, Store};
+pub use daily::DailyEntry;
 pub use error::StoreError;
 pub use grid::{validate_grid_csv, GridImportSummary, GridNode, NewGridNode, RowError};
-pub use people::{NewResident, Person, Resident};
+pub use people::{mask, NewResident, Person, Resident};
+pub use plans::RecomputeSummary;
+pub use policies::{PolicyInfo, PolicyRegistration};
+pub use risk::StoredRiskArea;
+pub use risk_import::{RiskFormat, RiskImportSummary};
 pub use scope::{Actor, Scope};
 pub use secret::random_token;
 pub use users::{ApiToken, LoginOutcome, NewUser, SessionInfo, User, LOCKOUT_THRESHOLD};

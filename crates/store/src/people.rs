@@ -59,13 +59,13 @@ pub struct NewResident {
 }
 
 /// A person's fields after validation, ready to link.
-struct CheckedPerson {
-    id_number: IdNumber,
-    name: String,
-    phone: Option<String>,
+pub(crate) struct CheckedPerson {
+    pub(crate) id_number: IdNumber,
+    pub(crate) name: String,
+    pub(crate) phone: Option<String>,
 }
 
-fn check_person(
+pub(crate) fn check_person(
     id_number: &str,
     name: &str,
     phone: Option<&str>,
@@ -100,7 +100,7 @@ const RESIDENT_SELECT: &str =
 
 /// Links to the one person record for this ID number, creating it on first sight. A later
 /// sighting fills in a phone the record lacked but never overwrites what is there.
-const UPSERT_PERSON: &str =
+pub(crate) const UPSERT_PERSON: &str =
     "INSERT INTO persons (id_number, name, phone, birth_date, sex, created_at, updated_at) \
     VALUES ($1, $2, $3, $4, $5, $6, $6) \
     ON CONFLICT (id_number) DO UPDATE SET phone = COALESCE(persons.phone, excluded.phone) \

@@ -1,13 +1,18 @@
 //! The JSON API under `/api/v1`. Every route needs a session cookie or an API token; without
-//! one the answer is 401 with a JSON error, never data.
+//! one the answer is 401 with a JSON error, never data. The one exception is
+//! `POST /api/v1/arrivals`, which the public may call without credentials (rate limited per
+//! client); see `arrivals.rs`.
 
+mod arrivals;
 mod audit;
+mod daily;
 mod grid;
 pub mod openapi;
+mod policies;
 mod residents;
+mod risk;
 mod users;
 
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use axum::routing::{get, post};
 use axum::Json;
@@ -30,6 +35,23 @@ pub fn routes() -> Routes<AppState> {
         .route("/residents", get(residents::list).post(residents::create))
         .route("/residents/{id}", get(residents::show))
         .route("/audit", get(audit::list))
+        .route("/arrivals", get(arrivals::list).post(arrivals::create))
+        .route("/arrivals/{id}", get(arrivals::show))
+        .route("/arrivals/{id}/status", post(arrivals::set_status))
+        .route(
+            "/arrivals/{id}/check-ins",
+            get(arrivals::check_ins).post(arrivals::add_check_in),
+        )
+        .route("/daily", get(daily::list))
+        .route("/risk-areas", get(risk::list).post(risk::create))
+        .route("/risk-areas/import", post(risk::import))
+        .route(
+            "/risk-areas/{id}",
+            get(risk::show).put(risk::update).delete(risk::delete),
+        )
+        .route("/policies", get(policies::list).post(policies::publish))
+        .route("/policies/check", post(policies::check_only))
+        .route("/policies/{id}", get(policies::show))
 }
 
 /// The error every route answers with: a message naming the problem, the field at fault when
@@ -55,14 +77,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, AppError> {
         let ApiBytes(bytes) = ApiBytes::from_request(req, state).await?;
-        // NUL cannot be stored in PostgreSQL text and is never meaningful in a field
-        if bytes.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000")) {
-            return Err(AppError::invalid("body", "字段中含有 NUL 字符"));
-        }
-        match Json::<T>::from_bytes(&bytes) {
-            Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(e) => Err(json_error(e)),
-        }
+        parse_json_body(&bytes).map(ApiJson)
     }
 }
 
@@ -80,11 +95,29 @@ impl FromRequest<AppState> for ApiBytes {
     }
 }
 
-fn json_error(e: JsonRejection) -> AppError {
-    match e {
-        JsonRejection::JsonDataError(e) => {
-            AppError::invalid("body", format!("JSON 字段无效：{}", e.body_text()))
-        }
-        other => AppError::BadRequest(format!("请求体不是有效的 JSON：{}", other.body_text())),
+/// Parses a JSON body read as bytes (for handlers that must act before parsing, like the rate
+/// limit): malformed JSON is 400, well-formed JSON of the wrong shape is 422.
+pub fn parse_json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
+    // NUL cannot be stored in PostgreSQL text and is never meaningful in a field
+    if body.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000")) {
+        return Err(AppError::invalid("body", "字段中含有 NUL 字符"));
     }
+    serde_json::from_slice(body).map_err(|e| {
+        if e.is_data() {
+            AppError::invalid("body", format!("JSON 字段无效：{e}"))
+        } else {
+            AppError::BadRequest(format!("请求体不是有效的 JSON：{e}"))
+        }
+    })
+}
+
+/// An optional `YYYY-MM-DD` query value, naming the field when malformed.
+pub fn query_date(field: &str, text: &str) -> Result<Option<chrono::NaiveDate>, AppError> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        .map(Some)
+        .map_err(|_| AppError::invalid(field, format!("日期“{t}”应为 YYYY-MM-DD")))
 }

@@ -1,10 +1,14 @@
 //! Server-rendered pages. A handler extracts, calls the store, renders a typed template.
 
+mod arrivals;
 pub(crate) mod audit;
+mod daily;
 mod grid;
 mod home;
 mod login;
+mod report;
 mod residents;
+mod risk;
 mod users;
 
 use askama::Template;
@@ -12,7 +16,7 @@ use axum::extract::rejection::FormRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde::de::DeserializeOwned;
 use wangge_store::{RowError, User};
 
@@ -26,7 +30,7 @@ pub fn routes() -> Routes<AppState> {
     Routes::new()
         .route("/", get(home::show))
         .route("/login", get(login::form).post(login::submit))
-        .route("/logout", axum::routing::post(login::logout))
+        .route("/logout", post(login::logout))
         .route("/grid", get(grid::tree))
         .route("/grid/import", axum::routing::post(grid::import))
         .route("/grid/{code}", get(grid::node))
@@ -35,6 +39,17 @@ pub fn routes() -> Routes<AppState> {
         .route("/residents", get(residents::list).post(residents::create))
         .route("/residents/{id}", get(residents::show))
         .route("/audit", get(audit::list))
+        .route("/report", get(report::form).post(report::submit))
+        .route("/arrivals", get(arrivals::list))
+        .route("/arrivals/{id}", get(arrivals::show))
+        .route("/arrivals/{id}/status", post(arrivals::set_status))
+        .route("/arrivals/{id}/check-ins", post(arrivals::check_in))
+        .route("/daily", get(daily::page))
+        .route("/daily.xlsx", get(daily::xlsx))
+        .route("/risk-areas", get(risk::list).post(risk::create))
+        .route("/risk-areas/import", post(risk::import))
+        .route("/risk-areas/{id}", get(risk::edit).post(risk::update))
+        .route("/risk-areas/{id}/delete", post(risk::delete))
         .route("/soon/{module}", get(soon))
         .route("/static/app.css", get(css))
         .route("/healthz", get(health))
@@ -82,9 +97,13 @@ impl Layout {
         ];
         if role.handles_residents() {
             items.push(item("residents", "/residents", t.nav_residents, true));
+            items.push(item("arrivals", "/arrivals", t.nav_arrivals, true));
+            items.push(item("daily", "/daily", t.nav_daily, true));
+        }
+        if role == wangge_domain::role::Role::DistrictAdmin {
+            items.push(item("risk", "/risk-areas", t.nav_risk_areas, true));
         }
         items.extend([
-            item("arrivals", "/soon/arrivals", t.nav_arrivals, false),
             item("pushlists", "/soon/pushlists", t.nav_pushlists, false),
             item("checkpoints", "/soon/checkpoints", t.nav_checkpoints, false),
             item("quarantine", "/soon/quarantine", t.nav_quarantine, false),

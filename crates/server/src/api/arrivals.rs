@@ -1,0 +1,354 @@
+//! `/api/v1/arrivals`. Creating a report is open to the public (rate limited per client, the
+//! answer is a receipt with the plan) and to staff (session or token, in their scope, no rate
+//! limit, the answer is the full record). Reading and changing reports needs a handler role and
+//! stays in the caller's subtree.
+
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use wangge_domain::arrival::{ArrivalStatus, Origin, Stay};
+use wangge_domain::policy::{PlanRecord, RiskLevel};
+use wangge_store::{
+    Actor, Arrival, ArrivalFilter, AuditEntry, Channel, CheckIn, NewArrival, NewCheckIn, NewStay,
+    User,
+};
+
+use super::ApiBytes;
+use super::ApiJson;
+use crate::auth::{cookie, ApiUser, SESSION_COOKIE};
+use crate::error::{ApiResult, AppError};
+use crate::permission::{Allowed, ArrivalHandler};
+use crate::ratelimit::ClientIp;
+use crate::AppState;
+
+pub fn require_handler(user: &User) -> ApiResult<()> {
+    use crate::permission::Permission;
+    if ArrivalHandler::allows(user.role) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(ArrivalHandler::DENIED.into()))
+    }
+}
+
+/// A report as the API shows it: the ID number masked unless asked for and audited.
+#[derive(Serialize)]
+pub struct ArrivalJson {
+    id: i64,
+    person_id: i64,
+    id_number: String,
+    name: String,
+    phone: String,
+    node_code: String,
+    node_name: String,
+    destination: String,
+    origin: Origin,
+    travel: Vec<Stay>,
+    occupation: String,
+    key_industry: bool,
+    arrival_date: NaiveDate,
+    employer: String,
+    late: bool,
+    channel: String,
+    status: ArrivalStatus,
+    origin_risk: RiskLevel,
+    risk_city_stay: bool,
+    other_province: bool,
+    plan: PlanRecord,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl ArrivalJson {
+    pub fn new(a: Arrival, reveal: bool) -> Self {
+        let id_number = if reveal {
+            a.id_number.clone()
+        } else {
+            a.masked_id_number()
+        };
+        ArrivalJson {
+            id: a.id,
+            person_id: a.person_id,
+            id_number,
+            name: a.name,
+            phone: a.phone,
+            node_code: a.node_code,
+            node_name: a.node_name,
+            destination: a.destination,
+            origin: a.origin,
+            travel: a.travel,
+            occupation: a.occupation,
+            key_industry: a.key_industry,
+            arrival_date: a.arrival_date,
+            employer: a.employer,
+            late: a.late,
+            channel: a.channel,
+            status: a.status,
+            origin_risk: a.origin_risk,
+            risk_city_stay: a.risk_city_stay,
+            other_province: a.other_province,
+            plan: a.plan,
+            created_at: a.created_at,
+            updated_at: a.updated_at,
+        }
+    }
+}
+
+/// What a member of the public gets back: enough to follow the plan, nothing about others.
+#[derive(Serialize)]
+struct Receipt {
+    id: i64,
+    status: ArrivalStatus,
+    late: bool,
+    arrival_date: NaiveDate,
+    node_name: String,
+    plan: PlanRecord,
+}
+
+/// Who is reporting: staff (any credential present, which must then be valid) or the public.
+pub enum Reporter {
+    Staff(User),
+    Public(std::net::IpAddr),
+}
+
+impl FromRequestParts<AppState> for Reporter {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let has_credential = parts.headers.contains_key(AUTHORIZATION)
+            || cookie(&parts.headers, SESSION_COOKIE).is_some();
+        if has_credential {
+            let ApiUser(user) = ApiUser::from_request_parts(parts, state).await?;
+            return Ok(Reporter::Staff(user));
+        }
+        let Ok(ClientIp(ip)) = ClientIp::from_request_parts(parts, state).await;
+        Ok(Reporter::Public(ip))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewArrivalBody {
+    id_number: String,
+    name: String,
+    phone: String,
+    origin: String,
+    #[serde(default)]
+    overseas_quarantined_days: Option<i64>,
+    #[serde(default)]
+    travel: Vec<NewStay>,
+    #[serde(default)]
+    occupation: String,
+    #[serde(default)]
+    key_industry: bool,
+    arrival_date: String,
+    destination: String,
+    #[serde(default)]
+    node_code: Option<String>,
+    #[serde(default)]
+    employer: String,
+}
+
+impl From<NewArrivalBody> for NewArrival {
+    fn from(b: NewArrivalBody) -> Self {
+        NewArrival {
+            id_number: b.id_number,
+            name: b.name,
+            phone: b.phone,
+            origin: b.origin,
+            overseas_quarantined_days: b.overseas_quarantined_days,
+            travel: b.travel,
+            occupation: b.occupation,
+            key_industry: b.key_industry,
+            arrival_date: b.arrival_date,
+            destination: b.destination,
+            node_code: b.node_code,
+            employer: b.employer,
+        }
+    }
+}
+
+/// `POST /api/v1/arrivals`. The rate limit is taken before the body is even parsed, so a flood
+/// of malformed requests is limited too.
+pub async fn create(
+    State(state): State<AppState>,
+    reporter: Reporter,
+    ApiBytes(body): ApiBytes,
+) -> ApiResult<Response> {
+    if let Reporter::Public(ip) = &reporter {
+        if let Err(wait) = state.report_limiter.check(*ip) {
+            let mut resp = AppError::TooManyRequests.into_response();
+            if let Ok(v) = wait.as_secs().max(1).to_string().parse() {
+                resp.headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, v);
+            }
+            return Ok(resp);
+        }
+    }
+    // a staff member whose role may not register arrivals hears so before any validation
+    if let Reporter::Staff(user) = &reporter {
+        require_handler(user)?;
+    }
+    let body: NewArrivalBody = super::parse_json_body(&body)?;
+    let new = NewArrival::from(body);
+    let today = crate::today();
+    match reporter {
+        Reporter::Staff(user) => {
+            let a = state
+                .store
+                .create_arrival(&user.actor(), Channel::Staff, &new, today)
+                .await?;
+            Ok((StatusCode::CREATED, Json(ArrivalJson::new(a, false))).into_response())
+        }
+        Reporter::Public(ip) => {
+            let actor = Actor::system(&format!("公众报备 {ip}"));
+            let a = state
+                .store
+                .create_arrival(&actor, Channel::Public, &new, today)
+                .await?;
+            let receipt = Receipt {
+                id: a.id,
+                status: a.status,
+                late: a.late,
+                arrival_date: a.arrival_date,
+                node_name: a.node_name,
+                plan: a.plan,
+            };
+            Ok((StatusCode::CREATED, Json(receipt)).into_response())
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ListQuery {
+    status: String,
+    date: String,
+    before: Option<i64>,
+    limit: Option<i64>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Allowed(user, _): Allowed<ArrivalHandler>,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Vec<ArrivalJson>>> {
+    let status = match q.status.trim() {
+        "" => None,
+        s => Some(
+            s.parse::<ArrivalStatus>()
+                .map_err(|e| AppError::invalid("status", e.to_string()))?,
+        ),
+    };
+    let filter = ArrivalFilter {
+        status,
+        arrival_date: super::query_date("date", &q.date)?,
+        before_id: q.before,
+        limit: q.limit.unwrap_or(100),
+    };
+    let rows = state.store.list_arrivals(&user.scope(), &filter).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|a| ArrivalJson::new(a, false))
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ShowQuery {
+    reveal: Option<u8>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Allowed(user, _): Allowed<ArrivalHandler>,
+    Path(id): Path<i64>,
+    Query(q): Query<ShowQuery>,
+) -> ApiResult<Json<ArrivalJson>> {
+    let a = state.store.arrival_by_id(&user.scope(), id).await?;
+    let reveal = q.reveal == Some(1);
+    if reveal {
+        let entry = AuditEntry::new("reveal_id_number", "arrival", a.id).at_node(&a.node_path);
+        state.store.record_event(&user.actor(), &entry).await?;
+    }
+    Ok(Json(ArrivalJson::new(a, reveal)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusBody {
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    note: String,
+    /// assign to another community or grid instead of changing the status
+    #[serde(default)]
+    node_code: Option<String>,
+}
+
+/// `POST /api/v1/arrivals/{id}/status` with `{"status": "arrived", "note": "…"}`, or
+/// `{"node_code": "…"}` to assign the report to another grid of the caller's scope.
+pub async fn set_status(
+    State(state): State<AppState>,
+    Allowed(user, _): Allowed<ArrivalHandler>,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<StatusBody>,
+) -> ApiResult<Json<ArrivalJson>> {
+    let actor = user.actor();
+    let a = match (body.node_code, body.status) {
+        (Some(code), _) => state.store.reassign_arrival(&actor, id, &code).await?,
+        (None, Some(status)) => {
+            let to = status
+                .parse::<ArrivalStatus>()
+                .map_err(|e| AppError::invalid("status", e.to_string()))?;
+            state
+                .store
+                .set_arrival_status(&actor, id, to, &body.note, crate::today())
+                .await?
+        }
+        (None, None) => return Err(AppError::invalid("status", "请给出新的状态 status")),
+    };
+    Ok(Json(ArrivalJson::new(a, false)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckInBody {
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    temperature: Option<f64>,
+    #[serde(default)]
+    note: String,
+}
+
+pub async fn add_check_in(
+    State(state): State<AppState>,
+    Allowed(user, _): Allowed<ArrivalHandler>,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<CheckInBody>,
+) -> ApiResult<(StatusCode, Json<CheckIn>)> {
+    let new = NewCheckIn {
+        date: body.date,
+        temperature: body.temperature,
+        note: body.note,
+    };
+    let c = state
+        .store
+        .add_check_in(&user.actor(), id, &new, crate::today())
+        .await?;
+    Ok((StatusCode::CREATED, Json(c)))
+}
+
+pub async fn check_ins(
+    State(state): State<AppState>,
+    Allowed(user, _): Allowed<ArrivalHandler>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<CheckIn>>> {
+    Ok(Json(state.store.list_check_ins(&user.scope(), id).await?))
+}

@@ -1,0 +1,89 @@
+//! `GET /api/v1/daily?date=YYYY-MM-DD`: the grid worker's list for a day (default today) in the
+//! caller's subtree, each duty with its Chinese label.
+
+use axum::extract::{Query, State};
+use axum::Json;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use wangge_domain::arrival::Duty;
+use wangge_store::DailyEntry;
+
+use crate::error::ApiResult;
+use crate::permission::{Allowed, ArrivalHandler};
+use crate::AppState;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DailyQuery {
+    date: String,
+}
+
+#[derive(Serialize)]
+pub struct DutyJson {
+    #[serde(flatten)]
+    duty: Duty,
+    label: String,
+}
+
+#[derive(Serialize)]
+pub struct EntryJson {
+    arrival_id: i64,
+    name: String,
+    /// masked: last 4 characters only
+    id_number: String,
+    phone: String,
+    node_code: String,
+    node_name: String,
+    destination: String,
+    arrival_date: NaiveDate,
+    category: String,
+    status: wangge_domain::arrival::ArrivalStatus,
+    duties: Vec<DutyJson>,
+}
+
+impl From<DailyEntry> for EntryJson {
+    fn from(e: DailyEntry) -> Self {
+        EntryJson {
+            duties: e
+                .duties
+                .iter()
+                .map(|d| DutyJson {
+                    duty: *d,
+                    label: d.to_string(),
+                })
+                .collect(),
+            arrival_id: e.arrival_id,
+            name: e.name,
+            id_number: e.id_number,
+            phone: e.phone,
+            node_code: e.node_code,
+            node_name: e.node_name,
+            destination: e.destination,
+            arrival_date: e.arrival_date,
+            category: e.category,
+            status: e.status,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct DailyJson {
+    date: NaiveDate,
+    count: usize,
+    entries: Vec<EntryJson>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Allowed(user, _): Allowed<ArrivalHandler>,
+    Query(q): Query<DailyQuery>,
+) -> ApiResult<Json<DailyJson>> {
+    let date = super::query_date("date", &q.date)?.unwrap_or_else(crate::today);
+    let entries = state.store.daily_list(&user.scope(), date).await?;
+    let entries: Vec<EntryJson> = entries.into_iter().map(EntryJson::from).collect();
+    Ok(Json(DailyJson {
+        date,
+        count: entries.len(),
+        entries,
+    }))
+}

@@ -1,0 +1,86 @@
+//! `/api/v1/policies`: the stored policy versions; district admins publish a new version (TOML
+//! body), which recomputes the open plans; anyone logged in may check a file without storing it.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Serialize;
+use wangge_domain::policy::{check, CheckReport};
+use wangge_store::{PolicyInfo, PolicyRegistration};
+
+use super::ApiBytes;
+use crate::auth::ApiUser;
+use crate::error::{ApiResult, AppError};
+use crate::permission::{Allowed, PolicyAdmin};
+use crate::AppState;
+
+pub async fn list(
+    State(state): State<AppState>,
+    ApiUser(_): ApiUser,
+) -> ApiResult<Json<Vec<PolicyInfo>>> {
+    Ok(Json(state.store.list_policies().await?))
+}
+
+#[derive(Serialize)]
+pub struct PolicyJson {
+    #[serde(flatten)]
+    info: PolicyInfo,
+    source: String,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    ApiUser(_): ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<PolicyJson>> {
+    let info = state
+        .store
+        .list_policies()
+        .await?
+        .into_iter()
+        .find(|p| p.id == id)
+        .ok_or(AppError::NotFound)?;
+    let source = state.store.policy_source(&id).await?;
+    Ok(Json(PolicyJson { info, source }))
+}
+
+fn utf8(body: &[u8]) -> ApiResult<&str> {
+    std::str::from_utf8(body).map_err(|_| AppError::invalid("policy", "政策文件应为 UTF-8 文本"))
+}
+
+#[derive(Serialize)]
+pub struct CheckJson {
+    valid: bool,
+    #[serde(flatten)]
+    report: CheckReport,
+}
+
+/// `POST /api/v1/policies/check`: the checker's report for a TOML body; stores nothing.
+pub async fn check_only(
+    ApiUser(_): ApiUser,
+    ApiBytes(body): ApiBytes,
+) -> ApiResult<Json<CheckJson>> {
+    let report = check(utf8(&body)?);
+    Ok(Json(CheckJson {
+        valid: report.is_valid(),
+        report,
+    }))
+}
+
+/// `POST /api/v1/policies`: publish a version (201), or 200 when exactly this file is stored.
+pub async fn publish(
+    State(state): State<AppState>,
+    Allowed(user, _): Allowed<PolicyAdmin>,
+    ApiBytes(body): ApiBytes,
+) -> ApiResult<(StatusCode, Json<PolicyRegistration>)> {
+    let r = state
+        .store
+        .register_policy(&user.actor(), utf8(&body)?)
+        .await?;
+    let status = if r.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(r)))
+}

@@ -1,0 +1,66 @@
+//! 网格员每日清单: the page (printable through the print stylesheet) and its XLSX export.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use wangge_store::DailyEntry;
+
+use super::arrivals::query_date;
+use super::{render, Layout};
+use crate::error::PageResult;
+use crate::permission::{ArrivalHandler, PageAllowed};
+use crate::AppState;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DailyQuery {
+    date: String,
+}
+
+#[derive(Template)]
+#[template(path = "daily.html")]
+struct DailyPage {
+    l: Layout,
+    date: chrono::NaiveDate,
+    entries: Vec<DailyEntry>,
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    PageAllowed(user, _): PageAllowed<ArrivalHandler>,
+    Query(q): Query<DailyQuery>,
+) -> PageResult<Response> {
+    let date = query_date("date", &q.date)?.unwrap_or_else(crate::today);
+    let entries = state.store.daily_list(&user.user.scope(), date).await?;
+    Ok(render(&DailyPage {
+        l: Layout::new(user, "daily"),
+        date,
+        entries,
+    })?
+    .into_response())
+}
+
+pub async fn xlsx(
+    State(state): State<AppState>,
+    PageAllowed(user, _): PageAllowed<ArrivalHandler>,
+    Query(q): Query<DailyQuery>,
+) -> PageResult<Response> {
+    let date = query_date("date", &q.date)?.unwrap_or_else(crate::today);
+    let entries = state.store.daily_list(&user.user.scope(), date).await?;
+    let bytes = crate::xlsx::daily_list(date, &entries)?;
+    let disposition = format!("attachment; filename=\"daily-{date}.xlsx\"");
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -1,0 +1,619 @@
+//! 来返报备 in storage: creating a report (validated, placed in a grid, its plan computed with
+//! the policy and risk areas in force on the arrival date), reading and listing them by scope.
+
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use wangge_domain::arrival::{is_late, ArrivalStatus, FactsInput, Origin, Place, Stay};
+use wangge_domain::grid::Level;
+use wangge_domain::policy::{PlanRecord, RiskLevel};
+use wangge_domain::validate::Sex;
+
+use crate::people::{check_person, mask, UPSERT_PERSON};
+use crate::plans::{compute, parse_json};
+use crate::{Actor, AuditEntry, GridNode, Result, Scope, Store, StoreError};
+
+/// A report may be made this many days after the arrival (补报), and this far ahead.
+pub const MAX_DAYS_LATE: u64 = 14;
+pub const MAX_DAYS_AHEAD: u64 = 90;
+const MAX_TRAVEL_ENTRIES: usize = 30;
+
+/// How a report reached us.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// 公众自主报备（无需登录）
+    Public,
+    /// 工作人员代为登记
+    Staff,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Public => "public",
+            Channel::Staff => "staff",
+        }
+    }
+}
+
+/// One stay of the travel history as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewStay {
+    #[serde(default)]
+    pub date: String,
+    #[serde(default)]
+    pub place: String,
+}
+
+/// A report as typed; every field is checked by [`Store::create_arrival`], which names the
+/// field at fault.
+#[derive(Debug, Clone, Default)]
+pub struct NewArrival {
+    pub id_number: String,
+    pub name: String,
+    pub phone: String,
+    /// 境内来源地“区划代码 [街道]”，或境外入境时的国家/城市
+    pub origin: String,
+    /// 境外入境人员在口岸已集中隔离的天数；填写即为境外入境
+    pub overseas_quarantined_days: Option<i64>,
+    pub travel: Vec<NewStay>,
+    pub occupation: String,
+    pub key_industry: bool,
+    /// YYYY-MM-DD
+    pub arrival_date: String,
+    /// 目的地详细地址
+    pub destination: String,
+    /// 目的地网格或社区编码；为空时按地址匹配社区/网格名称
+    pub node_code: Option<String>,
+    pub employer: String,
+}
+
+/// A stored report with its person, place and plan. `id_number` is the full number: show it
+/// masked unless the viewing is audited.
+#[derive(Debug, Clone)]
+pub struct Arrival {
+    pub id: i64,
+    pub person_id: i64,
+    pub id_number: String,
+    pub name: String,
+    pub phone: String,
+    pub node_code: String,
+    pub node_name: String,
+    pub node_path: String,
+    pub destination: String,
+    pub origin: Origin,
+    pub travel: Vec<Stay>,
+    pub occupation: String,
+    pub key_industry: bool,
+    pub arrival_date: NaiveDate,
+    pub employer: String,
+    pub late: bool,
+    pub channel: String,
+    pub status: ArrivalStatus,
+    pub origin_risk: RiskLevel,
+    pub risk_city_stay: bool,
+    pub other_province: bool,
+    pub plan: PlanRecord,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Arrival {
+    pub fn masked_id_number(&self) -> String {
+        mask(&self.id_number)
+    }
+
+    pub fn channel_label_zh(&self) -> &'static str {
+        if self.channel == Channel::Public.as_str() {
+            "公众自主报备"
+        } else {
+            "工作人员登记"
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ArrivalRow {
+    id: i64,
+    person_id: i64,
+    id_number: String,
+    name: String,
+    phone: String,
+    node_code: String,
+    node_name: String,
+    node_path: String,
+    destination: String,
+    origin_json: String,
+    travel_json: String,
+    occupation: String,
+    key_industry: bool,
+    arrival_date: NaiveDate,
+    employer: String,
+    late: bool,
+    channel: String,
+    status: String,
+    origin_risk: String,
+    risk_city_stay: bool,
+    other_province: bool,
+    plan_json: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<ArrivalRow> for Arrival {
+    type Error = StoreError;
+    fn try_from(r: ArrivalRow) -> Result<Self> {
+        let internal = |e: &dyn std::fmt::Display| StoreError::Internal(e.to_string());
+        Ok(Arrival {
+            origin: parse_json("origin_json", &r.origin_json)?,
+            travel: parse_json("travel_json", &r.travel_json)?,
+            plan: parse_json("plan_json", &r.plan_json)?,
+            status: r.status.parse().map_err(|e| internal(&e))?,
+            origin_risk: r.origin_risk.parse().map_err(|e| internal(&e))?,
+            id: r.id,
+            person_id: r.person_id,
+            id_number: r.id_number,
+            name: r.name,
+            phone: r.phone,
+            node_code: r.node_code,
+            node_name: r.node_name,
+            node_path: r.node_path,
+            destination: r.destination,
+            occupation: r.occupation,
+            key_industry: r.key_industry,
+            arrival_date: r.arrival_date,
+            employer: r.employer,
+            late: r.late,
+            channel: r.channel,
+            risk_city_stay: r.risk_city_stay,
+            other_province: r.other_province,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+pub(crate) const ARRIVAL_SELECT: &str = "SELECT a.id, a.person_id, p.id_number, p.name, \
+    a.phone, g.code AS node_code, g.name AS node_name, g.path AS node_path, a.destination, \
+    a.origin_json, a.travel_json, a.occupation, a.key_industry, a.arrival_date, a.employer, \
+    a.late, a.channel, a.status, a.origin_risk, a.risk_city_stay, a.other_province, \
+    a.plan_json, a.created_at, a.updated_at \
+    FROM arrivals a JOIN persons p ON p.id = a.person_id JOIN grid_nodes g ON g.id = a.node_id";
+
+const INSERT_ARRIVAL: &str = "INSERT INTO arrivals (person_id, node_id, destination, \
+    origin_json, travel_json, occupation, key_industry, arrival_date, employer, phone, late, \
+    channel, status, origin_risk, risk_city_stay, other_province, policy_id, rule_id, category, \
+    plan_json, plan_end, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+    $10, $11, $12, 'reported', $13, $14, $15, $16, $17, $18, $19, $20, $21, $21) RETURNING id";
+
+/// Filters of [`Store::list_arrivals`]; newest first, `limit` at a time before `before_id`.
+#[derive(Debug, Clone, Default)]
+pub struct ArrivalFilter {
+    pub status: Option<ArrivalStatus>,
+    pub arrival_date: Option<NaiveDate>,
+    pub before_id: Option<i64>,
+    pub limit: i64,
+}
+
+fn invalid(field: impl Into<String>, message: impl Into<String>) -> StoreError {
+    StoreError::invalid(field, message)
+}
+
+fn text(field: &str, label: &str, value: &str, max: usize, required: bool) -> Result<String> {
+    let v = wangge_domain::validate::normalize_typed(value);
+    if required && v.is_empty() {
+        return Err(invalid(field, format!("{label}不能为空")));
+    }
+    if v.chars().count() > max {
+        return Err(invalid(field, format!("{label}过长（最多 {max} 字）")));
+    }
+    Ok(v)
+}
+
+fn date(field: &str, label: &str, value: &str) -> Result<NaiveDate> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(invalid(field, format!("{label}不能为空")));
+    }
+    NaiveDate::parse_from_str(v, "%Y-%m-%d")
+        .map_err(|_| invalid(field, format!("{label}“{v}”无效，应为 YYYY-MM-DD")))
+}
+
+/// The checked fields of a report, before the grid and the plan.
+struct Checked {
+    arrival: NaiveDate,
+    origin: Origin,
+    travel: Vec<Stay>,
+    occupation: String,
+    employer: String,
+    destination: String,
+}
+
+fn check_report(new: &NewArrival, today: NaiveDate, window_days: u16) -> Result<Checked> {
+    let arrival = date("arrival_date", "抵达日期", &new.arrival_date)?;
+    let earliest = today - Days::new(MAX_DAYS_LATE);
+    let latest = today + Days::new(MAX_DAYS_AHEAD);
+    if arrival < earliest {
+        return Err(invalid(
+            "arrival_date",
+            format!("抵达日期 {arrival} 已超过 {MAX_DAYS_LATE} 天，不能再补报（今天是 {today}）"),
+        ));
+    }
+    if arrival > latest {
+        return Err(invalid(
+            "arrival_date",
+            format!("抵达日期 {arrival} 太远，最多可提前 {MAX_DAYS_AHEAD} 天报备"),
+        ));
+    }
+    let origin = match new.overseas_quarantined_days {
+        Some(days) => {
+            if !(0..=60).contains(&days) {
+                return Err(invalid(
+                    "overseas_quarantined_days",
+                    "口岸已集中隔离天数应为 0 到 60",
+                ));
+            }
+            Origin::Overseas {
+                from: text("origin", "来源国家/地区", &new.origin, 64, true)?,
+                port_quarantined_days: days as u16,
+            }
+        }
+        None => Origin::Domestic {
+            place: Place::parse(&new.origin).map_err(|e| invalid("origin", e.to_string()))?,
+        },
+    };
+    if new.travel.len() > MAX_TRAVEL_ENTRIES {
+        return Err(invalid(
+            "travel",
+            format!("旅居史最多 {MAX_TRAVEL_ENTRIES} 条"),
+        ));
+    }
+    let since = arrival - Days::new(u64::from(window_days));
+    let mut travel = Vec::with_capacity(new.travel.len());
+    for (i, stay) in new.travel.iter().enumerate() {
+        let n = i + 1;
+        let field = |f: &str| format!("travel[{n}].{f}");
+        let day = date(&field("date"), &format!("第{n}条旅居史的日期"), &stay.date)?;
+        if day > arrival || day < since {
+            return Err(invalid(
+                field("date"),
+                format!(
+                    "第{n}条旅居史的日期 {day} 应在抵达前 {window_days} 天内（{since} 至 {arrival}）"
+                ),
+            ));
+        }
+        let place = Place::parse(&stay.place)
+            .map_err(|e| invalid(field("place"), format!("第{n}条旅居史：{e}")))?;
+        travel.push(Stay { date: day, place });
+    }
+    Ok(Checked {
+        arrival,
+        origin,
+        travel,
+        occupation: text("occupation", "职业", &new.occupation, 64, false)?,
+        employer: text("employer", "工作单位", &new.employer, 100, false)?,
+        destination: text("destination", "目的地地址", &new.destination, 200, true)?,
+    })
+}
+
+/// The community or grid whose name the address contains; the longest name wins, and two
+/// different places with equally long names make the address ambiguous.
+fn match_destination<'a>(nodes: &'a [GridNode], address: &str) -> Result<&'a GridNode> {
+    let mut best: Vec<&GridNode> = Vec::new();
+    for n in nodes
+        .iter()
+        .filter(|n| matches!(n.level, Level::Grid | Level::Community))
+        .filter(|n| address.contains(n.name.as_str()))
+    {
+        match best.first() {
+            Some(b) if b.name.chars().count() > n.name.chars().count() => {}
+            Some(b) if b.name.chars().count() == n.name.chars().count() => best.push(n),
+            _ => best = vec![n],
+        }
+    }
+    match best.as_slice() {
+        [one] => Ok(one),
+        [] => Err(invalid(
+            "destination",
+            "无法根据地址确定所属社区或网格，请选择社区/网格",
+        )),
+        many => Err(invalid(
+            "destination",
+            format!(
+                "地址同时匹配{}，请选择社区/网格",
+                many.iter()
+                    .map(|n| n.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join("、")
+            ),
+        )),
+    }
+}
+
+impl Store {
+    async fn destination_node(
+        &self,
+        scope: &Scope,
+        node_code: Option<&str>,
+        address: &str,
+    ) -> Result<GridNode> {
+        match node_code.map(str::trim).filter(|c| !c.is_empty()) {
+            Some(code) => {
+                let node = self
+                    .grid_node_by_code(scope, code)
+                    .await
+                    .map_err(|e| match e {
+                        StoreError::NotFound => {
+                            invalid("node_code", format!("网格“{code}”不存在或不在辖区内"))
+                        }
+                        other => other,
+                    })?;
+                if matches!(node.level, Level::Grid | Level::Community) {
+                    Ok(node)
+                } else {
+                    Err(invalid(
+                        "node_code",
+                        format!(
+                            "“{}”是{}，请选择社区或网格",
+                            node.name,
+                            node.level.label_zh()
+                        ),
+                    ))
+                }
+            }
+            None => {
+                let nodes = self.list_grid(scope).await?;
+                match_destination(&nodes, address).cloned()
+            }
+        }
+    }
+
+    /// Registers an arrival report made on `today` (the district's local date). The person is
+    /// linked by ID number; the same person and arrival date cannot be reported twice.
+    pub async fn create_arrival(
+        &self,
+        actor: &Actor,
+        channel: Channel,
+        new: &NewArrival,
+        today: NaiveDate,
+    ) -> Result<Arrival> {
+        if channel == Channel::Staff && !actor.role.handles_residents() {
+            return Err(StoreError::Forbidden("此角色不能登记来返报备".into()));
+        }
+        let person = check_person(&new.id_number, &new.name, Some(&new.phone), today)?;
+        let phone = person
+            .phone
+            .clone()
+            .ok_or_else(|| invalid("phone", "手机号不能为空"))?;
+        let policies = self.load_policies().await?;
+        let window = wangge_domain::policy::in_force(&policies, today)
+            .map_or(14, |p| p.risk_city_stay_days());
+        let c = check_report(new, today, window)?;
+        let node = self
+            .destination_node(&actor.scope, new.node_code.as_deref(), &c.destination)
+            .await?;
+        let register = self.risk_register().await?;
+        let input = FactsInput {
+            arrival: c.arrival,
+            origin: &c.origin,
+            travel: &c.travel,
+            occupation: &c.occupation,
+            key_industry_declared: new.key_industry,
+            home_province: node.code.get(..2).unwrap_or(""),
+        };
+        let computed = compute(&input, &policies, &register)?;
+        let record = &computed.record;
+        let late = is_late(c.arrival, today, computed.report_days_ahead);
+        let (origin_json, travel_json, plan_json) =
+            (to_json(&c.origin)?, to_json(&c.travel)?, to_json(record)?);
+        let sex = match person.id_number.sex() {
+            Sex::Male => "male",
+            Sex::Female => "female",
+        };
+        let now = crate::now();
+        let id: i64 = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let (person_id,): (i64,) = sqlx::query_as(UPSERT_PERSON)
+                .bind(person.id_number.as_str())
+                .bind(&person.name)
+                .bind(&person.phone)
+                .bind(person.id_number.birth_date())
+                .bind(sex)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+            let (id,): (i64,) = sqlx::query_as(INSERT_ARRIVAL)
+                .bind(person_id)
+                .bind(node.id)
+                .bind(&c.destination)
+                .bind(&origin_json)
+                .bind(&travel_json)
+                .bind(&c.occupation)
+                .bind(new.key_industry)
+                .bind(c.arrival)
+                .bind(&c.employer)
+                .bind(&phone)
+                .bind(late)
+                .bind(channel.as_str())
+                .bind(computed.facts.origin_risk.as_str())
+                .bind(computed.facts.risk_city_stay)
+                .bind(computed.facts.other_province)
+                .bind(&record.policy)
+                .bind(&record.rule)
+                .bind(&record.category)
+                .bind(&plan_json)
+                .bind(record.end())
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(|e| match StoreError::from(e) {
+                    StoreError::Conflict { .. } => StoreError::Conflict {
+                        field: "arrival_date".into(),
+                        message: format!("此身份证号已报备 {} 抵达，不能重复登记", c.arrival),
+                    },
+                    other => other,
+                })?;
+            write_events!(&mut *tx, id, record);
+            let entry = AuditEntry::new("create", "arrival", id).at_node(&node.path).after(
+                serde_json::json!({
+                    "person_id": person_id, "id_number": mask(person.id_number.as_str()),
+                    "channel": channel.as_str(), "node": node.code, "arrival_date": c.arrival,
+                    "late": late, "policy": record.policy, "rule": record.rule,
+                }),
+            );
+            record_audit!(&mut *tx, actor, &entry)?;
+            tx.commit().await?;
+            id
+        });
+        self.arrival_by_id(&Scope::everything(), id).await
+    }
+
+    /// The register as it stands, for computing plans.
+    pub async fn risk_register(&self) -> Result<wangge_domain::policy::RiskRegister> {
+        let rows: Vec<crate::plans::RegisterRow> = on_pool!(self, pool => {
+            sqlx::query_as(crate::plans::SELECT_RISK_AREAS_FOR_REGISTER).fetch_all(pool).await?
+        });
+        crate::plans::register_of(rows)
+    }
+
+    /// An arrival in `scope`, or [`StoreError::NotFound`] (absent and out of scope look alike).
+    pub async fn arrival_by_id(&self, scope: &Scope, id: i64) -> Result<Arrival> {
+        let (lo, hi) = scope.bounds();
+        let sql = format!("{ARRIVAL_SELECT} WHERE a.id = $1 AND g.path >= $2 AND g.path < $3");
+        let row: Option<ArrivalRow> = on_pool!(self, pool => {
+            sqlx::query_as(&sql).bind(id).bind(&lo).bind(&hi).fetch_optional(pool).await?
+        });
+        row.ok_or(StoreError::NotFound)?.try_into()
+    }
+
+    /// Arrivals in `scope`, newest report first.
+    pub async fn list_arrivals(&self, scope: &Scope, f: &ArrivalFilter) -> Result<Vec<Arrival>> {
+        let (lo, hi) = scope.bounds();
+        let sql = format!(
+            "{ARRIVAL_SELECT} WHERE g.path >= $1 AND g.path < $2 \
+             AND ($3 IS NULL OR a.status = $3) AND ($4 IS NULL OR a.arrival_date = $4) \
+             AND ($5 IS NULL OR a.id < $5) ORDER BY a.id DESC LIMIT $6"
+        );
+        let rows: Vec<ArrivalRow> = on_pool!(self, pool => {
+            sqlx::query_as(&sql)
+                .bind(&lo)
+                .bind(&hi)
+                .bind(f.status.map(|s| s.as_str()))
+                .bind(f.arrival_date)
+                .bind(f.before_id)
+                .bind(f.limit.clamp(1, 500))
+                .fetch_all(pool)
+                .await?
+        });
+        rows.into_iter().map(Arrival::try_from).collect()
+    }
+
+    pub async fn count_arrivals(
+        &self,
+        scope: &Scope,
+        status: Option<ArrivalStatus>,
+    ) -> Result<i64> {
+        let (lo, hi) = scope.bounds();
+        let (n,): (i64,) = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT COUNT(*) FROM arrivals a JOIN grid_nodes g ON g.id = a.node_id \
+                 WHERE g.path >= $1 AND g.path < $2 AND ($3 IS NULL OR a.status = $3)",
+            )
+            .bind(&lo).bind(&hi).bind(status.map(|s| s.as_str()))
+            .fetch_one(pool).await?
+        });
+        Ok(n)
+    }
+}
+
+/// Serialising our own values cannot fail in practice; if it does, it is an internal error.
+fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| StoreError::Internal(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(code: &str, name: &str, level: Level) -> GridNode {
+        GridNode {
+            id: 1,
+            code: code.into(),
+            name: name.into(),
+            level,
+            parent_id: None,
+            path: format!("{code}/"),
+            created_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn destination_matches_the_longest_name() {
+        let nodes = [
+            node("410105001001", "纬五路社区", Level::Community),
+            node("410105001001001", "纬五路社区第一网格", Level::Grid),
+            node("410105001002", "经五路社区", Level::Community),
+            node("410105001", "经八路街道", Level::Township),
+        ];
+        let m = |a: &str| match_destination(&nodes, a).map(|n| n.code.clone());
+        assert_eq!(m("纬五路社区3号楼").unwrap(), "410105001001");
+        assert_eq!(m("纬五路社区第一网格2号楼").unwrap(), "410105001001001");
+        assert!(
+            m("经八路街道某处").is_err(),
+            "a township is not a destination"
+        );
+        let e = m("纬五路社区经五路社区").unwrap_err();
+        assert!(e.to_string().contains("同时匹配"), "{e}");
+    }
+
+    #[test]
+    fn report_fields_are_named() {
+        let today = NaiveDate::from_ymd_opt(2021, 12, 25).unwrap();
+        let ok = NewArrival {
+            origin: "110105".into(),
+            arrival_date: "2021-12-28".into(),
+            destination: "纬五路社区".into(),
+            ..Default::default()
+        };
+        assert!(check_report(&ok, today, 14).is_ok());
+        let field = |f: fn(&mut NewArrival)| {
+            let mut n = ok.clone();
+            f(&mut n);
+            match check_report(&n, today, 14) {
+                Err(StoreError::Invalid { field, .. }) => field,
+                other => panic!("{:?}", other.err()),
+            }
+        };
+        assert_eq!(
+            field(|n| n.arrival_date = "2021-12-32".into()),
+            "arrival_date"
+        );
+        assert_eq!(
+            field(|n| n.arrival_date = "2021-11-01".into()),
+            "arrival_date"
+        );
+        assert_eq!(
+            field(|n| n.arrival_date = "2022-12-01".into()),
+            "arrival_date"
+        );
+        assert_eq!(field(|n| n.origin = "北京".into()), "origin");
+        assert_eq!(
+            field(|n| n.overseas_quarantined_days = Some(-1)),
+            "overseas_quarantined_days"
+        );
+        assert_eq!(field(|n| n.destination = " ".into()), "destination");
+        assert_eq!(
+            field(|n| n.travel = vec![NewStay {
+                date: "2021-12-29".into(),
+                place: "110105".into()
+            }]),
+            "travel[1].date"
+        );
+        assert_eq!(
+            field(|n| n.travel = vec![NewStay {
+                date: "2021-12-20".into(),
+                place: "x".into()
+            }]),
+            "travel[1].place"
+        );
+    }
+}

@@ -1,0 +1,171 @@
+//! The risk-area register in storage (风险地区名单): district admins add, edit, remove and import
+//! areas; every change recomputes the open arrival plans in the same transaction.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use wangge_domain::policy::{validate_area, RiskArea, RiskLevel};
+use wangge_domain::role::Role;
+
+use crate::plans::RecomputeSummary;
+use crate::{Actor, AuditEntry, Result, Store, StoreError};
+
+/// A stored risk area.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredRiskArea {
+    pub id: i64,
+    #[serde(flatten)]
+    pub area: RiskArea,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct AreaRow {
+    id: i64,
+    code: String,
+    street: Option<String>,
+    name: String,
+    level: String,
+    valid_from: NaiveDate,
+    valid_until: Option<NaiveDate>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<AreaRow> for StoredRiskArea {
+    type Error = StoreError;
+    fn try_from(r: AreaRow) -> Result<Self> {
+        Ok(StoredRiskArea {
+            id: r.id,
+            area: RiskArea {
+                level: r
+                    .level
+                    .parse::<RiskLevel>()
+                    .map_err(|e| StoreError::Internal(e.to_string()))?,
+                code: r.code,
+                street: r.street,
+                name: r.name,
+                valid_from: r.valid_from,
+                valid_until: r.valid_until,
+            },
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+const AREA_COLUMNS: &str =
+    "id, code, street, name, level, valid_from, valid_until, created_at, updated_at";
+
+pub(crate) const INSERT_AREA: &str = "INSERT INTO risk_areas \
+    (code, street, name, level, valid_from, valid_until, created_at, updated_at) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id";
+
+pub(crate) const UPDATE_AREA: &str = "UPDATE risk_areas SET code = $1, street = $2, name = $3, \
+    level = $4, valid_from = $5, valid_until = $6, updated_at = $7 WHERE id = $8";
+
+/// Trims what people type and drops an empty street, then validates, naming the field.
+pub(crate) fn normalize(area: &RiskArea) -> Result<RiskArea> {
+    let mut a = area.clone();
+    a.code = a.code.trim().to_string();
+    a.name = a.name.trim().to_string();
+    a.street = a
+        .street
+        .take()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
+    validate_area(&a).map_err(|e| StoreError::invalid(e.field(), e.to_string()))?;
+    Ok(a)
+}
+
+pub(crate) fn require_admin(actor: &Actor) -> Result<()> {
+    if actor.role == Role::DistrictAdmin {
+        Ok(())
+    } else {
+        Err(StoreError::Forbidden(
+            "只有区级管理员可以修改风险地区名单".into(),
+        ))
+    }
+}
+
+impl Store {
+    /// The whole register, by code, street and start date.
+    pub async fn list_risk_areas(&self) -> Result<Vec<StoredRiskArea>> {
+        let sql =
+            format!("SELECT {AREA_COLUMNS} FROM risk_areas ORDER BY code, street, valid_from, id");
+        let rows: Vec<AreaRow> = on_pool!(self, pool => {
+            sqlx::query_as(&sql).fetch_all(pool).await?
+        });
+        rows.into_iter().map(StoredRiskArea::try_from).collect()
+    }
+
+    pub async fn risk_area_by_id(&self, id: i64) -> Result<StoredRiskArea> {
+        let sql = format!("SELECT {AREA_COLUMNS} FROM risk_areas WHERE id = $1");
+        let row: Option<AreaRow> = on_pool!(self, pool => {
+            sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?
+        });
+        row.ok_or(StoreError::NotFound)?.try_into()
+    }
+
+    pub async fn create_risk_area(
+        &self,
+        actor: &Actor,
+        area: &RiskArea,
+    ) -> Result<(StoredRiskArea, RecomputeSummary)> {
+        require_admin(actor)?;
+        let a = normalize(area)?;
+        let now = crate::now();
+        let (id, summary) = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let (id,): (i64,) = sqlx::query_as(INSERT_AREA)
+                .bind(&a.code).bind(&a.street).bind(&a.name).bind(a.level.as_str())
+                .bind(a.valid_from).bind(a.valid_until).bind(now)
+                .fetch_one(&mut *tx).await?;
+            let entry = AuditEntry::new("create", "risk_area", id).after(&a);
+            record_audit!(&mut *tx, actor, &entry)?;
+            let summary = recompute_open_plans!(tx, actor, &format!("风险地区 {id} 新增"));
+            tx.commit().await?;
+            (id, summary)
+        });
+        Ok((self.risk_area_by_id(id).await?, summary))
+    }
+
+    pub async fn update_risk_area(
+        &self,
+        actor: &Actor,
+        id: i64,
+        area: &RiskArea,
+    ) -> Result<(StoredRiskArea, RecomputeSummary)> {
+        require_admin(actor)?;
+        let a = normalize(area)?;
+        let before = self.risk_area_by_id(id).await?;
+        let now = crate::now();
+        let summary = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(UPDATE_AREA)
+                .bind(&a.code).bind(&a.street).bind(&a.name).bind(a.level.as_str())
+                .bind(a.valid_from).bind(a.valid_until).bind(now).bind(id)
+                .execute(&mut *tx).await?;
+            let entry = AuditEntry::new("update", "risk_area", id).before(&before.area).after(&a);
+            record_audit!(&mut *tx, actor, &entry)?;
+            let summary = recompute_open_plans!(tx, actor, &format!("风险地区 {id} 修改"));
+            tx.commit().await?;
+            summary
+        });
+        Ok((self.risk_area_by_id(id).await?, summary))
+    }
+
+    pub async fn delete_risk_area(&self, actor: &Actor, id: i64) -> Result<RecomputeSummary> {
+        require_admin(actor)?;
+        let before = self.risk_area_by_id(id).await?;
+        Ok(on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("DELETE FROM risk_areas WHERE id = $1").bind(id).execute(&mut *tx).await?;
+            let entry = AuditEntry::new("delete", "risk_area", id).before(&before.area);
+            record_audit!(&mut *tx, actor, &entry)?;
+            let summary = recompute_open_plans!(tx, actor, &format!("风险地区 {id} 删除"));
+            tx.commit().await?;
+            summary
+        }))
+    }
+}

@@ -1,0 +1,343 @@
+//! Importing the risk-area register from CSV or JSON: all rows or none, with a report naming
+//! each bad row and field. A row whose (code, street, valid_from) is already stored updates
+//! that area; the rest are added. One transaction, then one recomputation of the open plans.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use wangge_domain::policy::{RiskArea, RiskLevel};
+
+use crate::plans::RecomputeSummary;
+use crate::risk::{normalize, require_admin, INSERT_AREA, UPDATE_AREA};
+use crate::{Actor, AuditEntry, Result, RowError, Store, StoreError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RiskFormat {
+    Csv,
+    Json,
+}
+
+impl RiskFormat {
+    /// JSON when the file name says so or the content starts with `[` or `{`; CSV otherwise.
+    pub fn detect(file_name: Option<&str>, bytes: &[u8]) -> RiskFormat {
+        let by_name = file_name.map(|n| n.to_ascii_lowercase());
+        if by_name.as_deref().is_some_and(|n| n.ends_with(".json")) {
+            return RiskFormat::Json;
+        }
+        if by_name.as_deref().is_some_and(|n| n.ends_with(".csv")) {
+            return RiskFormat::Csv;
+        }
+        let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        match text.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'[') | Some(b'{') => RiskFormat::Json,
+            _ => RiskFormat::Csv,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RiskImportSummary {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub recompute: RecomputeSummary,
+}
+
+const CODE: &[&str] = &["code", "区划代码", "代码"];
+const STREET: &[&str] = &["street", "街道", "街道/乡镇", "乡镇"];
+const NAME: &[&str] = &["name", "名称", "地区名称"];
+const LEVEL: &[&str] = &["level", "风险等级", "等级"];
+const FROM: &[&str] = &["valid_from", "起始日期", "生效日期"];
+const UNTIL: &[&str] = &["valid_until", "截止日期", "失效日期"];
+
+type Key = (String, Option<String>, NaiveDate);
+
+fn key(a: &RiskArea) -> Key {
+    (a.code.clone(), a.street.clone(), a.valid_from)
+}
+
+fn row_error(row: u64, field: &str, message: impl Into<String>) -> RowError {
+    RowError {
+        row,
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+fn parse_date(row: u64, field: &str, text: &str) -> Result<Option<NaiveDate>, RowError> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        .map(Some)
+        .map_err(|_| row_error(row, field, format!("日期“{t}”无效，应为 YYYY-MM-DD")))
+}
+
+/// One row's cells, as typed, into a validated area.
+fn area_of(row: u64, cells: [&str; 6]) -> Result<RiskArea, RowError> {
+    let [code, street, name, level, from, until] = cells;
+    let level = level
+        .parse::<RiskLevel>()
+        .map_err(|e| row_error(row, "level", e.to_string()))?;
+    let valid_from = parse_date(row, "valid_from", from)?
+        .ok_or_else(|| row_error(row, "valid_from", "起始日期不能为空"))?;
+    let area = RiskArea {
+        code: code.to_string(),
+        street: Some(street.to_string()),
+        name: name.to_string(),
+        level,
+        valid_from,
+        valid_until: parse_date(row, "valid_until", until)?,
+    };
+    normalize(&area).map_err(|e| match e {
+        StoreError::Invalid { field, message } => row_error(row, &field, message),
+        other => row_error(row, "row", other.to_string()),
+    })
+}
+
+fn column(headers: &csv::StringRecord, names: &[&str]) -> Option<usize> {
+    headers.iter().position(|h| {
+        let h = h.trim().trim_start_matches('\u{feff}');
+        names.iter().any(|n| h.eq_ignore_ascii_case(n))
+    })
+}
+
+/// CSV rows with their line numbers (the header is line 1).
+fn parse_csv(bytes: &[u8]) -> Result<Vec<(u64, Result<RiskArea, RowError>)>> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
+    let bad_file =
+        |message: String| StoreError::RowsRejected(vec![row_error(1, "header", message)]);
+    let headers = reader
+        .headers()
+        .map_err(|e| bad_file(format!("无法读取表头：{e}")))?
+        .clone();
+    let mut cols = [0usize; 6];
+    for (slot, names) in cols
+        .iter_mut()
+        .zip([CODE, STREET, NAME, LEVEL, FROM, UNTIL])
+    {
+        *slot = match column(&headers, names) {
+            Some(i) => i,
+            // street and valid_until may be left out entirely
+            None if names == STREET || names == UNTIL => usize::MAX,
+            None => {
+                return Err(bad_file(format!(
+                    "缺少列“{}”（或“{}”）",
+                    names[0], names[1]
+                )))
+            }
+        };
+    }
+    let mut out = Vec::new();
+    for record in reader.records() {
+        match record {
+            Ok(r) => {
+                let line = r.position().map(|p| p.line()).unwrap_or(0);
+                let cells = cols.map(|i| r.get(i).unwrap_or(""));
+                out.push((line, area_of(line, cells)));
+            }
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                out.push((line, Err(row_error(line, "row", format!("无法解析：{e}")))));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A JSON array of areas (or `{"areas": [...]}`); the row number is the entry's position from 1.
+fn parse_json(bytes: &[u8]) -> Result<Vec<(u64, Result<RiskArea, RowError>)>> {
+    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let value: serde_json::Value = serde_json::from_slice(text).map_err(|e| {
+        StoreError::RowsRejected(vec![row_error(0, "file", format!("不是有效的 JSON：{e}"))])
+    })?;
+    let items = match value {
+        serde_json::Value::Array(items) => items,
+        serde_json::Value::Object(mut o) => match o.remove("areas") {
+            Some(serde_json::Value::Array(items)) => items,
+            _ => {
+                return Err(StoreError::RowsRejected(vec![row_error(
+                    0,
+                    "file",
+                    "JSON 应为风险地区数组，或含 areas 数组的对象",
+                )]))
+            }
+        },
+        _ => {
+            return Err(StoreError::RowsRejected(vec![row_error(
+                0,
+                "file",
+                "JSON 应为风险地区数组",
+            )]))
+        }
+    };
+    Ok(items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let row = i as u64 + 1;
+            let text = |field: &str| match item.get(field) {
+                None | Some(serde_json::Value::Null) => Ok(String::new()),
+                Some(serde_json::Value::String(s)) => Ok(s.clone()),
+                Some(serde_json::Value::Number(n)) => Ok(n.to_string()),
+                Some(other) => Err(row_error(row, field, format!("应为文本，而不是 {other}"))),
+            };
+            let parsed = (|| {
+                let cells = [
+                    text("code")?,
+                    text("street")?,
+                    text("name")?,
+                    text("level")?,
+                    text("valid_from")?,
+                    text("valid_until")?,
+                ];
+                let [a, b, c, d, e, f] = &cells;
+                area_of(row, [a, b, c, d, e, f])
+            })();
+            (row, parsed)
+        })
+        .collect())
+}
+
+enum Step {
+    Create(RiskArea),
+    Update(i64, RiskArea, RiskArea),
+}
+
+impl Store {
+    /// Imports risk areas; see the module documentation.
+    pub async fn import_risk_areas(
+        &self,
+        actor: &Actor,
+        format: RiskFormat,
+        bytes: &[u8],
+    ) -> Result<RiskImportSummary> {
+        require_admin(actor)?;
+        let rows = match format {
+            RiskFormat::Csv => parse_csv(bytes)?,
+            RiskFormat::Json => parse_json(bytes)?,
+        };
+        if rows.is_empty() {
+            return Err(StoreError::RowsRejected(vec![row_error(
+                1,
+                "file",
+                "文件中没有数据行",
+            )]));
+        }
+        let existing: HashMap<Key, (i64, RiskArea)> = self
+            .list_risk_areas()
+            .await?
+            .into_iter()
+            .map(|s| (key(&s.area), (s.id, s.area)))
+            .collect();
+        let mut errors = Vec::new();
+        let mut seen: HashMap<Key, u64> = HashMap::new();
+        let mut steps = Vec::new();
+        let mut summary = RiskImportSummary::default();
+        for (row, parsed) in rows {
+            let area = match parsed {
+                Ok(a) => a,
+                Err(e) => {
+                    errors.push(e);
+                    continue;
+                }
+            };
+            if let Some(first) = seen.insert(key(&area), row) {
+                errors.push(row_error(
+                    row,
+                    "code",
+                    format!("与第{first}行的区划代码、街道和起始日期相同"),
+                ));
+                continue;
+            }
+            match existing.get(&key(&area)) {
+                Some((_, old)) if *old == area => summary.unchanged += 1,
+                Some((id, old)) => steps.push(Step::Update(*id, old.clone(), area)),
+                None => steps.push(Step::Create(area)),
+            }
+        }
+        if !errors.is_empty() {
+            errors.sort_by_key(|e| e.row);
+            return Err(StoreError::RowsRejected(errors));
+        }
+        let now = crate::now();
+        let recompute = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for step in &steps {
+                match step {
+                    Step::Create(a) => {
+                        let (id,): (i64,) = sqlx::query_as(INSERT_AREA)
+                            .bind(&a.code).bind(&a.street).bind(&a.name).bind(a.level.as_str())
+                            .bind(a.valid_from).bind(a.valid_until).bind(now)
+                            .fetch_one(&mut *tx).await?;
+                        let entry = AuditEntry::new("import", "risk_area", id).after(a);
+                        record_audit!(&mut *tx, actor, &entry)?;
+                    }
+                    Step::Update(id, old, a) => {
+                        sqlx::query(UPDATE_AREA)
+                            .bind(&a.code).bind(&a.street).bind(&a.name).bind(a.level.as_str())
+                            .bind(a.valid_from).bind(a.valid_until).bind(now).bind(*id)
+                            .execute(&mut *tx).await?;
+                        let entry = AuditEntry::new("import", "risk_area", *id).before(old).after(a);
+                        record_audit!(&mut *tx, actor, &entry)?;
+                    }
+                }
+            }
+            let recompute = if steps.is_empty() {
+                crate::plans::RecomputeSummary::default()
+            } else {
+                recompute_open_plans!(tx, actor, "风险地区名单导入")
+            };
+            tx.commit().await?;
+            recompute
+        });
+        for step in &steps {
+            match step {
+                Step::Create(_) => summary.created += 1,
+                Step::Update(..) => summary.updated += 1,
+            }
+        }
+        summary.recompute = recompute;
+        Ok(summary)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_format() {
+        assert_eq!(RiskFormat::detect(Some("a.JSON"), b"x"), RiskFormat::Json);
+        assert_eq!(RiskFormat::detect(None, b"  [{}]"), RiskFormat::Json);
+        assert_eq!(RiskFormat::detect(None, b"code,name"), RiskFormat::Csv);
+        assert_eq!(RiskFormat::detect(Some("a.csv"), b"[x"), RiskFormat::Csv);
+    }
+
+    #[test]
+    fn csv_rows_name_line_and_field() {
+        let csv = "code,street,name,level,valid_from,valid_until\n\
+                   610113,电子城街道,雁塔区电子城街道,high,2021-12-20,\n\
+                   61011,,坏代码,high,2021-12-20,\n\
+                   610112,,未央区,severe,2021-12-20,\n\
+                   610112,,未央区,medium,2021-12-20,2021-12-01\n";
+        let rows = parse_csv(csv.as_bytes()).unwrap();
+        assert!(rows[0].1.is_ok());
+        let err = |i: usize| rows[i].1.clone().unwrap_err();
+        assert_eq!((err(1).row, err(1).field.as_str()), (3, "code"));
+        assert_eq!((err(2).row, err(2).field.as_str()), (4, "level"));
+        assert_eq!((err(3).row, err(3).field.as_str()), (5, "valid_until"));
+    }
+
+    #[test]
+    fn json_rows_are_numbered_from_one() {
+        let json = r#"[{"code":"610113","name":"雁塔区","level":"中","valid_from":"2021-12-20"},
+                       {"code":"610113","name":"雁塔区","level":"high","valid_from":"2021-12-32"}]"#;
+        let rows = parse_json(json.as_bytes()).unwrap();
+        assert_eq!(rows[0].1.as_ref().unwrap().level, RiskLevel::Medium);
+        let e = rows[1].1.clone().unwrap_err();
+        assert_eq!((e.row, e.field.as_str()), (2, "valid_from"));
+    }
+}

@@ -1,0 +1,206 @@
+//! The `wangge` binary as a user runs it: policy check, policy explain, risk-area import.
+
+use std::process::{Command, Output};
+
+fn wangge(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wangge"))
+        .args(args)
+        .env("WANGGE_LOG", "error")
+        .output()
+        .expect("run wangge")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const DEFAULT_POLICY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/policies/default-2021-12.toml");
+
+fn temp_file(name: &str, content: &str) -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(format!("wangge-cli-{}-{name}", std::process::id()));
+    std::fs::write(&path, content).expect("write temp file");
+    path
+}
+
+#[test]
+fn policy_check_accepts_the_default_file() {
+    let o = wangge(&["policy", "check", DEFAULT_POLICY]);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("default-2021-12：有效，0 个错误"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn policy_check_names_the_broken_rule_and_fails() {
+    let src = std::fs::read_to_string(DEFAULT_POLICY).unwrap();
+    let at = src.find("id = \"risk-city-stay\"").unwrap();
+    let broken = format!(
+        "{}{}",
+        &src[..at],
+        src[at..].replacen("days = 7 }", "days = -7 }", 1)
+    )
+    .replace(
+        "risk_city_stay_days = 14",
+        "risk_city_stay_days = 14\nfavourite_colour = \"red\"",
+    );
+    let path = temp_file("broken.toml", &broken);
+    let o = wangge(&["policy", "check", path.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&path);
+    assert!(!o.status.success());
+    let out = stdout(&o);
+    assert!(out.contains("无效"), "{out}");
+    assert!(
+        out.contains("favourite_colour"),
+        "unknown field named: {out}"
+    );
+    let o2 = wangge(&["policy", "check", "/nonexistent/policy.toml"]);
+    assert!(!o2.status.success());
+    assert!(stderr(&o2).contains("无法读取"), "{}", stderr(&o2));
+    // a rule with a negative duration is named once the unknown field is gone
+    let path = temp_file(
+        "negative.toml",
+        &broken.replace("favourite_colour = \"red\"", ""),
+    );
+    let o = wangge(&["policy", "check", path.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&path);
+    assert!(!o.status.success());
+    assert!(stdout(&o).contains("risk-city-stay"), "{}", stdout(&o));
+}
+
+#[test]
+fn policy_explain_json_gives_the_source_example() {
+    let o = wangge(&[
+        "policy",
+        "explain",
+        "--arrival",
+        "2021-12-28",
+        "--origin-risk",
+        "medium",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    for key in ["category", "rule", "reason", "phases", "tests", "documents"] {
+        assert!(v.get(key).is_some(), "missing {key}: {v}");
+    }
+    assert_eq!(v["rule"], "medium-high-risk-area");
+    assert_eq!(
+        v["phases"],
+        serde_json::json!([
+            {"measure": "centralized_quarantine", "start": "2021-12-28", "end": "2022-01-10"},
+            {"measure": "home_health_monitoring", "start": "2022-01-11", "end": "2022-01-17"},
+        ])
+    );
+    assert_eq!(v["tests"], serde_json::json!([]));
+    // the keys come in the documented order
+    let text = stdout(&o);
+    let pos = |k: &str| text.find(&format!("\"{k}\"")).unwrap();
+    assert!(pos("rule") < pos("category") && pos("category") < pos("reason"));
+    assert!(pos("reason") < pos("phases") && pos("phases") < pos("tests"));
+    assert!(pos("tests") < pos("documents"));
+}
+
+#[test]
+fn policy_explain_text_and_flags() {
+    let o = wangge(&[
+        "policy",
+        "explain",
+        "--policy",
+        DEFAULT_POLICY,
+        "--arrival",
+        "2021-12-28",
+        "--overseas-quarantined-days",
+        "14",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("集中隔离 2021-12-28 至 2022-01-03（7天）"),
+        "{out}"
+    );
+    assert!(
+        out.contains("个人健康监测 2022-01-11 至 2022-02-28（49天）"),
+        "{out}"
+    );
+    let o = wangge(&[
+        "policy",
+        "explain",
+        "--arrival",
+        "2021-12-28",
+        "--other-province",
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["tests"], serde_json::json!(["2021-12-28"]));
+    assert_eq!(
+        v["documents"][1],
+        serde_json::json!({"kind": "negative_test", "within_hours": 48})
+    );
+    // bad input: a clear error, non-zero exit
+    let o = wangge(&["policy", "explain", "--arrival", "2021-13-01"]);
+    assert!(!o.status.success());
+    let o = wangge(&[
+        "policy",
+        "explain",
+        "--arrival",
+        "2021-12-28",
+        "--origin-risk",
+        "severe",
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("风险等级"), "{}", stderr(&o));
+    let o = wangge(&["policy", "explain", "--arrival", "2020-01-01"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("没有在 2020-01-01 生效"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn import_risk_areas_is_all_or_nothing() {
+    let db = std::env::temp_dir().join(format!("wangge-cli-{}.db", std::process::id()));
+    let url = format!("sqlite://{}", db.display());
+    let bad = temp_file(
+        "bad.csv",
+        "code,street,name,level,valid_from,valid_until\n610113,电子城街道,雁塔区电子城街道,high,2021-12-20,\n61011,,坏代码,high,2021-12-20,\n",
+    );
+    let o = wangge(&[
+        "import",
+        "risk-areas",
+        bad.to_str().unwrap(),
+        "--database",
+        &url,
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("第3行 code"), "{}", stderr(&o));
+    let good = temp_file(
+        "good.json",
+        r#"[{"code":"610113","street":"电子城街道","name":"雁塔区电子城街道","level":"high","valid_from":"2021-12-20"}]"#,
+    );
+    let o = wangge(&[
+        "import",
+        "risk-areas",
+        good.to_str().unwrap(),
+        "--database",
+        &url,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("新增 1"), "{}", stdout(&o));
+    let o = wangge(&["policy", "list", "--database", &url]);
+    assert!(stdout(&o).contains("default-2021-12"), "{}", stdout(&o));
+    for p in [bad, good] {
+        let _ = std::fs::remove_file(p);
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+}
