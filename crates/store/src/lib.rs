@@ -40,6 +40,7 @@ macro_rules! record_audit {
 }
 
 mod audit;
+pub mod checkpoints;
 mod connect;
 mod error;
 mod grid;
