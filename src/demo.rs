@@ -127,7 +127,8 @@ fn grid_code(t: usize, c: usize, g: usize) -> String {
     format!("{}{:03}", community_code(t, c), g + 1)
 }
 
-fn grid_csv() -> String {
+/// The demo tree as grid CSV (code,name,level,parent_code), also used by the benchmarks.
+pub fn grid_csv() -> String {
     let mut csv = String::from("code,name,level,parent_code\n");
     let _ = writeln!(csv, "{},{},{},", DISTRICT.0, DISTRICT.1, Level::District);
     for (t, (street, communities)) in STREETS.iter().enumerate() {

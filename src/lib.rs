@@ -1,5 +1,7 @@
 //! The `wangge` binary's library half: the CLI and the demo district, so integration tests can
 //! build the same demo the README's first command serves.
 
+pub mod bench;
 pub mod cli;
 pub mod demo;
+pub mod import_push;

@@ -5,10 +5,14 @@
 
 mod api;
 mod auth;
+mod cache;
 pub mod error;
 pub mod i18n;
+mod jobs;
 mod pages;
 mod security;
+mod timefmt;
+mod upload;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -25,6 +29,10 @@ pub struct AppConfig {
     pub session_ttl: chrono::Duration,
     /// Largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// Largest push-list upload accepted, in bytes (files of a million rows are ~100 MB).
+    pub upload_limit: usize,
+    /// Hours after import by which pushed persons must be verified, offered as the default.
+    pub push_due_hours: i64,
 }
 
 impl Default for AppConfig {
@@ -33,6 +41,8 @@ impl Default for AppConfig {
             secure_cookies: true,
             session_ttl: chrono::Duration::hours(8),
             body_limit: 8 * 1024 * 1024,
+            upload_limit: 1024 * 1024 * 1024,
+            push_due_hours: wangge_store::pushlist::DEFAULT_DUE_HOURS,
         }
     }
 }
@@ -41,13 +51,37 @@ impl Default for AppConfig {
 pub struct AppState {
     pub store: Store,
     pub config: Arc<AppConfig>,
+    /// The one writer of checkpoint scans (group commit).
+    pub scans: wangge_store::checkpoints::ScanWriter,
+    pub caches: Arc<cache::Caches>,
+    pub jobs: Arc<jobs::Jobs>,
+    /// Turns true when the server shuts down, so endless streams (alerts) end.
+    pub closing: tokio::sync::watch::Receiver<bool>,
+}
+
+impl AppState {
+    /// Must be called inside a Tokio runtime: it starts the scan writer.
+    pub fn new(
+        store: Store,
+        config: AppConfig,
+        closing: tokio::sync::watch::Receiver<bool>,
+    ) -> Self {
+        AppState {
+            closing,
+            scans: wangge_store::checkpoints::ScanWriter::start(store.clone()),
+            store,
+            config: Arc::new(config),
+            caches: Arc::default(),
+            jobs: Arc::default(),
+        }
+    }
 }
 
 pub fn router(state: AppState) -> Router {
     let body_limit = state.config.body_limit;
     let app = Router::new()
-        .merge(pages::routes())
-        .nest("/api/v1", api::routes())
+        .merge(pages::routes(state.config.upload_limit))
+        .nest("/api/v1", api::routes(state.config.upload_limit))
         .fallback(pages::not_found)
         .layer(axum::extract::DefaultBodyLimit::max(body_limit));
     security::with_headers(app)
@@ -62,9 +96,11 @@ pub async fn launch(
     config: AppConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let state = AppState {
-        store,
-        config: Arc::new(config),
+    let (closing_tx, closing) = tokio::sync::watch::channel(false);
+    let state = AppState::new(store, config, closing);
+    let shutdown = async move {
+        shutdown.await;
+        let _ = closing_tx.send(true);
     };
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)

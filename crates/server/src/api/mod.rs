@@ -2,7 +2,9 @@
 //! one the answer is 401 with a JSON error, never data.
 
 mod audit;
+pub(crate) mod checkpoints;
 mod grid;
+pub(crate) mod pushlists;
 mod residents;
 mod users;
 
@@ -16,8 +18,12 @@ use crate::auth::ApiUser;
 use crate::error::{ApiResult, AppError};
 use crate::AppState;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes(upload_limit: usize) -> Router<AppState> {
     Router::new()
+        .route(
+            "/pushlists/import",
+            post(pushlists::import).layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
+        )
         .route("/me", get(me))
         .route("/grid", get(grid::list).post(grid::create))
         .route("/grid/import", post(grid::import))
@@ -28,6 +34,33 @@ pub fn routes() -> Router<AppState> {
         .route("/residents", get(residents::list).post(residents::create))
         .route("/residents/{id}", get(residents::show))
         .route("/audit", get(audit::list))
+        .route("/pushlists/batches", get(pushlists::batches))
+        .route(
+            "/pushlists/batches/{id}/errors.csv",
+            get(pushlists::errors_csv),
+        )
+        .route("/pushlists/items", get(pushlists::items))
+        .route("/pushlists/items/{id}", get(pushlists::item))
+        .route("/pushlists/items/{id}/verify", post(pushlists::verify))
+        .route("/pushlists/items/{id}/place", post(pushlists::place))
+        .route("/pushlists/dashboard", get(pushlists::dashboard))
+        .route(
+            "/pushlists/address-rules",
+            get(pushlists::rules).post(pushlists::create_rule),
+        )
+        .route(
+            "/checkpoints",
+            get(checkpoints::list).post(checkpoints::create),
+        )
+        .route(
+            "/checkpoints/{id}",
+            get(checkpoints::show).patch(checkpoints::update),
+        )
+        .route("/checkpoints/{id}/scans", post(checkpoints::post_scans))
+        .route("/checkpoints/{id}/hours", get(checkpoints::hours))
+        .route("/alerts", get(checkpoints::alerts))
+        .route("/alerts/stream", get(checkpoints::stream))
+        .route("/alerts/{id}/handle", post(checkpoints::handle))
         .fallback(|| async { AppError::NotFound })
 }
 

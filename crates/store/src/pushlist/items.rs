@@ -78,6 +78,8 @@ pub enum ItemView {
 pub struct PushItemFilter {
     pub batch_id: Option<i64>,
     pub view: ItemView,
+    /// Only this node's subtree (a leader drilling down); must lie in the actor's scope.
+    pub node_path: Option<String>,
     /// Keyset paging: items with a larger id than this.
     pub after_id: i64,
     pub limit: i64,
@@ -103,7 +105,17 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Vec<PushItem>> {
         require_push_role(actor)?;
-        let (lo, hi) = actor.scope.bounds();
+        let (lo, hi, unassigned) = match &filter.node_path {
+            Some(p) if actor.scope.contains(p) => {
+                let (lo, hi) = crate::Scope::new(p.clone()).bounds();
+                (lo, hi, false)
+            }
+            Some(_) => return Err(StoreError::NotFound),
+            None => {
+                let (lo, hi) = actor.scope.bounds();
+                (lo, hi, actor.role.places_push_items())
+            }
+        };
         let view = match filter.view {
             ItemView::Open => "i.state IN ('pending', 'reached')",
             ItemView::Overdue => "i.state IN ('pending', 'reached') AND i.due_at < $7",
@@ -122,7 +134,7 @@ impl Store {
             let q = sqlx::query_as::<_, PushItem>(&sql)
                 .bind(&lo)
                 .bind(&hi)
-                .bind(actor.role.places_push_items())
+                .bind(unassigned)
                 .bind(filter.batch_id)
                 .bind(filter.after_id)
                 .bind(filter.limit.clamp(1, 1000));

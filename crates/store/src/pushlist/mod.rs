@@ -2,16 +2,18 @@
 //! 见底清零 counts, and the address → grid table.
 
 mod counts;
-mod dashboard;
+pub mod dashboard;
 mod import;
 mod items;
 mod read;
+mod report;
 mod rules;
 
 pub use dashboard::{BatchTotals, Dashboard, DashboardRow, NodeTotals};
 pub use import::{PushImport, PushImportSummary};
 pub use items::{ItemView, PushItem, PushItemFilter};
 pub use read::{FileKind, ReadProgress};
+pub use report::{defuse, error_report_csv, ErrorReport};
 pub use rules::AddressRule;
 
 use chrono::{DateTime, Utc};
