@@ -1,5 +1,6 @@
 //! 演示区: a realistic demo district — 郑州市金水区 (410105) with 5 streets, 40 communities and 200
-//! grids, one account per role, and a resident register. Created once; later runs reuse it.
+//! grids, one account per role, a resident register, push batches and checkpoints with scans.
+//! Created once; later runs reuse it.
 
 use std::fmt::Write;
 
@@ -103,6 +104,7 @@ pub async fn ensure(store: &Store) -> Result<Vec<(String, String)>, StoreError> 
             store.create_user(&system, &new).await?;
         }
         add_residents(store, &system).await?;
+        crate::demo_push::add(store, &system).await?;
     }
     Ok(accounts()
         .into_iter()

@@ -4,4 +4,5 @@
 pub mod bench;
 pub mod cli;
 pub mod demo;
+mod demo_push;
 pub mod import_push;

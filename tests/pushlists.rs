@@ -370,7 +370,7 @@ async fn every_verification_step_over_http(kind: Kind) {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     // every step is in the audit log
     let log = admin
-        .get("/api/v1/audit?entity=push_item&limit=100")
+        .get("/api/v1/audit?entity=push_item&user=wangge1")
         .await
         .json();
     let steps = log
@@ -381,10 +381,10 @@ async fn every_verification_step_over_http(kind: Kind) {
         .count();
     assert_eq!(steps, 5);
     // the grid's dashboard row: verified 2, nothing open, cleared
+    let batch = find(&done, "甲二")["batch_id"].clone();
     let dash = admin
         .get(&format!(
-            "/api/v1/pushlists/dashboard?node={}",
-            "410105001001"
+            "/api/v1/pushlists/dashboard?node=410105001001&batch={batch}"
         ))
         .await
         .json();

@@ -319,3 +319,29 @@ pub(crate) fn require_push_role(actor: &Actor) -> Result<()> {
         Err(StoreError::Forbidden("此角色不能查看推送核查名单".into()))
     }
 }
+
+impl Store {
+    /// Moves a batch back in time by `hours` (its import time and every deadline), so a demo
+    /// district shows what overdue work looks like. Not for real data: it changes history.
+    pub async fn backdate_push_batch(&self, batch_id: i64, hours: i64) -> Result<()> {
+        let shift = chrono::Duration::hours(hours);
+        let rows: Vec<(i64, DateTime<Utc>)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT id, due_at FROM push_items WHERE batch_id = $1")
+                .bind(batch_id).fetch_all(pool).await?
+        });
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for (id, due) in &rows {
+                sqlx::query("UPDATE push_items SET due_at = $1 WHERE id = $2")
+                    .bind(*due - shift).bind(*id).execute(&mut *tx).await?;
+            }
+            let (created,): (DateTime<Utc>,) =
+                sqlx::query_as("SELECT created_at FROM push_batches WHERE id = $1")
+                    .bind(batch_id).fetch_one(&mut *tx).await?;
+            sqlx::query("UPDATE push_batches SET created_at = $1 WHERE id = $2")
+                .bind(created - shift).bind(batch_id).execute(&mut *tx).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+}
