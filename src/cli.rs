@@ -123,6 +123,22 @@ enum BenchCommand {
         #[arg(long, default_value_t = 6.0)]
         seconds: f64,
     },
+    /// Push-list import: generate a CSV, import it (validation, dedupe, grid assignment), and
+    /// compare with a raw batched SQLite insert of the same rows
+    Pushlist {
+        #[arg(long, default_value_t = 1_000_000)]
+        rows: u64,
+    },
+    /// Checkpoint ingest over HTTP: the real server on 127.0.0.1 and keep-alive clients
+    Checkpoint {
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        #[arg(long, default_value_t = 64)]
+        clients: usize,
+        /// Scans per request (1 = one request per scan)
+        #[arg(long, default_value_t = 1)]
+        batch: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -137,6 +153,19 @@ enum ImportCommand {
     /// or JSON (an array of those objects); all rows or none, open plans recomputed
     RiskAreas {
         file: std::path::PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Import a push list (CSV in UTF-8 or GBK, or XLSX); refused rows go to FILE.errors.csv
+    /// and make the exit code non-zero
+    Pushlist {
+        file: std::path::PathBuf,
+        /// Batch name (default: the file name)
+        #[arg(long)]
+        name: Option<String>,
+        /// Hours by which each person must be verified
+        #[arg(long, default_value_t = wangge_store::pushlist::DEFAULT_DUE_HOURS)]
+        due_hours: i64,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -241,9 +270,32 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
         Command::Bench {
             what: BenchCommand::Policy { facts, seconds },
         } => {
-            let result = crate::bench::policy(facts, seconds)?;
+            let result = crate::bench::policy::policy(facts, seconds)?;
             print!("{result}");
         }
+        Command::Import {
+            what:
+                ImportCommand::Pushlist {
+                    file,
+                    name,
+                    due_hours,
+                    db,
+                },
+        } => {
+            let store = open(&db.url(DEFAULT_DB)).await?;
+            return crate::import_push::run(&store, &file, name, due_hours).await;
+        }
+        Command::Bench {
+            what: BenchCommand::Pushlist { rows },
+        } => crate::bench::pushlist::run(rows).await?,
+        Command::Bench {
+            what:
+                BenchCommand::Checkpoint {
+                    seconds,
+                    clients,
+                    batch,
+                },
+        } => crate::bench::checkpoint::run(seconds, clients, batch).await?,
         Command::User {
             what:
                 UserCommand::Add {

@@ -1,6 +1,7 @@
 //! 演示区: a realistic demo district — 郑州市金水区 (410105) with 5 streets, 40 communities and 200
 //! grids, one account per role, a resident register, risk areas and arrivals (see
-//! `demo_arrivals`). Created once; later runs reuse it.
+//! `demo_arrivals`), push batches and checkpoints with scans (see `demo_push`). Created once;
+//! later runs reuse it.
 
 use std::fmt::Write;
 
@@ -106,6 +107,7 @@ pub async fn ensure(store: &Store) -> Result<Vec<(String, String)>, StoreError> 
         add_residents(store, &system).await?;
         let mut rng = Lcg(20211201);
         crate::demo_arrivals::add(store, &system, || person_name(&mut rng)).await?;
+        crate::demo_push::add(store, &system).await?;
     }
     Ok(accounts()
         .into_iter()
@@ -138,7 +140,8 @@ pub(crate) fn grid_code(t: usize, c: usize, g: usize) -> String {
     format!("{}{:03}", community_code(t, c), g + 1)
 }
 
-fn grid_csv() -> String {
+/// The demo tree as grid CSV (code,name,level,parent_code), also used by the benchmarks.
+pub fn grid_csv() -> String {
     let mut csv = String::from("code,name,level,parent_code\n");
     let _ = writeln!(csv, "{},{},{},", DISTRICT.0, DISTRICT.1, Level::District);
     for (t, (street, communities)) in STREETS.iter().enumerate() {

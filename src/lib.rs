@@ -6,3 +6,5 @@ pub mod cli;
 mod cli_policy;
 pub mod demo;
 mod demo_arrivals;
+mod demo_push;
+pub mod import_push;

@@ -104,7 +104,7 @@ impl Client {
         }
     }
 
-    fn cookie_header(&self) -> String {
+    pub fn cookie_header(&self) -> String {
         let jar = self.cookies.lock().expect("jar");
         jar.iter()
             .map(|(k, v)| format!("{k}={v}"))
@@ -216,6 +216,56 @@ impl Client {
             .http
             .request(method, format!("{}{path}", self.base))
             .json(body);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        self.send(req).await
+    }
+
+    /// A multipart form: `(name, filename, bytes)`; text fields have no filename.
+    pub async fn post_multipart(&self, path: &str, parts: &[(&str, Option<&str>, &[u8])]) -> Reply {
+        let boundary = "wangge-test-boundary-7f3a";
+        let mut body = Vec::new();
+        for (name, filename, bytes) in parts {
+            body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+            match filename {
+                Some(f) => body.extend_from_slice(
+                    format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+                ),
+                None => body.extend_from_slice(
+                    format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
+                ),
+            }
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body);
+        self.send(req).await
+    }
+
+    /// The status of a GET whose body is never read (an endless event stream).
+    pub async fn status_only(&self, path: &str) -> u16 {
+        let resp = self.raw_get(path).send().await.expect("request");
+        resp.status().as_u16()
+    }
+
+    /// A raw request builder with this client's cookies, for streams.
+    pub fn raw_get(&self, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .header(COOKIE, self.cookie_header())
+    }
+
+    pub async fn post_bytes(&self, path: &str, body: Vec<u8>, headers: &[(&str, &str)]) -> Reply {
+        let mut req = self.http.post(format!("{}{path}", self.base)).body(body);
         for (k, v) in headers {
             req = req.header(*k, *v);
         }

@@ -3,7 +3,9 @@
 //! Storage, HTTP, UI and CLI depend on this crate; it depends on none of them.
 
 pub mod arrival;
+pub mod checkpoint;
 pub mod grid;
 pub mod policy;
+pub mod pushlist;
 pub mod role;
 pub mod validate;

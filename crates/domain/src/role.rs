@@ -82,6 +82,39 @@ impl Role {
         )
     }
 
+    /// May trace pushed persons (推送核查) of their subtree and see the 见底清零 counts.
+    pub fn handles_push_lists(self) -> bool {
+        self.handles_residents()
+    }
+
+    /// May import push batches and edit the address → grid table: the district command.
+    pub fn imports_push_lists(self) -> bool {
+        matches!(self, Role::DistrictAdmin)
+    }
+
+    /// May see the unassigned queue (待分配) of push lists and place its people in a grid.
+    pub fn places_push_items(self) -> bool {
+        matches!(self, Role::DistrictAdmin | Role::TownshipOfficer)
+    }
+
+    /// May add, change and close checkpoints (卡口) in their subtree.
+    pub fn manages_checkpoints(self) -> bool {
+        matches!(self, Role::DistrictAdmin | Role::TownshipOfficer)
+    }
+
+    /// May post scans to checkpoints of their subtree.
+    pub fn posts_scans(self) -> bool {
+        matches!(
+            self,
+            Role::CheckpointOperator | Role::DistrictAdmin | Role::TownshipOfficer
+        )
+    }
+
+    /// May see checkpoints, their counts and their alerts in their subtree.
+    pub fn sees_checkpoints(self) -> bool {
+        self.handles_residents() || self == Role::CheckpointOperator
+    }
+
     /// Which roles this role may give to accounts it creates: never one above itself.
     pub fn may_assign(self, other: Role) -> bool {
         match self {

@@ -60,8 +60,16 @@ impl FromRequestParts<AppState> for ApiUser {
                 .ok()
                 .and_then(|v| v.strip_prefix("Bearer "))
                 .ok_or(AppError::Unauthorized)?;
-            return match state.store.api_token_user(token.trim()).await? {
-                Some(user) => Ok(ApiUser(user)),
+            let token = token.trim();
+            // machines post scans many times a second: the token's user is cached briefly
+            if let Some(user) = state.caches.tokens.get(&token.to_string()) {
+                return Ok(ApiUser(user));
+            }
+            return match state.store.api_token_user(token).await? {
+                Some(user) => {
+                    state.caches.tokens.put(token.to_string(), user.clone());
+                    Ok(ApiUser(user))
+                }
                 None => Err(AppError::Unauthorized),
             };
         }

@@ -5,13 +5,17 @@
 
 mod api;
 mod auth;
+mod cache;
 pub mod error;
 pub mod i18n;
+mod jobs;
 mod pages;
 mod permission;
 pub mod ratelimit;
 mod routes;
 mod security;
+mod timefmt;
+mod upload;
 mod xlsx;
 
 use std::future::Future;
@@ -34,6 +38,10 @@ pub struct AppConfig {
     /// Take the client address from the last `X-Forwarded-For` entry: only behind a reverse
     /// proxy that sets it, or any client could pick its own address.
     pub trust_forwarded_for: bool,
+    /// Largest push-list upload accepted, in bytes (files of a million rows are ~100 MB).
+    pub upload_limit: usize,
+    /// Hours after import by which pushed persons must be verified, offered as the default.
+    pub push_due_hours: i64,
 }
 
 impl Default for AppConfig {
@@ -47,6 +55,8 @@ impl Default for AppConfig {
                 refill: std::time::Duration::from_secs(30),
             },
             trust_forwarded_for: false,
+            upload_limit: 1024 * 1024 * 1024,
+            push_due_hours: wangge_store::pushlist::DEFAULT_DUE_HOURS,
         }
     }
 }
@@ -56,14 +66,29 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<AppConfig>,
     pub report_limiter: Arc<ratelimit::RateLimiter>,
+    /// The one writer of checkpoint scans (group commit).
+    pub scans: wangge_store::checkpoints::ScanWriter,
+    pub caches: Arc<cache::Caches>,
+    pub jobs: Arc<jobs::Jobs>,
+    /// Turns true when the server shuts down, so endless streams (alerts) end.
+    pub closing: tokio::sync::watch::Receiver<bool>,
 }
 
 impl AppState {
-    pub fn new(store: Store, config: AppConfig) -> Self {
+    /// Must be called inside a Tokio runtime: it starts the scan writer.
+    pub fn new(
+        store: Store,
+        config: AppConfig,
+        closing: tokio::sync::watch::Receiver<bool>,
+    ) -> Self {
         AppState {
-            store,
+            closing,
+            scans: wangge_store::checkpoints::ScanWriter::start(store.clone()),
             report_limiter: Arc::new(ratelimit::RateLimiter::new(config.report_limit)),
+            store,
             config: Arc::new(config),
+            caches: Arc::default(),
+            jobs: Arc::default(),
         }
     }
 }
@@ -76,21 +101,23 @@ pub fn today() -> chrono::NaiveDate {
 }
 
 /// Every route of the server; [`route_paths`] lists their paths.
-fn routes() -> routes::Routes<AppState> {
-    pages::routes().nest("/api/v1", api::routes()).route(
-        "/api/openapi.json",
-        axum::routing::get(api::openapi::document),
-    )
+fn routes(upload_limit: usize) -> routes::Routes<AppState> {
+    pages::routes(upload_limit)
+        .nest("/api/v1", api::routes(upload_limit))
+        .route(
+            "/api/openapi.json",
+            axum::routing::get(api::openapi::document),
+        )
 }
 
 /// The path of every route, for tests that must cover them all.
 pub fn route_paths() -> Vec<String> {
-    routes().paths().to_vec()
+    routes(AppConfig::default().upload_limit).paths().to_vec()
 }
 
 pub fn router(state: AppState) -> Router {
     let body_limit = state.config.body_limit;
-    let app = routes()
+    let app = routes(state.config.upload_limit)
         .into_router()
         // unknown API paths answer JSON, unknown pages the error page
         .route(
@@ -115,7 +142,12 @@ pub async fn launch(
     if let Err(e) = store.ensure_builtin_policies().await {
         tracing::warn!(error = %e, "could not register the built-in policies");
     }
-    let state = AppState::new(store, config);
+    let (closing_tx, closing) = tokio::sync::watch::channel(false);
+    let state = AppState::new(store, config, closing);
+    let shutdown = async move {
+        shutdown.await;
+        let _ = closing_tx.send(true);
+    };
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)

@@ -46,6 +46,17 @@ permission!(Auditor, reads_audit, "只有区级管理员可以查看审计日志
 permission!(ArrivalHandler, handles_residents, "此角色不能办理来返报备");
 permission!(RiskAdmin, edits_grid, "只有区级管理员可以管理风险地区名单");
 permission!(PolicyAdmin, edits_grid, "只有区级管理员可以发布政策");
+permission!(PushHandler, handles_push_lists, "此角色不能核查推送人员");
+permission!(
+    PushImporter,
+    imports_push_lists,
+    "只有区级管理员可以导入推送名单或修改地址对照表"
+);
+permission!(
+    CheckpointManager,
+    manages_checkpoints,
+    "只有区级管理员和乡镇/街道干部可以管理卡口"
+);
 
 /// An API caller whose role has permission `P`.
 pub struct Allowed<P>(pub User, pub PhantomData<P>);

@@ -5,10 +5,12 @@
 
 mod arrivals;
 mod audit;
+pub(crate) mod checkpoints;
 mod daily;
 mod grid;
 pub mod openapi;
 mod policies;
+pub(crate) mod pushlists;
 mod residents;
 mod risk;
 mod users;
@@ -23,8 +25,12 @@ use crate::error::{ApiResult, AppError};
 use crate::routes::Routes;
 use crate::AppState;
 
-pub fn routes() -> Routes<AppState> {
+pub fn routes(upload_limit: usize) -> Routes<AppState> {
     Routes::new()
+        .route(
+            "/pushlists/import",
+            post(pushlists::import).layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
+        )
         .route("/me", get(me))
         .route("/grid", get(grid::list).post(grid::create))
         .route("/grid/import", post(grid::import))
@@ -52,6 +58,33 @@ pub fn routes() -> Routes<AppState> {
         .route("/policies", get(policies::list).post(policies::publish))
         .route("/policies/check", post(policies::check_only))
         .route("/policies/{id}", get(policies::show))
+        .route("/pushlists/batches", get(pushlists::batches))
+        .route(
+            "/pushlists/batches/{id}/errors.csv",
+            get(pushlists::errors_csv),
+        )
+        .route("/pushlists/items", get(pushlists::items))
+        .route("/pushlists/items/{id}", get(pushlists::item))
+        .route("/pushlists/items/{id}/verify", post(pushlists::verify))
+        .route("/pushlists/items/{id}/place", post(pushlists::place))
+        .route("/pushlists/dashboard", get(pushlists::dashboard))
+        .route(
+            "/pushlists/address-rules",
+            get(pushlists::rules).post(pushlists::create_rule),
+        )
+        .route(
+            "/checkpoints",
+            get(checkpoints::list).post(checkpoints::create),
+        )
+        .route(
+            "/checkpoints/{id}",
+            get(checkpoints::show).patch(checkpoints::update),
+        )
+        .route("/checkpoints/{id}/scans", post(checkpoints::post_scans))
+        .route("/checkpoints/{id}/hours", get(checkpoints::hours))
+        .route("/alerts", get(checkpoints::alerts))
+        .route("/alerts/stream", get(checkpoints::stream))
+        .route("/alerts/{id}/handle", post(checkpoints::handle))
 }
 
 /// The error every route answers with: a message naming the problem, the field at fault when

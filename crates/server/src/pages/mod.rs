@@ -2,10 +2,12 @@
 
 mod arrivals;
 pub(crate) mod audit;
+mod checkpoints;
 mod daily;
 mod grid;
 mod home;
 mod login;
+mod pushlists;
 mod report;
 mod residents;
 mod risk;
@@ -26,7 +28,7 @@ use crate::i18n::{Texts, ZH};
 use crate::routes::Routes;
 use crate::AppState;
 
-pub fn routes() -> Routes<AppState> {
+pub fn routes(upload_limit: usize) -> Routes<AppState> {
     Routes::new()
         .route("/", get(home::show))
         .route("/login", get(login::form).post(login::submit))
@@ -50,6 +52,41 @@ pub fn routes() -> Routes<AppState> {
         .route("/risk-areas/import", post(risk::import))
         .route("/risk-areas/{id}", get(risk::edit).post(risk::update))
         .route("/risk-areas/{id}/delete", post(risk::delete))
+        .route("/pushlists", get(pushlists::dashboard))
+        .route(
+            "/pushlists/import",
+            post(pushlists::upload).layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
+        )
+        .route("/pushlists/jobs/{id}", get(pushlists::job))
+        .route(
+            "/pushlists/jobs/{id}/progress",
+            get(pushlists::job_progress),
+        )
+        .route(
+            "/pushlists/batches/{id}/errors.csv",
+            get(pushlists::errors_csv),
+        )
+        .route("/pushlists/items", get(pushlists::items))
+        .route("/pushlists/items/{id}", get(pushlists::item))
+        .route("/pushlists/items/{id}/verify", post(pushlists::verify))
+        .route("/pushlists/items/{id}/place", post(pushlists::place))
+        .route(
+            "/pushlists/rules",
+            get(pushlists::rules).post(pushlists::create_rule),
+        )
+        .route("/pushlists/rules/{id}/delete", post(pushlists::delete_rule))
+        .route(
+            "/checkpoints",
+            get(checkpoints::list).post(checkpoints::create),
+        )
+        .route("/checkpoints/alerts", get(checkpoints::alerts))
+        .route("/checkpoints/alerts/{id}/handle", post(checkpoints::handle))
+        .route(
+            "/checkpoints/{id}",
+            get(checkpoints::show).post(checkpoints::update),
+        )
+        .route("/static/pushlists.js", get(pushlists_js))
+        .route("/static/alerts.js", get(alerts_js))
         .route("/soon/{module}", get(soon))
         .route("/static/app.css", get(css))
         .route("/healthz", get(health))
@@ -103,9 +140,13 @@ impl Layout {
         if role == wangge_domain::role::Role::DistrictAdmin {
             items.push(item("risk", "/risk-areas", t.nav_risk_areas, true));
         }
+        if role.handles_push_lists() {
+            items.push(item("pushlists", "/pushlists", t.nav_pushlists, true));
+        }
+        if role.sees_checkpoints() {
+            items.push(item("checkpoints", "/checkpoints", t.nav_checkpoints, true));
+        }
         items.extend([
-            item("pushlists", "/soon/pushlists", t.nav_pushlists, false),
-            item("checkpoints", "/soon/checkpoints", t.nav_checkpoints, false),
             item("quarantine", "/soon/quarantine", t.nav_quarantine, false),
             item("testing", "/soon/testing", t.nav_testing, false),
             item("enterprise", "/soon/enterprise", t.nav_enterprise, false),
@@ -169,6 +210,26 @@ async fn css() -> Response {
         include_str!("../../static/app.css"),
     )
         .into_response()
+}
+
+/// Static scripts: the CSP allows scripts from this origin only, never inline.
+fn script(body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn pushlists_js() -> Response {
+    script(include_str!("../../static/pushlists.js"))
+}
+
+async fn alerts_js() -> Response {
+    script(include_str!("../../static/alerts.js"))
 }
 
 async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> Response {

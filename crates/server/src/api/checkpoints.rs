@@ -1,0 +1,332 @@
+//! 卡口 over JSON: checkpoints (admins), scans (machines with an API token, one or many per
+//! request), per-hour counts, alerts and their live feed (server-sent events).
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::Json;
+use chrono::{DateTime, Duration, DurationRound, TimeDelta, Utc};
+use futures_util::Stream;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tokio::sync::broadcast::error::RecvError;
+use wangge_domain::checkpoint::{AlertReason, CheckpointKind, ScanInput};
+use wangge_store::checkpoints::{
+    Alert, AlertFilter, Checkpoint, CheckpointChange, HourCount, NewCheckpoint, ScanTarget,
+};
+use wangge_store::{RowError, User};
+
+use super::ApiJson;
+use crate::auth::ApiUser;
+use crate::error::{ApiResult, AppError};
+use crate::permission::{Allowed, CheckpointManager};
+use crate::AppState;
+
+/// Most scans one request may carry.
+pub const MAX_SCANS_PER_REQUEST: usize = 1000;
+
+pub async fn list(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> ApiResult<Json<Vec<Checkpoint>>> {
+    Ok(Json(state.store.list_checkpoints(&user.actor()).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewBody {
+    node_code: String,
+    name: String,
+    kind: CheckpointKind,
+    #[serde(default)]
+    location: String,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Allowed(user, _): Allowed<CheckpointManager>,
+    ApiJson(b): ApiJson<NewBody>,
+) -> ApiResult<(StatusCode, Json<Checkpoint>)> {
+    let cp = state
+        .store
+        .create_checkpoint(
+            &user.actor(),
+            &NewCheckpoint {
+                node_code: b.node_code,
+                name: b.name,
+                kind: b.kind,
+                location: b.location,
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(cp)))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Checkpoint>> {
+    Ok(Json(state.store.checkpoint(&user.actor(), id).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeBody {
+    name: Option<String>,
+    kind: Option<CheckpointKind>,
+    location: Option<String>,
+    active: Option<bool>,
+}
+
+/// `PATCH /checkpoints/{id}`: rename, re-kind, move the description, close (`active: false`).
+pub async fn update(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<ChangeBody>,
+) -> ApiResult<Json<Checkpoint>> {
+    let cp = state
+        .store
+        .update_checkpoint(
+            &user.actor(),
+            id,
+            &CheckpointChange {
+                name: b.name,
+                kind: b.kind,
+                location: b.location,
+                active: b.active,
+            },
+        )
+        .await?;
+    state.caches.targets.clear();
+    Ok(Json(cp))
+}
+
+/// Where `user`'s scans for checkpoint `id` go, cached for a few seconds.
+async fn target(state: &AppState, user: &User, id: i64) -> ApiResult<Arc<ScanTarget>> {
+    let key = (user.id, id);
+    if let Some(t) = state.caches.targets.get(&key) {
+        return Ok(t);
+    }
+    let t = Arc::new(state.store.scan_target(&user.actor(), id).await?);
+    state.caches.targets.put(key, t.clone());
+    Ok(t)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Batch {
+    scans: Vec<ScanInput>,
+}
+
+/// A body is one scan (`{…}`), a list (`[…]`) or `{"scans": […]}`.
+fn parse_scans(body: &[u8]) -> ApiResult<Vec<ScanInput>> {
+    let bad = |e: serde_json::Error| AppError::invalid("body", format!("JSON 无效：{e}"));
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    match first {
+        Some(b'[') => serde_json::from_slice(body).map_err(bad),
+        Some(b'{') => match serde_json::from_slice::<Batch>(body) {
+            Ok(b) => Ok(b.scans),
+            Err(_) => serde_json::from_slice::<ScanInput>(body)
+                .map(|s| vec![s])
+                .map_err(bad),
+        },
+        _ => Err(AppError::BadRequest(
+            "请求体应为一条扫码记录（JSON 对象）或其数组".into(),
+        )),
+    }
+}
+
+/// `POST /checkpoints/{id}/scans`: answered only after the scans are committed. All scans of a
+/// request are stored or none; a bad one is named by its position.
+pub async fn post_scans(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
+    let target = target(&state, &user, id).await?;
+    let inputs = parse_scans(&body)?;
+    if inputs.is_empty() {
+        return Err(AppError::invalid("scans", "没有扫码记录"));
+    }
+    if inputs.len() > MAX_SCANS_PER_REQUEST {
+        return Err(AppError::invalid(
+            "scans",
+            format!("一次最多上传{MAX_SCANS_PER_REQUEST}条"),
+        ));
+    }
+    let now = wangge_store::now();
+    let mut scans = Vec::with_capacity(inputs.len());
+    let mut errors = Vec::new();
+    for (i, input) in inputs.iter().enumerate() {
+        match input.check(now) {
+            Ok(s) => scans.push(s),
+            Err(e) => errors.push(RowError {
+                row: i as u64 + 1,
+                field: e.field().into(),
+                message: e.to_string(),
+            }),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Rows(errors));
+    }
+    let acks = state.scans.submit(target, scans).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "accepted": acks.len(), "scans": acks })),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct HoursQuery {
+    hours: Option<i64>,
+}
+
+/// Counts of the last `hours` hours (default 24), one entry per hour with scans.
+pub async fn hours(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<i64>,
+    Query(q): Query<HoursQuery>,
+) -> ApiResult<Json<Vec<HourCount>>> {
+    let n = q.hours.unwrap_or(24).clamp(1, 24 * 31);
+    let end = Utc::now()
+        .duration_trunc(TimeDelta::hours(1))
+        .unwrap_or_else(|_| Utc::now())
+        + Duration::hours(1);
+    Ok(Json(
+        state
+            .store
+            .checkpoint_hours(&user.actor(), id, end - Duration::hours(n), end)
+            .await?,
+    ))
+}
+
+/// An alert as the API and the live feed show it: the ID number masked.
+#[derive(Serialize)]
+pub struct AlertJson {
+    id: i64,
+    checkpoint_id: i64,
+    checkpoint_name: String,
+    reasons: Vec<AlertReason>,
+    reason_labels: String,
+    id_number: Option<String>,
+    plate: Option<String>,
+    temperature: Option<f64>,
+    code_colour: Option<String>,
+    push_item_id: Option<i64>,
+    created_at: DateTime<Utc>,
+    created_at_local: String,
+    handled: bool,
+}
+
+impl From<&Alert> for AlertJson {
+    fn from(a: &Alert) -> Self {
+        AlertJson {
+            id: a.id,
+            checkpoint_id: a.checkpoint_id,
+            checkpoint_name: a.checkpoint_name.clone(),
+            reasons: a.reason_list(),
+            reason_labels: a.reason_labels(),
+            id_number: a.masked_id_number(),
+            plate: a.plate.clone(),
+            temperature: a.temperature,
+            code_colour: a.code_colour.clone(),
+            push_item_id: a.push_item_id,
+            created_at: a.created_at,
+            created_at_local: crate::timefmt::local(&a.created_at),
+            handled: a.handled_at.is_some(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AlertsQuery {
+    checkpoint: Option<i64>,
+    #[serde(default)]
+    open: Option<u8>,
+    before: Option<i64>,
+    #[serde(default = "default_limit")]
+    limit: i64,
+}
+
+fn default_limit() -> i64 {
+    100
+}
+
+pub async fn alerts(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Query(q): Query<AlertsQuery>,
+) -> ApiResult<Json<Vec<AlertJson>>> {
+    let filter = AlertFilter {
+        checkpoint_id: q.checkpoint,
+        open_only: q.open == Some(1),
+        before_id: q.before,
+        limit: q.limit,
+    };
+    let list = state.store.list_alerts(&user.actor(), &filter).await?;
+    Ok(Json(list.iter().map(AlertJson::from).collect()))
+}
+
+pub async fn handle(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<AlertJson>> {
+    let a = state.store.handle_alert(&user.actor(), id).await?;
+    Ok(Json(AlertJson::from(&a)))
+}
+
+/// `GET /alerts/stream`: server-sent events, one `alert` event per new alert the caller may see.
+pub async fn stream(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    if !user.role.sees_checkpoints() {
+        return Err(AppError::Forbidden("此角色不能查看卡口预警".into()));
+    }
+    let rx = state.scans.subscribe();
+    let closing = state.closing.clone();
+    let root = user.node_path.clone();
+    let events = futures_util::stream::unfold(
+        (rx, closing, root),
+        |(mut rx, mut closing, root)| async move {
+            loop {
+                if *closing.borrow() {
+                    return None;
+                }
+                let next = tokio::select! {
+                    next = rx.recv() => next,
+                    _ = closing.changed() => return None,
+                };
+                match next {
+                    Ok(a) if a.visible_in(&root) => {
+                        let event = Event::default()
+                            .event("alert")
+                            .json_data(AlertJson::from(&a))
+                            .unwrap_or_else(|_| Event::default().comment("unserialisable"));
+                        return Some((Ok(event), (rx, closing, root)));
+                    }
+                    Ok(_) => continue,
+                    // a slow reader missed some: tell the page to reload the list
+                    Err(RecvError::Lagged(_)) => {
+                        return Some((
+                            Ok(Event::default().event("lagged").data("reload")),
+                            (rx, closing, root),
+                        ));
+                    }
+                    Err(RecvError::Closed) => return None,
+                }
+            }
+        },
+    );
+    Ok(Sse::new(events).keep_alive(KeepAlive::default()))
+}

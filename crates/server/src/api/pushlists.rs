@@ -1,0 +1,346 @@
+//! 推送核查 over JSON: import a batch, list and verify people, place the unassigned, the
+//! 见底清零 counts, the address table. ID numbers are masked unless asked for (and audited).
+
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use wangge_domain::pushlist::{PushState, Verification};
+use wangge_store::pushlist::{
+    error_report_csv, AddressRule, BatchTotals, Dashboard, ItemView, PushImport, PushItem,
+    PushItemFilter, ReadProgress,
+};
+use wangge_store::{AuditEntry, User};
+
+use super::ApiJson;
+use crate::auth::ApiUser;
+use crate::error::{ApiResult, AppError};
+use crate::permission::{Allowed, PushHandler, PushImporter};
+use crate::AppState;
+
+/// A pushed person as the API shows them.
+#[derive(Serialize)]
+pub struct ItemJson {
+    id: i64,
+    batch_id: i64,
+    batch_name: String,
+    name: String,
+    id_number: String,
+    phone: Option<String>,
+    node_code: Option<String>,
+    node_name: Option<String>,
+    row_no: i64,
+    origin: String,
+    arrived_at: Option<NaiveDateTime>,
+    address: String,
+    note: String,
+    state: PushState,
+    state_label: &'static str,
+    overdue: bool,
+    measures: Option<String>,
+    arrival_id: Option<i64>,
+    destination: Option<String>,
+    reason: Option<String>,
+    due_at: DateTime<Utc>,
+    verified_at: Option<DateTime<Utc>>,
+}
+
+impl ItemJson {
+    fn new(i: PushItem, reveal: bool, now: DateTime<Utc>) -> Self {
+        ItemJson {
+            id_number: if reveal {
+                i.id_number.clone()
+            } else {
+                i.masked_id_number()
+            },
+            overdue: i.is_overdue(now),
+            state_label: i.state.label_zh(),
+            id: i.id,
+            batch_id: i.batch_id,
+            batch_name: i.batch_name,
+            name: i.name,
+            phone: i.phone,
+            node_code: i.node_code,
+            node_name: i.node_name,
+            row_no: i.row_no,
+            origin: i.origin,
+            arrived_at: i.arrived_at,
+            address: i.address,
+            note: i.note,
+            state: i.state,
+            measures: i.measures,
+            arrival_id: i.arrival_id,
+            destination: i.destination,
+            reason: i.reason,
+            due_at: i.due_at,
+            verified_at: i.verified_at,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ImportQuery {
+    name: Option<String>,
+    due_hours: Option<i64>,
+}
+
+/// `POST /pushlists/import?name=…&due_hours=…` with the file (CSV or XLSX) as the body.
+/// 201 with the summary and the first refused rows; 422 when the file as a whole is refused.
+pub async fn import(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Query(q): Query<ImportQuery>,
+    body: Body,
+) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
+    if !user.role.imports_push_lists() {
+        return Err(AppError::Forbidden("只有区级管理员可以导入推送名单".into()));
+    }
+    let (path, _) = crate::upload::save(body.into_data_stream()).await?;
+    let opts = PushImport {
+        name: q
+            .name
+            .unwrap_or_else(|| format!("推送名单 {}", crate::timefmt::local(&Utc::now()))),
+        due_hours: q.due_hours.unwrap_or(state.config.push_due_hours),
+    };
+    let mut first_errors = Vec::new();
+    let mut keep = |e: &wangge_store::RowError| {
+        if first_errors.len() < 100 {
+            first_errors.push(e.clone());
+        }
+    };
+    let result = state
+        .store
+        .import_push_list(
+            &user.actor(),
+            &path,
+            &opts,
+            std::sync::Arc::new(ReadProgress::default()),
+            Some(&mut keep),
+        )
+        .await;
+    let _ = tokio::fs::remove_file(&path).await;
+    let summary = result?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "summary": summary,
+            "errors": first_errors,
+            "errors_url": format!("/api/v1/pushlists/batches/{}/errors.csv", summary.batch_id),
+        })),
+    ))
+}
+
+#[derive(Serialize)]
+pub struct BatchJson {
+    #[serde(flatten)]
+    totals: BatchTotals,
+    cleared: bool,
+}
+
+pub async fn batches(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> ApiResult<Json<Vec<BatchJson>>> {
+    let list = state
+        .store
+        .list_push_batches(&user.actor(), wangge_store::now())
+        .await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|t| BatchJson {
+                cleared: t.cleared(),
+                totals: t,
+            })
+            .collect(),
+    ))
+}
+
+/// The error report of a batch as CSV (行号,字段,原因).
+pub async fn errors_csv(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    let rows = state.store.push_batch_errors(&user.actor(), id).await?;
+    Ok(csv_download(
+        &format!("batch-{id}-errors.csv"),
+        error_report_csv(&rows),
+    ))
+}
+
+pub fn csv_download(filename: &str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+pub struct ItemsQuery {
+    batch: Option<i64>,
+    #[serde(default)]
+    view: ItemView,
+    #[serde(default)]
+    after: i64,
+    #[serde(default = "default_limit")]
+    limit: i64,
+}
+
+fn default_limit() -> i64 {
+    100
+}
+
+pub async fn items(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Query(q): Query<ItemsQuery>,
+) -> ApiResult<Json<Vec<ItemJson>>> {
+    let now = wangge_store::now();
+    let filter = PushItemFilter {
+        batch_id: q.batch,
+        view: q.view,
+        node_path: None,
+        after_id: q.after,
+        limit: q.limit,
+    };
+    let rows = state
+        .store
+        .list_push_items(&user.actor(), &filter, now)
+        .await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|i| ItemJson::new(i, false, now))
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct ShowQuery {
+    reveal: Option<u8>,
+}
+
+pub async fn item(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<i64>,
+    Query(q): Query<ShowQuery>,
+) -> ApiResult<Json<ItemJson>> {
+    let actor = user.actor();
+    let item = state.store.push_item(&actor, id).await?;
+    let reveal = q.reveal == Some(1);
+    if reveal {
+        let mut entry = AuditEntry::new("reveal_id_number", "push_item", item.id);
+        if let Some(p) = &item.node_path {
+            entry = entry.at_node(p);
+        }
+        state.store.record_event(&actor, &entry).await?;
+    }
+    Ok(Json(ItemJson::new(item, reveal, wangge_store::now())))
+}
+
+/// `POST /pushlists/items/{id}/verify` with `{"state": "reached"}`,
+/// `{"state": "measures_in_place", "measures": …, "arrival_id"?: …}`,
+/// `{"state": "left_district", "destination": …}` or `{"state": "not_found", "reason": …}`.
+pub async fn verify(
+    State(state): State<AppState>,
+    Allowed(user, _): Allowed<PushHandler>,
+    Path(id): Path<i64>,
+    ApiJson(v): ApiJson<Verification>,
+) -> ApiResult<Json<ItemJson>> {
+    let item = state.store.verify_push_item(&user.actor(), id, v).await?;
+    Ok(Json(ItemJson::new(item, false, wangge_store::now())))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlaceBody {
+    node_code: String,
+}
+
+pub async fn place(
+    State(state): State<AppState>,
+    Allowed(user, _): Allowed<PushHandler>,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<PlaceBody>,
+) -> ApiResult<Json<ItemJson>> {
+    if !user.role.places_push_items() && !user.role.handles_push_lists() {
+        return Err(AppError::Forbidden("此角色不能分配人员".into()));
+    }
+    let item = state
+        .store
+        .place_push_item(&user.actor(), id, &body.node_code)
+        .await?;
+    Ok(Json(ItemJson::new(item, false, wangge_store::now())))
+}
+
+#[derive(Deserialize)]
+pub struct DashboardQuery {
+    batch: Option<i64>,
+    node: Option<String>,
+}
+
+/// The node to show: the one asked for (inside the caller's scope), else the caller's own.
+pub async fn dashboard_node(
+    state: &AppState,
+    user: &User,
+    code: Option<&str>,
+) -> ApiResult<wangge_store::GridNode> {
+    let code = code
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .unwrap_or(&user.node_code);
+    Ok(state.store.grid_node_by_code(&user.scope(), code).await?)
+}
+
+pub async fn dashboard(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Query(q): Query<DashboardQuery>,
+) -> ApiResult<Json<Dashboard>> {
+    let node = dashboard_node(&state, &user, q.node.as_deref()).await?;
+    let d = state
+        .store
+        .push_dashboard(&user.actor(), &node, q.batch, wangge_store::now())
+        .await?;
+    Ok(Json(d))
+}
+
+pub async fn rules(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> ApiResult<Json<Vec<AddressRule>>> {
+    if !user.role.handles_push_lists() {
+        return Err(AppError::Forbidden("此角色不能查看地址对照表".into()));
+    }
+    Ok(Json(state.store.list_address_rules(&user.scope()).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleBody {
+    keyword: String,
+    node_code: String,
+}
+
+pub async fn create_rule(
+    State(state): State<AppState>,
+    Allowed(user, _): Allowed<PushImporter>,
+    ApiJson(body): ApiJson<RuleBody>,
+) -> ApiResult<(StatusCode, Json<AddressRule>)> {
+    let rule = state
+        .store
+        .create_address_rule(&user.actor(), &body.keyword, &body.node_code)
+        .await?;
+    Ok((StatusCode::CREATED, Json(rule)))
+}

@@ -1,0 +1,322 @@
+//! 卡口: checkpoints placed on grid nodes, the scans they post (through [`ScanWriter`]), their
+//! per-hour counts and the alerts raised for the responsible community.
+
+mod alerts;
+mod writer;
+
+pub use alerts::{Alert, AlertFilter};
+pub use writer::{ScanAck, ScanTarget, ScanWriter};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use wangge_domain::checkpoint::CheckpointKind;
+
+use crate::{Actor, AuditEntry, Result, Store, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Checkpoint {
+    pub id: i64,
+    pub node_id: i64,
+    pub node_code: String,
+    pub node_name: String,
+    pub node_path: String,
+    pub name: String,
+    #[sqlx(try_from = "String")]
+    pub kind: CheckpointKind,
+    pub location: String,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewCheckpoint {
+    pub node_code: String,
+    pub name: String,
+    pub kind: CheckpointKind,
+    pub location: String,
+}
+
+/// Fields to change; `None` keeps the current value. Closing a checkpoint is `active: false`:
+/// its scans and alerts stay, so a checkpoint is never deleted.
+#[derive(Debug, Clone, Default)]
+pub struct CheckpointChange {
+    pub name: Option<String>,
+    pub kind: Option<CheckpointKind>,
+    pub location: Option<String>,
+    pub active: Option<bool>,
+}
+
+/// Scans and alerts of one checkpoint in one hour (UTC hour start).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct HourCount {
+    pub hour: DateTime<Utc>,
+    pub scans: i64,
+    pub alerts: i64,
+}
+
+/// One stored scan, for the checkpoint's recent list.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct ScanRecord {
+    pub id: i64,
+    pub id_number: Option<String>,
+    pub plate: Option<String>,
+    pub temperature: Option<f64>,
+    pub direction: String,
+    pub code_colour: Option<String>,
+    pub scanned_at: DateTime<Utc>,
+}
+
+const CHECKPOINT_SELECT: &str = "SELECT c.id, c.node_id, g.code AS node_code, \
+    g.name AS node_name, g.path AS node_path, c.name, c.kind, c.location, c.active, c.created_at \
+    FROM checkpoints c JOIN grid_nodes g ON g.id = c.node_id";
+
+fn clean_name(name: &str) -> Result<String> {
+    let name = wangge_domain::validate::normalize_typed(name);
+    if name.is_empty() || name.chars().count() > 50 {
+        return Err(StoreError::invalid("name", "卡口名称不能为空且不超过50字"));
+    }
+    Ok(name)
+}
+
+fn clean_location(location: &str) -> Result<String> {
+    let location = wangge_domain::validate::normalize_typed(location);
+    if location.chars().count() > 200 {
+        return Err(StoreError::invalid("location", "位置说明不超过200字"));
+    }
+    Ok(location)
+}
+
+fn require_manager(actor: &Actor) -> Result<()> {
+    if actor.role.manages_checkpoints() {
+        Ok(())
+    } else {
+        Err(StoreError::Forbidden(
+            "只有区、街道管理人员可以维护卡口".into(),
+        ))
+    }
+}
+
+fn require_viewer(actor: &Actor) -> Result<()> {
+    if actor.role.sees_checkpoints() {
+        Ok(())
+    } else {
+        Err(StoreError::Forbidden("此角色不能查看卡口".into()))
+    }
+}
+
+fn name_conflict(e: sqlx::Error) -> StoreError {
+    match StoreError::from(e) {
+        StoreError::Conflict { .. } => StoreError::Conflict {
+            field: "name".into(),
+            message: "同一网格节点下已有同名卡口".into(),
+        },
+        other => other,
+    }
+}
+
+impl Store {
+    pub async fn create_checkpoint(
+        &self,
+        actor: &Actor,
+        new: &NewCheckpoint,
+    ) -> Result<Checkpoint> {
+        require_manager(actor)?;
+        let name = clean_name(&new.name)?;
+        let location = clean_location(&new.location)?;
+        let node = self
+            .grid_node_by_code(&actor.scope, new.node_code.trim())
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => StoreError::invalid(
+                    "node_code",
+                    format!("网格节点“{}”不存在或不在辖区内", new.node_code.trim()),
+                ),
+                other => other,
+            })?;
+        let id = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO checkpoints (node_id, name, kind, location, created_at) \
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            )
+            .bind(node.id)
+            .bind(&name)
+            .bind(new.kind.as_str())
+            .bind(&location)
+            .bind(crate::now())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(name_conflict)?;
+            let entry = AuditEntry::new("create", "checkpoint", id).at_node(&node.path).after(
+                serde_json::json!({ "name": name, "kind": new.kind, "node": node.code, "location": location }),
+            );
+            record_audit!(&mut *tx, actor, &entry)?;
+            tx.commit().await?;
+            id
+        });
+        self.checkpoint(actor, id).await
+    }
+
+    /// Checkpoints in the actor's subtree, by node and name.
+    pub async fn list_checkpoints(&self, actor: &Actor) -> Result<Vec<Checkpoint>> {
+        require_viewer(actor)?;
+        let (lo, hi) = actor.scope.bounds();
+        let sql = format!(
+            "{CHECKPOINT_SELECT} WHERE g.path >= $1 AND g.path < $2 ORDER BY g.path, c.name"
+        );
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, Checkpoint>(&sql).bind(&lo).bind(&hi).fetch_all(pool).await?
+        }))
+    }
+
+    /// One checkpoint, or [`StoreError::NotFound`] when absent or outside the actor's scope.
+    pub async fn checkpoint(&self, actor: &Actor, id: i64) -> Result<Checkpoint> {
+        require_viewer(actor).or_else(|_| {
+            if actor.role.posts_scans() {
+                Ok(())
+            } else {
+                Err(StoreError::Forbidden("此角色不能查看卡口".into()))
+            }
+        })?;
+        let (lo, hi) = actor.scope.bounds();
+        let sql = format!("{CHECKPOINT_SELECT} WHERE c.id = $1 AND g.path >= $2 AND g.path < $3");
+        on_pool!(self, pool => {
+            sqlx::query_as::<_, Checkpoint>(&sql).bind(id).bind(&lo).bind(&hi).fetch_optional(pool).await?
+        })
+        .ok_or(StoreError::NotFound)
+    }
+
+    pub async fn update_checkpoint(
+        &self,
+        actor: &Actor,
+        id: i64,
+        change: &CheckpointChange,
+    ) -> Result<Checkpoint> {
+        require_manager(actor)?;
+        let before = self.checkpoint(actor, id).await?;
+        let name = match &change.name {
+            Some(n) => clean_name(n)?,
+            None => before.name.clone(),
+        };
+        let location = match &change.location {
+            Some(l) => clean_location(l)?,
+            None => before.location.clone(),
+        };
+        let kind = change.kind.unwrap_or(before.kind);
+        let active = change.active.unwrap_or(before.active);
+        let view = |name: &str, kind: CheckpointKind, location: &str, active: bool| serde_json::json!({ "name": name, "kind": kind, "location": location, "active": active });
+        let entry = AuditEntry::new(
+            if before.active && !active {
+                "close"
+            } else {
+                "update"
+            },
+            "checkpoint",
+            id,
+        )
+        .at_node(&before.node_path)
+        .before(view(
+            &before.name,
+            before.kind,
+            &before.location,
+            before.active,
+        ))
+        .after(view(&name, kind, &location, active));
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "UPDATE checkpoints SET name = $1, kind = $2, location = $3, active = $4 WHERE id = $5",
+            )
+            .bind(&name)
+            .bind(kind.as_str())
+            .bind(&location)
+            .bind(active)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(name_conflict)?;
+            record_audit!(&mut *tx, actor, &entry)?;
+            tx.commit().await?;
+        });
+        self.checkpoint(actor, id).await
+    }
+
+    /// Where scans for checkpoint `id` go, if the actor may post them there.
+    pub async fn scan_target(&self, actor: &Actor, id: i64) -> Result<ScanTarget> {
+        if !actor.role.posts_scans() {
+            return Err(StoreError::Forbidden("此角色不能上传卡口扫码".into()));
+        }
+        let cp = self.checkpoint(actor, id).await?;
+        if !cp.active {
+            return Err(StoreError::Conflict {
+                field: "checkpoint".into(),
+                message: format!("卡口“{}”已关闭", cp.name),
+            });
+        }
+        Ok(ScanTarget {
+            checkpoint_id: cp.id,
+            checkpoint_name: cp.name,
+            node_id: cp.node_id,
+            node_path: cp.node_path,
+        })
+    }
+
+    /// Per-hour counts of a checkpoint in `[from, until)`, oldest first.
+    pub async fn checkpoint_hours(
+        &self,
+        actor: &Actor,
+        id: i64,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<HourCount>> {
+        let cp = self.checkpoint(actor, id).await?;
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, HourCount>(
+                "SELECT hour, scans, alerts FROM checkpoint_hourly \
+                 WHERE checkpoint_id = $1 AND hour >= $2 AND hour < $3 ORDER BY hour",
+            )
+            .bind(cp.id).bind(from).bind(until)
+            .fetch_all(pool).await?
+        }))
+    }
+
+    /// The newest scans of a checkpoint.
+    pub async fn recent_scans(
+        &self,
+        actor: &Actor,
+        id: i64,
+        limit: i64,
+    ) -> Result<Vec<ScanRecord>> {
+        let cp = self.checkpoint(actor, id).await?;
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, ScanRecord>(
+                "SELECT id, id_number, plate, temperature, direction, code_colour, scanned_at \
+                 FROM checkpoint_scans WHERE checkpoint_id = $1 ORDER BY id DESC LIMIT $2",
+            )
+            .bind(cp.id).bind(limit.clamp(1, 500))
+            .fetch_all(pool).await?
+        }))
+    }
+
+    /// Scans stored for a checkpoint, whatever the scope: for benchmarks and operators' checks.
+    pub async fn count_scans(&self, checkpoint_id: i64) -> Result<i64> {
+        let (n,): (i64,) = on_pool!(self, pool => {
+            sqlx::query_as("SELECT COUNT(*) FROM checkpoint_scans WHERE checkpoint_id = $1")
+                .bind(checkpoint_id).fetch_one(pool).await?
+        });
+        Ok(n)
+    }
+
+    /// Ids of the stored scans of a checkpoint, ascending: to check acknowledged scans are there.
+    pub async fn scan_ids(&self, checkpoint_id: i64) -> Result<Vec<i64>> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, (i64,)>(
+                "SELECT id FROM checkpoint_scans WHERE checkpoint_id = $1 ORDER BY id",
+            )
+            .bind(checkpoint_id).fetch_all(pool).await?
+        })
+        .into_iter()
+        .map(|(id,)| id)
+        .collect())
+    }
+}

@@ -1,0 +1,362 @@
+//! Scans at gate speed with every acknowledgement durable: one writer task takes whatever scans
+//! are waiting, stores them in one transaction (scans, alerts, hourly counters), commits, and only
+//! then answers each request. While it commits, the next group queues up, so the cost of a
+//! commit (an fsync on SQLite) is shared by every request in the group.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use serde::Serialize;
+use tokio::sync::{broadcast, mpsc, oneshot};
+use wangge_domain::checkpoint::{alert_reasons, AlertReason, Scan};
+
+use super::Alert;
+use crate::{Result, Store, StoreError};
+
+/// A checkpoint the caller may post to, as looked up (and cached) before queueing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanTarget {
+    pub checkpoint_id: i64,
+    pub checkpoint_name: String,
+    pub node_id: i64,
+    pub node_path: String,
+}
+
+/// What the caller learns about one stored scan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScanAck {
+    pub id: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alert_id: Option<i64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<AlertReason>,
+}
+
+type Reply = std::result::Result<Vec<ScanAck>, (bool, String)>;
+
+struct Job {
+    target: Arc<ScanTarget>,
+    scans: Vec<Scan>,
+    reply: oneshot::Sender<Reply>,
+}
+
+/// Most scans one transaction takes: keeps a commit short enough for the p99 target.
+const MAX_GROUP: usize = 4096;
+/// Requests waiting for the writer; senders wait beyond that (back-pressure).
+const QUEUE: usize = 8192;
+/// Statement sizes: a group is cut into these so only a handful of statements is ever prepared.
+const SIZES: [usize; 5] = [256, 64, 16, 4, 1];
+
+#[derive(Clone)]
+pub struct ScanWriter {
+    tx: mpsc::Sender<Job>,
+    alerts: broadcast::Sender<Alert>,
+}
+
+impl ScanWriter {
+    /// Starts the writer task on the current Tokio runtime. It ends when every handle is dropped.
+    pub fn start(store: Store) -> ScanWriter {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let (alerts, _) = broadcast::channel(1024);
+        tokio::spawn(run(store, rx, alerts.clone()));
+        ScanWriter { tx, alerts }
+    }
+
+    /// Stores `scans` for `target`; returns once they are committed.
+    pub async fn submit(&self, target: Arc<ScanTarget>, scans: Vec<Scan>) -> Result<Vec<ScanAck>> {
+        if scans.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(Job {
+                target,
+                scans,
+                reply,
+            })
+            .await
+            .map_err(|_| StoreError::Internal("scan writer stopped".into()))?;
+        match answer.await {
+            Ok(Ok(acks)) => Ok(acks),
+            Ok(Err((true, msg))) => Err(StoreError::Unavailable(sqlx::Error::Protocol(msg))),
+            Ok(Err((false, msg))) => Err(StoreError::Internal(msg)),
+            Err(_) => Err(StoreError::Internal("scan writer stopped".into())),
+        }
+    }
+
+    /// New alerts as they are committed, for live pages.
+    pub fn subscribe(&self) -> broadcast::Receiver<Alert> {
+        self.alerts.subscribe()
+    }
+}
+
+async fn run(store: Store, mut rx: mpsc::Receiver<Job>, alerts: broadcast::Sender<Alert>) {
+    while let Some(first) = rx.recv().await {
+        let mut n = first.scans.len();
+        let mut jobs = vec![first];
+        while n < MAX_GROUP {
+            match rx.try_recv() {
+                Ok(job) => {
+                    n += job.scans.len();
+                    jobs.push(job);
+                }
+                Err(_) => break,
+            }
+        }
+        match store.commit_scan_group(&jobs).await {
+            Ok((acks, raised)) => {
+                for (job, ack) in jobs.into_iter().zip(acks) {
+                    let _ = job.reply.send(Ok(ack));
+                }
+                for a in raised {
+                    // nobody listening is fine: the alert is stored
+                    let _ = alerts.send(a);
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, scans = n, "scan group failed");
+                let unavailable = matches!(e, StoreError::Unavailable(_));
+                let msg = e.to_string();
+                for job in jobs {
+                    let _ = job.reply.send(Err((unavailable, msg.clone())));
+                }
+            }
+        }
+    }
+}
+
+/// Splits `n` rows into statement sizes from [`SIZES`].
+fn pieces(mut n: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    for size in SIZES {
+        while n >= size {
+            out.push(size);
+            n -= size;
+        }
+    }
+    out
+}
+
+fn placeholders(rows: usize, per_row: usize, first: usize, shared: &[&str]) -> String {
+    let mut s = String::with_capacity(rows * per_row * 6);
+    for r in 0..rows {
+        if r > 0 {
+            s.push_str(", ");
+        }
+        s.push('(');
+        for c in 0..per_row {
+            if c > 0 {
+                s.push_str(", ");
+            }
+            s.push('$');
+            s.push_str(&(first + r * per_row + c).to_string());
+        }
+        for sh in shared {
+            s.push_str(", ");
+            s.push_str(sh);
+        }
+        s.push(')');
+    }
+    s
+}
+
+/// An open push item of a scanned person: (item id, its node id, its node path).
+type OpenItem = (i64, Option<i64>, Option<String>);
+
+impl Store {
+    /// Stores a group of jobs in one transaction; answers per job, and the alerts raised.
+    async fn commit_scan_group(&self, jobs: &[Job]) -> Result<(Vec<Vec<ScanAck>>, Vec<Alert>)> {
+        let received_at = crate::now();
+        let rows: Vec<(&ScanTarget, &Scan)> = jobs
+            .iter()
+            .flat_map(|j| j.scans.iter().map(move |s| (j.target.as_ref(), s)))
+            .collect();
+        let mut wanted: Vec<&str> = rows
+            .iter()
+            .filter_map(|(_, s)| s.id_number.as_ref().map(|i| i.as_str()))
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+
+        let (ids, alert_ids, alerts) = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            // 1. the scans; ids come back ascending in VALUES order (one writer, one statement)
+            let mut ids: Vec<i64> = Vec::with_capacity(rows.len());
+            let mut at = 0;
+            for size in pieces(rows.len()) {
+                let sql = format!(
+                    "INSERT INTO checkpoint_scans (checkpoint_id, id_number, plate, temperature, \
+                     direction, code_colour, scanned_at, received_at) VALUES {} RETURNING id",
+                    placeholders(size, 7, 2, &["$1"])
+                );
+                let mut q = sqlx::query_as::<_, (i64,)>(&sql).bind(received_at);
+                for (t, s) in &rows[at..at + size] {
+                    q = q
+                        .bind(t.checkpoint_id)
+                        .bind(s.id_number.as_ref().map(|i| i.as_str()))
+                        .bind(s.plate.as_deref())
+                        .bind(s.temperature)
+                        .bind(s.direction.as_str())
+                        .bind(s.code_colour.map(|c| c.as_str()))
+                        .bind(s.scanned_at);
+                }
+                let mut got: Vec<i64> = q.fetch_all(&mut *tx).await?.into_iter().map(|(id,)| id).collect();
+                got.sort_unstable();
+                ids.extend(got);
+                at += size;
+            }
+            if ids.len() != rows.len() {
+                return Err(StoreError::Internal("scan ids missing after insert".into()));
+            }
+
+            // 2. who of them is on an open push list
+            let mut open: HashMap<String, OpenItem> = HashMap::new();
+            let mut at = 0;
+            for size in pieces(wanted.len()) {
+                let list = placeholders(size, 1, 1, &[]).replace(['(', ')'], "");
+                let sql = format!(
+                    "SELECT p.id_number, i.id, i.node_id, g.path FROM persons p \
+                     JOIN push_items i ON i.person_id = p.id AND i.state IN ('pending', 'reached') \
+                     LEFT JOIN grid_nodes g ON g.id = i.node_id WHERE p.id_number IN ({list})"
+                );
+                let mut q = sqlx::query_as::<_, (String, i64, Option<i64>, Option<String>)>(&sql);
+                for w in &wanted[at..at + size] {
+                    q = q.bind(*w);
+                }
+                for (id_number, item, node, path) in q.fetch_all(&mut *tx).await? {
+                    open.insert(id_number, (item, node, path));
+                }
+                at += size;
+            }
+
+            // 3. alerts
+            let mut alerts: Vec<(usize, Alert, Option<i64>, i64)> = Vec::new();
+            for (i, (t, s)) in rows.iter().enumerate() {
+                let item = s.id_number.as_ref().and_then(|n| open.get(n.as_str()));
+                let reasons = alert_reasons(s.temperature, s.code_colour, item.is_some());
+                if reasons.is_empty() {
+                    continue;
+                }
+                let alert = Alert {
+                    id: 0,
+                    checkpoint_id: t.checkpoint_id,
+                    checkpoint_name: t.checkpoint_name.clone(),
+                    scan_id: ids[i],
+                    node_path: t.node_path.clone(),
+                    push_item_id: item.map(|it| it.0),
+                    item_node_path: item.and_then(|it| it.2.clone()),
+                    reasons: reasons.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(","),
+                    id_number: s.id_number.as_ref().map(|n| n.as_str().to_string()),
+                    plate: s.plate.clone(),
+                    temperature: s.temperature,
+                    code_colour: s.code_colour.map(|c| c.as_str().to_string()),
+                    created_at: received_at,
+                    handled_at: None,
+                    handled_by: None,
+                };
+                alerts.push((i, alert, item.and_then(|it| it.1), t.node_id));
+            }
+            let mut alert_ids: Vec<i64> = Vec::with_capacity(alerts.len());
+            let mut at = 0;
+            for size in pieces(alerts.len()) {
+                let sql = format!(
+                    "INSERT INTO checkpoint_alerts (checkpoint_id, scan_id, node_id, push_item_id, \
+                     item_node_id, reasons, id_number, plate, temperature, code_colour, created_at) \
+                     VALUES {} RETURNING id",
+                    placeholders(size, 10, 2, &["$1"])
+                );
+                let mut q = sqlx::query_as::<_, (i64,)>(&sql).bind(received_at);
+                for (_, a, item_node, node) in &alerts[at..at + size] {
+                    q = q
+                        .bind(a.checkpoint_id)
+                        .bind(a.scan_id)
+                        .bind(*node)
+                        .bind(a.push_item_id)
+                        .bind(*item_node)
+                        .bind(&a.reasons)
+                        .bind(&a.id_number)
+                        .bind(&a.plate)
+                        .bind(a.temperature)
+                        .bind(&a.code_colour);
+                }
+                let mut got: Vec<i64> = q.fetch_all(&mut *tx).await?.into_iter().map(|(id,)| id).collect();
+                got.sort_unstable();
+                alert_ids.extend(got);
+                at += size;
+            }
+
+            // 4. per-checkpoint, per-hour counters
+            let mut hours: HashMap<(i64, DateTime<Utc>), (i64, i64)> = HashMap::new();
+            for (t, s) in &rows {
+                let hour = s.scanned_at.duration_trunc(TimeDelta::hours(1)).unwrap_or(s.scanned_at);
+                hours.entry((t.checkpoint_id, hour)).or_default().0 += 1;
+            }
+            for (i, _, _, _) in &alerts {
+                let (t, s) = rows[*i];
+                let hour = s.scanned_at.duration_trunc(TimeDelta::hours(1)).unwrap_or(s.scanned_at);
+                hours.entry((t.checkpoint_id, hour)).or_default().1 += 1;
+            }
+            let hours: Vec<_> = hours.into_iter().collect();
+            for chunk in hours.chunks(256) {
+                let sql = format!(
+                    "INSERT INTO checkpoint_hourly (checkpoint_id, hour, scans, alerts) VALUES {} \
+                     ON CONFLICT (checkpoint_id, hour) DO UPDATE SET \
+                     scans = checkpoint_hourly.scans + excluded.scans, \
+                     alerts = checkpoint_hourly.alerts + excluded.alerts",
+                    placeholders(chunk.len(), 4, 1, &[])
+                );
+                let mut q = sqlx::query(&sql);
+                for ((cp, hour), (scans, alerts)) in chunk {
+                    q = q.bind(*cp).bind(*hour).bind(*scans).bind(*alerts);
+                }
+                q.execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            (ids, alert_ids, alerts)
+        });
+
+        let mut alert_of: HashMap<usize, (i64, Vec<AlertReason>)> = HashMap::new();
+        let mut raised = Vec::with_capacity(alerts.len());
+        for ((i, mut a, _, _), id) in alerts.into_iter().zip(alert_ids) {
+            a.id = id;
+            alert_of.insert(i, (id, a.reason_list()));
+            raised.push(a);
+        }
+        let mut acks = Vec::with_capacity(jobs.len());
+        let mut i = 0;
+        for job in jobs {
+            let mut mine = Vec::with_capacity(job.scans.len());
+            for _ in &job.scans {
+                let (alert_id, reasons) = match alert_of.remove(&i) {
+                    Some((id, r)) => (Some(id), r),
+                    None => (None, Vec::new()),
+                };
+                mine.push(ScanAck {
+                    id: ids[i],
+                    alert_id,
+                    reasons,
+                });
+                i += 1;
+            }
+            acks.push(mine);
+        }
+        Ok((acks, raised))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn pieces_cover_every_row_with_few_sizes() {
+        for n in 0..1000 {
+            let p = super::pieces(n);
+            assert_eq!(p.iter().sum::<usize>(), n);
+            assert!(p.iter().all(|s| super::SIZES.contains(s)));
+        }
+        assert_eq!(
+            super::placeholders(2, 2, 2, &["$1"]),
+            "($2, $3, $1), ($4, $5, $1)"
+        );
+    }
+}

@@ -1,0 +1,337 @@
+//! 见底清零: open, overdue and verified counts per batch and per node of the grid tree, read
+//! from the counters plus the index of open items past their deadline — never a scan of all
+//! items.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use wangge_domain::pushlist::PushState;
+
+use super::counts::parse_state;
+use super::items::require_push_role;
+use super::{PushBatch, BATCH_COLUMNS};
+use crate::{Actor, GridNode, Result, Scope, Store};
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct NodeTotals {
+    /// 待核查
+    pub pending: i64,
+    /// 已联系, not yet closed
+    pub reached: i64,
+    /// open past the deadline (a part of pending + reached)
+    pub overdue: i64,
+    /// 已核查: measures in place, left the district, or not found
+    pub verified: i64,
+}
+
+impl NodeTotals {
+    pub fn open(&self) -> i64 {
+        self.pending + self.reached
+    }
+
+    pub fn total(&self) -> i64 {
+        self.open() + self.verified
+    }
+
+    fn add_state(&mut self, state: PushState, n: i64) {
+        match state {
+            PushState::Pending => self.pending += n,
+            PushState::Reached => self.reached += n,
+            _ => self.verified += n,
+        }
+    }
+
+    fn add(&mut self, other: &NodeTotals) {
+        self.pending += other.pending;
+        self.reached += other.reached;
+        self.overdue += other.overdue;
+        self.verified += other.verified;
+    }
+}
+
+/// Where a dashboard row's people are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RowPlace {
+    /// A child node and its whole subtree.
+    Child { node: GridNode },
+    /// Placed on the node itself, not yet in one of its grids.
+    Here,
+    /// The unassigned queue (待分配), shown to those who place people.
+    Unassigned,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DashboardRow {
+    pub place: RowPlace,
+    pub totals: NodeTotals,
+}
+
+impl DashboardRow {
+    pub fn cleared(&self) -> bool {
+        self.totals.open() == 0
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Dashboard {
+    pub node: GridNode,
+    pub batch_id: Option<i64>,
+    pub totals: NodeTotals,
+    pub rows: Vec<DashboardRow>,
+    /// 见底清零: nobody open anywhere in the node's subtree (and the unassigned queue, when shown).
+    pub cleared: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BatchTotals {
+    pub batch: PushBatch,
+    pub totals: NodeTotals,
+    /// People of this batch who merged into an earlier, still open item.
+    pub merged_open: i64,
+}
+
+impl BatchTotals {
+    /// A batch is cleared only when every person it pushed is verified, in every grid.
+    pub fn cleared(&self) -> bool {
+        self.totals.open() == 0 && self.merged_open == 0
+    }
+}
+
+impl Store {
+    /// The counts below `node` (a node in the actor's scope), for one batch or all of them.
+    pub async fn push_dashboard(
+        &self,
+        actor: &Actor,
+        node: &GridNode,
+        batch_id: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<Dashboard> {
+        require_push_role(actor)?;
+        // the node must be in scope; callers pass one looked up with the actor's scope
+        let node = self.grid_node_by_id(&actor.scope, node.id).await?;
+        let scope = Scope::new(node.path.clone());
+        let (lo, hi) = scope.bounds();
+        let counted: Vec<(String, String, i64)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT g.path, c.state, CAST(SUM(c.n) AS BIGINT) FROM push_counts c \
+                 JOIN grid_nodes g ON g.id = c.node_key \
+                 WHERE g.path >= $1 AND g.path < $2 AND ($3 IS NULL OR c.batch_id = $3) \
+                 GROUP BY g.path, c.state",
+            )
+            .bind(&lo).bind(&hi).bind(batch_id)
+            .fetch_all(pool).await?
+        });
+        let overdue: Vec<(String, i64)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT g.path, COUNT(*) FROM push_items i JOIN grid_nodes g ON g.id = i.node_id \
+                 WHERE i.state IN ('pending', 'reached') AND i.due_at < $1 \
+                 AND g.path >= $2 AND g.path < $3 AND ($4 IS NULL OR i.batch_id = $4) \
+                 GROUP BY g.path",
+            )
+            .bind(now).bind(&lo).bind(&hi).bind(batch_id)
+            .fetch_all(pool).await?
+        });
+        let children: Vec<GridNode> = self
+            .list_grid(&scope)
+            .await?
+            .into_iter()
+            .filter(|n| n.parent_id == Some(node.id))
+            .collect();
+        // which row a stored path belongs to: None = the node itself
+        let row_of = |path: &str| -> Option<usize> {
+            children
+                .iter()
+                .position(|c| path.starts_with(c.path.as_str()))
+        };
+        let mut here = NodeTotals::default();
+        let mut per_child = vec![NodeTotals::default(); children.len()];
+        for (path, state, n) in &counted {
+            let Some(state) = parse_state(state) else {
+                continue;
+            };
+            match row_of(path) {
+                Some(i) => per_child[i].add_state(state, *n),
+                None if path == &node.path => here.add_state(state, *n),
+                None => {}
+            }
+        }
+        for (path, n) in &overdue {
+            match row_of(path) {
+                Some(i) => per_child[i].overdue += n,
+                None if path == &node.path => here.overdue += n,
+                None => {}
+            }
+        }
+        let mut rows: Vec<DashboardRow> = children
+            .into_iter()
+            .zip(per_child)
+            .map(|(node, totals)| DashboardRow {
+                place: RowPlace::Child { node },
+                totals,
+            })
+            .collect();
+        if here.total() > 0 {
+            rows.push(DashboardRow {
+                place: RowPlace::Here,
+                totals: here,
+            });
+        }
+        // the unassigned queue belongs to the whole district: shown at its root to placers
+        if node.parent_id.is_none() && actor.role.places_push_items() {
+            let totals = self.unassigned_totals(batch_id, now).await?;
+            if totals.total() > 0 {
+                rows.push(DashboardRow {
+                    place: RowPlace::Unassigned,
+                    totals,
+                });
+            }
+        }
+        let mut totals = NodeTotals::default();
+        for r in &rows {
+            totals.add(&r.totals);
+        }
+        Ok(Dashboard {
+            cleared: totals.open() == 0,
+            node,
+            batch_id,
+            totals,
+            rows,
+        })
+    }
+
+    async fn unassigned_totals(
+        &self,
+        batch_id: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<NodeTotals> {
+        let counted: Vec<(String, i64)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT state, CAST(SUM(n) AS BIGINT) FROM push_counts \
+                 WHERE node_key = 0 AND ($1 IS NULL OR batch_id = $1) GROUP BY state",
+            )
+            .bind(batch_id).fetch_all(pool).await?
+        });
+        let (overdue,): (i64,) = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT COUNT(*) FROM push_items WHERE node_id IS NULL \
+                 AND state IN ('pending', 'reached') AND due_at < $1 \
+                 AND ($2 IS NULL OR batch_id = $2)",
+            )
+            .bind(now).bind(batch_id).fetch_one(pool).await?
+        });
+        let mut t = NodeTotals {
+            overdue,
+            ..NodeTotals::default()
+        };
+        for (state, n) in counted {
+            if let Some(s) = parse_state(&state) {
+                t.add_state(s, n);
+            }
+        }
+        Ok(t)
+    }
+
+    /// Batches, newest first, with the counts inside the actor's scope.
+    pub async fn list_push_batches(
+        &self,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<BatchTotals>> {
+        require_push_role(actor)?;
+        let (lo, hi) = actor.scope.bounds();
+        let unassigned = actor.role.places_push_items();
+        let batches: Vec<PushBatch> = on_pool!(self, pool => {
+            sqlx::query_as(&format!(
+                "SELECT {BATCH_COLUMNS} FROM push_batches ORDER BY id DESC LIMIT 200"
+            ))
+            .fetch_all(pool).await?
+        });
+        let counted: Vec<(i64, String, i64)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT c.batch_id, c.state, CAST(SUM(c.n) AS BIGINT) FROM push_counts c \
+                 LEFT JOIN grid_nodes g ON g.id = c.node_key \
+                 WHERE (g.path >= $1 AND g.path < $2) OR (c.node_key = 0 AND $3) \
+                 GROUP BY c.batch_id, c.state",
+            )
+            .bind(&lo).bind(&hi).bind(unassigned)
+            .fetch_all(pool).await?
+        });
+        let overdue: Vec<(i64, i64)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT i.batch_id, COUNT(*) FROM push_items i LEFT JOIN grid_nodes g ON g.id = i.node_id \
+                 WHERE i.state IN ('pending', 'reached') AND i.due_at < $1 \
+                 AND ((g.path >= $2 AND g.path < $3) OR (i.node_id IS NULL AND $4)) \
+                 GROUP BY i.batch_id",
+            )
+            .bind(now).bind(&lo).bind(&hi).bind(unassigned)
+            .fetch_all(pool).await?
+        });
+        let merged_open: Vec<(i64, i64)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT m.batch_id, COUNT(DISTINCT i.id) FROM push_merges m \
+                 JOIN push_items i ON i.id = m.item_id LEFT JOIN grid_nodes g ON g.id = i.node_id \
+                 WHERE i.batch_id <> m.batch_id AND i.state IN ('pending', 'reached') \
+                 AND ((g.path >= $1 AND g.path < $2) OR (i.node_id IS NULL AND $3)) \
+                 GROUP BY m.batch_id",
+            )
+            .bind(&lo).bind(&hi).bind(unassigned)
+            .fetch_all(pool).await?
+        });
+        let mut totals: HashMap<i64, NodeTotals> = HashMap::new();
+        for (batch, state, n) in counted {
+            if let Some(s) = parse_state(&state) {
+                totals.entry(batch).or_default().add_state(s, n);
+            }
+        }
+        for (batch, n) in overdue {
+            totals.entry(batch).or_default().overdue += n;
+        }
+        let merged: HashMap<i64, i64> = merged_open.into_iter().collect();
+        Ok(batches
+            .into_iter()
+            .map(|b| BatchTotals {
+                totals: totals.get(&b.id).copied().unwrap_or_default(),
+                merged_open: merged.get(&b.id).copied().unwrap_or(0),
+                batch: b,
+            })
+            .collect())
+    }
+
+    pub async fn push_batch(&self, actor: &Actor, id: i64) -> Result<PushBatch> {
+        require_push_role(actor)?;
+        on_pool!(self, pool => {
+            sqlx::query_as::<_, PushBatch>(&format!(
+                "SELECT {BATCH_COLUMNS} FROM push_batches WHERE id = $1"
+            ))
+            .bind(id).fetch_optional(pool).await?
+        })
+        .ok_or(crate::StoreError::NotFound)
+    }
+
+    /// The error report of a batch, in row order: (row, field, reason). For those who import.
+    pub async fn push_batch_errors(&self, actor: &Actor, id: i64) -> Result<Vec<crate::RowError>> {
+        if !actor.role.imports_push_lists() {
+            return Err(crate::StoreError::Forbidden(
+                "只有导入人员可以下载错误报告".into(),
+            ));
+        }
+        let batch = self.push_batch(actor, id).await?;
+        let rows: Vec<(i64, String, String)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT row_no, field, message FROM push_row_errors WHERE batch_id = $1 \
+                 ORDER BY row_no, id",
+            )
+            .bind(batch.id).fetch_all(pool).await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(row, field, message)| crate::RowError {
+                row: row as u64,
+                field,
+                message,
+            })
+            .collect())
+    }
+}

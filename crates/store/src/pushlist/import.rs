@@ -1,0 +1,500 @@
+//! Importing a push batch: a reader thread parses and validates the file while this task writes
+//! the valid rows, a chunk at a time, inside one transaction. The channel between them holds a
+//! few chunks, so memory stays flat however long the file is; duplicates are found by the
+//! database (one open item per person), not by a set that grows with the file.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::{Duration, NaiveDate};
+use serde::Serialize;
+use tokio::sync::mpsc;
+use wangge_domain::pushlist::row::is_blank_row;
+use wangge_domain::pushlist::{validate_row, AddressMatcher, ColumnMap, MatchNode, PushRow};
+use wangge_domain::validate::Sex;
+
+use super::read::{read_file, FileError, ReadProgress, RowRead};
+use super::{counts, PushBatch};
+use crate::{Actor, AuditEntry, Result, RowError, Scope, Store, StoreError};
+
+/// What the person importing chose for the batch.
+#[derive(Debug, Clone)]
+pub struct PushImport {
+    /// 批次名称, e.g. the file name or the upstream notice number.
+    pub name: String,
+    /// Hours after import by which each person must be verified.
+    pub due_hours: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PushImportSummary {
+    pub batch_id: i64,
+    /// Data rows read (blank rows are skipped).
+    pub rows: u64,
+    /// Rows refused, each with one or more lines in the error report.
+    pub rejected: u64,
+    /// New items to trace.
+    pub created: u64,
+    /// Rows that merged into an open item (repeated in this file or pushed before).
+    pub merged: u64,
+    /// New items no grid could be found for (待分配).
+    pub unassigned: u64,
+}
+
+/// Rows per message from the reader; also the most rows one INSERT carries.
+const CHUNK: usize = 1000;
+/// Chunks in flight between the reader and the writer: bounds memory.
+const IN_FLIGHT: usize = 4;
+
+struct ValidRow {
+    line: u64,
+    row: PushRow,
+    node: Option<i64>,
+}
+
+enum Msg {
+    Chunk {
+        rows: Vec<ValidRow>,
+        errors: Vec<RowError>,
+        rejected: u64,
+    },
+    Done {
+        rows: u64,
+    },
+    Failed(FileError),
+}
+
+impl Store {
+    /// Imports the push list at `path` (CSV in UTF-8 or GB18030, or XLSX). Valid rows commit
+    /// together; refused rows go to the batch's error report (and to `on_error` as they are
+    /// found). A file that cannot be read at all — no header, missing columns, an encoding
+    /// that is not text, no data rows — imports nothing and creates no batch.
+    pub async fn import_push_list(
+        &self,
+        actor: &Actor,
+        path: &Path,
+        opts: &PushImport,
+        progress: Arc<ReadProgress>,
+        mut on_error: Option<&mut (dyn FnMut(&RowError) + Send)>,
+    ) -> Result<PushImportSummary> {
+        if !actor.role.imports_push_lists() {
+            return Err(StoreError::Forbidden(
+                "只有区级管理员可以导入推送名单".into(),
+            ));
+        }
+        let name = wangge_domain::validate::normalize_typed(&opts.name);
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(StoreError::invalid("name", "批次名称不能为空且不超过100字"));
+        }
+        if !(1..=720).contains(&opts.due_hours) {
+            return Err(StoreError::invalid(
+                "due_hours",
+                "核查时限应在1到720小时之间",
+            ));
+        }
+        let matcher = Arc::new(self.address_matcher(&actor.scope).await?);
+        let today = super::today_in_china();
+        let (tx, mut rx) = mpsc::channel::<Msg>(IN_FLIGHT);
+        let path = path.to_path_buf();
+        let reader = tokio::task::spawn_blocking(move || {
+            read_and_validate(&path, progress, &matcher, today, &tx)
+        });
+
+        let now = crate::now();
+        let due_at = now + Duration::hours(opts.due_hours);
+        let mut summary = PushImportSummary::default();
+        let mut pending_by_node: HashMap<i64, i64> = HashMap::new();
+        let mut persons_sql = SqlCache::default();
+        let mut items_sql = SqlCache::default();
+        let mut errors_sql = SqlCache::default();
+
+        let outcome: Result<Option<PushBatch>> = on_pool!(self, pool => {
+            let mut db = pool.begin().await?;
+            let (batch_id,): (i64,) = sqlx::query_as(
+                "INSERT INTO push_batches (name, due_hours, created_by, created_at) \
+                 VALUES ($1, $2, $3, $4) RETURNING id",
+            )
+            .bind(&name)
+            .bind(opts.due_hours)
+            .bind(&actor.username)
+            .bind(now)
+            .fetch_one(&mut *db)
+            .await?;
+            summary.batch_id = batch_id;
+            let mut failed = None;
+            while let Some(msg) = rx.recv().await {
+                let (rows, errors, rejected) = match msg {
+                    Msg::Chunk { rows, errors, rejected } => (rows, errors, rejected),
+                    Msg::Done { rows } => {
+                        summary.rows = rows;
+                        break;
+                    }
+                    Msg::Failed(e) => {
+                        failed = Some(e);
+                        break;
+                    }
+                };
+                summary.rejected += rejected;
+                if !errors.is_empty() {
+                    let sql = errors_sql.get(errors.len(), 3, 1, |i| {
+                        format!("($1, ${}, ${}, ${})", 2 + 3 * i, 3 + 3 * i, 4 + 3 * i)
+                    }, "INSERT INTO push_row_errors (batch_id, row_no, field, message) VALUES ", "");
+                    let mut q = sqlx::query(sql).bind(batch_id);
+                    for e in &errors {
+                        q = q.bind(e.row as i64).bind(&e.field).bind(&e.message);
+                    }
+                    q.execute(&mut *db).await?;
+                    if let Some(f) = on_error.as_mut() {
+                        for e in &errors {
+                            f(e);
+                        }
+                    }
+                }
+                if rows.is_empty() {
+                    continue;
+                }
+
+                // one person record per ID number; a statement may not touch a row twice
+                let mut first_of: HashMap<&str, usize> = HashMap::with_capacity(rows.len());
+                let mut unique: Vec<&ValidRow> = Vec::with_capacity(rows.len());
+                let mut repeats: Vec<&ValidRow> = Vec::new();
+                for r in &rows {
+                    match first_of.entry(r.row.id_number.as_str()) {
+                        std::collections::hash_map::Entry::Occupied(_) => repeats.push(r),
+                        std::collections::hash_map::Entry::Vacant(v) => {
+                            v.insert(unique.len());
+                            unique.push(r);
+                        }
+                    }
+                }
+                let sql = persons_sql.get(unique.len(), 5, 1, |i| {
+                    let b = 2 + 5 * i;
+                    format!("(${}, ${}, ${}, ${}, ${}, $1, $1)", b, b + 1, b + 2, b + 3, b + 4)
+                }, "INSERT INTO persons (id_number, name, phone, birth_date, sex, created_at, updated_at) VALUES ",
+                   " ON CONFLICT (id_number) DO UPDATE SET phone = COALESCE(persons.phone, excluded.phone) \
+                     RETURNING id, id_number");
+                // a repeated row may carry the phone the first one lacked: merged, not lost
+                let mut phone_of: HashMap<&str, &str> = HashMap::new();
+                for r in rows.iter() {
+                    if let Some(m) = &r.row.phone {
+                        phone_of.entry(r.row.id_number.as_str()).or_insert(m.as_str());
+                    }
+                }
+                let mut q = sqlx::query_as::<_, (i64, String)>(sql).bind(now);
+                for r in &unique {
+                    let p = &r.row;
+                    q = q
+                        .bind(p.id_number.as_str())
+                        .bind(&p.name)
+                        .bind(phone_of.get(p.id_number.as_str()).copied())
+                        .bind(p.id_number.birth_date())
+                        .bind(sex_str(p.id_number.sex()));
+                }
+                let ids: HashMap<String, i64> = q
+                    .fetch_all(&mut *db)
+                    .await?
+                    .into_iter()
+                    .map(|(id, n)| (n, id))
+                    .collect();
+                let person_of = |r: &ValidRow| -> Result<i64> {
+                    ids.get(r.row.id_number.as_str()).copied().ok_or_else(|| {
+                        StoreError::Internal("person id missing after upsert".into())
+                    })
+                };
+
+                let sql = items_sql.get(unique.len(), 7, 3, |i| {
+                    let b = 4 + 7 * i;
+                    format!(
+                        "($1, ${}, ${}, ${}, ${}, ${}, ${}, ${}, 'pending', $2, $3)",
+                        b, b + 1, b + 2, b + 3, b + 4, b + 5, b + 6
+                    )
+                }, "INSERT INTO push_items (batch_id, person_id, node_id, row_no, origin, arrived_at, \
+                    address, note, state, due_at, updated_at) VALUES ",
+                   " ON CONFLICT (person_id) WHERE state IN ('pending', 'reached') DO NOTHING \
+                     RETURNING person_id");
+                let mut q = sqlx::query_as::<_, (i64,)>(sql).bind(batch_id).bind(due_at).bind(now);
+                for r in &unique {
+                    let p = &r.row;
+                    q = q
+                        .bind(person_of(r)?)
+                        .bind(r.node)
+                        .bind(r.line as i64)
+                        .bind(&p.origin)
+                        .bind(p.arrived_at)
+                        .bind(&p.address)
+                        .bind(&p.note);
+                }
+                let inserted: HashSet<i64> =
+                    q.fetch_all(&mut *db).await?.into_iter().map(|(id,)| id).collect();
+
+                let mut merges: Vec<(i64, u64)> = Vec::new();
+                for r in &unique {
+                    let person = person_of(r)?;
+                    if inserted.contains(&person) {
+                        summary.created += 1;
+                        if r.node.is_none() {
+                            summary.unassigned += 1;
+                        }
+                        *pending_by_node.entry(counts::node_key(r.node)).or_default() += 1;
+                    } else {
+                        merges.push((person, r.line));
+                    }
+                }
+                for r in &repeats {
+                    merges.push((person_of(r)?, r.line));
+                }
+                if !merges.is_empty() {
+                    summary.merged += merges.len() as u64;
+                    let mut open: HashMap<i64, i64> = HashMap::with_capacity(merges.len());
+                    let wanted: Vec<i64> = merges.iter().map(|m| m.0).collect::<HashSet<_>>().into_iter().collect();
+                    for part in wanted.chunks(CHUNK) {
+                        let list = (0..part.len()).map(|i| format!("${}", i + 1)).collect::<Vec<_>>().join(", ");
+                        let sql = format!(
+                            "SELECT person_id, id FROM push_items \
+                             WHERE state IN ('pending', 'reached') AND person_id IN ({list})"
+                        );
+                        let mut q = sqlx::query_as::<_, (i64, i64)>(&sql);
+                        for p in part {
+                            q = q.bind(*p);
+                        }
+                        open.extend(q.fetch_all(&mut *db).await?);
+                    }
+                    for part in merges.chunks(CHUNK) {
+                        let values = (0..part.len())
+                            .map(|i| format!("($1, ${}, ${})", 2 + 2 * i, 3 + 2 * i))
+                            .collect::<Vec<_>>()
+                            .join(", ");
+                        let sql = format!("INSERT INTO push_merges (batch_id, item_id, row_no) VALUES {values}");
+                        let mut q = sqlx::query(&sql).bind(batch_id);
+                        for (person, line) in part {
+                            let item = open.get(person).copied().ok_or_else(|| {
+                                StoreError::Internal("open item missing for a merged row".into())
+                            })?;
+                            q = q.bind(item).bind(*line as i64);
+                        }
+                        q.execute(&mut *db).await?;
+                    }
+                }
+            }
+            match failed {
+                Some(e) => {
+                    db.rollback().await?;
+                    Err(StoreError::RowsRejected(vec![RowError {
+                        row: e.row,
+                        field: e.field.into(),
+                        message: e.message,
+                    }]))
+                }
+                None if summary.rows == 0 => {
+                    db.rollback().await?;
+                    Err(StoreError::RowsRejected(vec![RowError {
+                        row: 2,
+                        field: "文件".into(),
+                        message: "文件中没有数据行".into(),
+                    }]))
+                }
+                None => {
+                    for (node, n) in &pending_by_node {
+                        sqlx::query(counts::BUMP)
+                            .bind(batch_id)
+                            .bind(*node)
+                            .bind("pending")
+                            .bind(*n)
+                            .execute(&mut *db)
+                            .await?;
+                    }
+                    let batch = sqlx::query_as::<_, PushBatch>(&format!(
+                        "UPDATE push_batches SET rows_total = $1, rows_rejected = $2, \
+                         items_created = $3, rows_merged = $4, unassigned = $5 \
+                         WHERE id = $6 RETURNING {}", super::BATCH_COLUMNS
+                    ))
+                    .bind(summary.rows as i64)
+                    .bind(summary.rejected as i64)
+                    .bind(summary.created as i64)
+                    .bind(summary.merged as i64)
+                    .bind(summary.unassigned as i64)
+                    .bind(batch_id)
+                    .fetch_one(&mut *db)
+                    .await?;
+                    let entry = AuditEntry::new("import", "push_batch", batch_id).after(&summary);
+                    record_audit!(&mut *db, actor, &entry)?;
+                    db.commit().await?;
+                    Ok(Some(batch))
+                }
+            }
+        });
+        // the reader stops by itself once the channel is gone
+        drop(rx);
+        reader
+            .await
+            .map_err(|e| StoreError::Internal(format!("reader thread: {e}")))?;
+        outcome.map(|_| summary)
+    }
+
+    /// The matcher for addresses inside `scope`: the address table first, then tree names.
+    pub async fn address_matcher(&self, scope: &Scope) -> Result<AddressMatcher> {
+        let nodes = self.list_grid(scope).await?;
+        let tree: Vec<MatchNode> = nodes
+            .iter()
+            .map(|n| MatchNode {
+                id: n.id,
+                parent: n.parent_id,
+                depth: n.depth() as u8,
+                name: n.name.clone(),
+            })
+            .collect();
+        let rules: Vec<(String, i64)> = self
+            .list_address_rules(scope)
+            .await?
+            .into_iter()
+            .map(|r| (r.keyword, r.node_id))
+            .collect();
+        Ok(AddressMatcher::new(&rules, &tree))
+    }
+}
+
+fn sex_str(s: Sex) -> &'static str {
+    match s {
+        Sex::Male => "male",
+        Sex::Female => "female",
+    }
+}
+
+/// The SQL text of a multi-row statement for the common full-chunk size, built once.
+#[derive(Default)]
+struct SqlCache {
+    full: Option<(usize, String)>,
+    last: String,
+}
+
+impl SqlCache {
+    /// `head` + `rows` groups from `group(i)` + `tail`. `_per_row` and `_shared` document
+    /// the parameter layout the group closure follows.
+    fn get(
+        &mut self,
+        rows: usize,
+        _per_row: usize,
+        _shared: usize,
+        group: impl Fn(usize) -> String,
+        head: &str,
+        tail: &str,
+    ) -> &str {
+        let build = || {
+            let mut s = String::from(head);
+            for i in 0..rows {
+                if i > 0 {
+                    s.push_str(", ");
+                }
+                s.push_str(&group(i));
+            }
+            s.push_str(tail);
+            s
+        };
+        if rows == CHUNK {
+            if self.full.is_none() {
+                self.full = Some((rows, build()));
+            }
+            return self.full.as_ref().map_or("", |(_, s)| s.as_str());
+        }
+        self.last = build();
+        &self.last
+    }
+}
+
+/// Runs on a blocking thread: reads, validates and assigns, sending chunks to the writer.
+fn read_and_validate(
+    path: &Path,
+    progress: Arc<ReadProgress>,
+    matcher: &AddressMatcher,
+    today: NaiveDate,
+    tx: &mpsc::Sender<Msg>,
+) {
+    let map: std::cell::OnceCell<ColumnMap> = std::cell::OnceCell::new();
+    let mut rows = Vec::with_capacity(CHUNK);
+    let mut errors = Vec::new();
+    let mut rejected = 0u64;
+    let mut total = 0u64;
+    let mut closed = false;
+    let mut on_header = |headers: &[String]| -> Result<(), FileError> {
+        let columns =
+            ColumnMap::from_headers(headers).map_err(|e| FileError::header(e.to_string()))?;
+        let _ = map.set(columns);
+        Ok(())
+    };
+    let result = read_file(path, progress, &mut on_header, &mut |line, read| {
+        let Some(columns) = map.get() else {
+            return false;
+        };
+        match read {
+            RowRead::BadEncoding { column } => {
+                total += 1;
+                rejected += 1;
+                errors.push(RowError {
+                    row: line,
+                    field: column_label(columns, column),
+                    message: "文字无法识别（编码错误），请检查该单元格或另存为 UTF-8/GBK 的 CSV"
+                        .into(),
+                });
+            }
+            RowRead::Cells(cells) => {
+                if is_blank_row(&cells) {
+                    return true;
+                }
+                total += 1;
+                match validate_row(&cells, columns, today) {
+                    Ok(row) => {
+                        let node = matcher.assign(&row.address);
+                        rows.push(ValidRow { line, row, node });
+                    }
+                    Err(field_errors) => {
+                        rejected += 1;
+                        errors.extend(field_errors.into_iter().map(|e| RowError {
+                            row: line,
+                            field: e.column.label_zh().to_string(),
+                            message: e.message,
+                        }));
+                    }
+                }
+            }
+        }
+        if rows.len() >= CHUNK || errors.len() >= CHUNK {
+            let msg = Msg::Chunk {
+                rows: std::mem::replace(&mut rows, Vec::with_capacity(CHUNK)),
+                errors: std::mem::take(&mut errors),
+                rejected: std::mem::take(&mut rejected),
+            };
+            if tx.blocking_send(msg).is_err() {
+                closed = true;
+                return false;
+            }
+        }
+        true
+    });
+    if closed {
+        return;
+    }
+    let _ = match result {
+        Err(e) => tx.blocking_send(Msg::Failed(e)),
+        Ok(()) => {
+            if !rows.is_empty() || !errors.is_empty() {
+                let _ = tx.blocking_send(Msg::Chunk {
+                    rows,
+                    errors,
+                    rejected,
+                });
+            }
+            tx.blocking_send(Msg::Done { rows: total })
+        }
+    };
+}
+
+fn column_label(map: &ColumnMap, index: usize) -> String {
+    wangge_domain::pushlist::Column::ALL
+        .into_iter()
+        .find(|c| map.position(*c) == Some(index))
+        .map_or_else(
+            || format!("第{}列", index + 1),
+            |c| c.label_zh().to_string(),
+        )
+}

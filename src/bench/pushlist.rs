@@ -1,0 +1,201 @@
+//! `wangge bench pushlist`: a generated push list of N rows (valid ID numbers, 1 % repeated,
+//! 90 % with an address naming a demo grid), imported with validation, dedupe and grid
+//! assignment; next to it, a raw batched insert of the same rows with the same driver.
+
+use std::io::{BufWriter, Write};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use wangge_store::pushlist::{PushImport, ReadProgress};
+use wangge_store::{Actor, Store};
+
+use super::{nth_id_number, peak_rss_mib, reset_peak_rss, Lcg, Scratch};
+
+type BoxError = Box<dyn std::error::Error>;
+
+const SURNAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴"];
+const GIVEN: &[&str] = &["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋"];
+const ORIGINS: &[&str] = &[
+    "上海市浦东新区",
+    "北京市朝阳区",
+    "广州市天河区",
+    "西安市雁塔区",
+];
+
+fn generate(path: &Path, rows: u64, grids: &[String]) -> std::io::Result<u64> {
+    let mut out = BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
+    writeln!(out, "姓名,身份证号,手机号,来源地,抵达时间,现住址,备注")?;
+    let mut rng = Lcg(20211228);
+    let mut fresh = 0u64;
+    for _ in 0..rows {
+        // 1 % repeat someone already in the file: dedupe has work to do
+        let n = if fresh > 100 && rng.below(100) == 0 {
+            rng.below(fresh)
+        } else {
+            fresh += 1;
+            fresh - 1
+        };
+        let name = format!(
+            "{}{}{}",
+            SURNAMES[rng.below(10) as usize],
+            GIVEN[rng.below(10) as usize],
+            GIVEN[rng.below(10) as usize]
+        );
+        let address = if rng.below(10) == 0 {
+            format!("郑州市某某路{}号", rng.below(500))
+        } else {
+            let g = &grids[rng.below(grids.len() as u64) as usize];
+            format!("金水区{g}{}号楼{}单元", 1 + rng.below(30), 1 + rng.below(6))
+        };
+        writeln!(
+            out,
+            "{name},{},1{}{:09},{},2021-12-{:02} {:02}:{:02},{address},",
+            nth_id_number(n),
+            3 + rng.below(7),
+            rng.below(1_000_000_000),
+            ORIGINS[rng.below(ORIGINS.len() as u64) as usize],
+            1 + rng.below(28),
+            rng.below(24),
+            rng.below(60),
+        )?;
+    }
+    out.flush()?;
+    Ok(std::fs::metadata(path)?.len())
+}
+
+/// The baseline: the same file read with the same CSV reader and inserted as plain text rows,
+/// 1000 rows per statement, in one transaction — no validation, no persons, no indexes.
+async fn raw_insert(store: &Store, path: &Path) -> Result<u64, BoxError> {
+    let wangge_store::Backend::Sqlite(pool) = store.backend() else {
+        return Err("raw baseline needs SQLite".into());
+    };
+    sqlx::query(
+        "CREATE TABLE raw_rows (name TEXT, id_number TEXT, phone TEXT, origin TEXT, \
+         arrived_at TEXT, address TEXT, note TEXT)",
+    )
+    .execute(pool)
+    .await?;
+    const CHUNK: usize = 1000;
+    let values = |n: usize| {
+        (0..n)
+            .map(|r| {
+                let b = r * 7;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 7
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let full = format!("INSERT INTO raw_rows VALUES {}", values(CHUNK));
+    let mut reader = csv::Reader::from_path(path)?;
+    let mut tx = pool.begin().await?;
+    let mut batch: Vec<csv::StringRecord> = Vec::with_capacity(CHUNK);
+    let mut total = 0u64;
+    let mut records = reader.records();
+    loop {
+        let next = records.next().transpose()?;
+        let done = next.is_none();
+        if let Some(r) = next {
+            batch.push(r);
+        }
+        if batch.len() == CHUNK || (done && !batch.is_empty()) {
+            let partial;
+            let text = if batch.len() == CHUNK {
+                full.as_str()
+            } else {
+                partial = format!("INSERT INTO raw_rows VALUES {}", values(batch.len()));
+                partial.as_str()
+            };
+            let mut q = sqlx::query(text);
+            for r in &batch {
+                for i in 0..7 {
+                    q = q.bind(r.get(i).unwrap_or("").to_string());
+                }
+            }
+            q.execute(&mut *tx).await?;
+            total += batch.len() as u64;
+            batch.clear();
+        }
+        if done {
+            break;
+        }
+    }
+    tx.commit().await?;
+    Ok(total)
+}
+
+pub async fn run(rows: u64) -> Result<(), BoxError> {
+    let scratch = Scratch::new("pushlist")?;
+    let csv_path = scratch.0.join("push.csv");
+    let tree = crate::demo::grid_csv();
+    let grids: Vec<String> = tree
+        .lines()
+        .filter(|l| l.contains(",grid,"))
+        .filter_map(|l| l.split(',').nth(1).map(str::to_string))
+        .collect();
+    println!("生成 {rows} 行推送名单……");
+    let started = Instant::now();
+    let size = generate(&csv_path, rows, &grids)?;
+    println!(
+        "  {:.1} MB，用时 {:.1} s",
+        size as f64 / 1e6,
+        started.elapsed().as_secs_f64()
+    );
+
+    let raw_store = Store::open(&scratch.sqlite_url("raw.db")).await?;
+    reset_peak_rss();
+    let started = Instant::now();
+    let raw_rows = raw_insert(&raw_store, &csv_path).await?;
+    let raw_secs = started.elapsed().as_secs_f64();
+    let raw_rss = peak_rss_mib();
+    raw_store.close().await;
+
+    let store = Store::open(&scratch.sqlite_url("import.db")).await?;
+    let admin = Actor::system("bench");
+    store.import_grid_csv(&admin, tree.as_bytes()).await?;
+    reset_peak_rss();
+    let started = Instant::now();
+    let summary = store
+        .import_push_list(
+            &admin,
+            &csv_path,
+            &PushImport {
+                name: "bench".into(),
+                due_hours: 24,
+            },
+            Arc::new(ReadProgress::default()),
+            None,
+        )
+        .await?;
+    let secs = started.elapsed().as_secs_f64();
+    let rss = peak_rss_mib();
+    store.close().await;
+
+    let rate = summary.rows as f64 / secs;
+    let raw_rate = raw_rows as f64 / raw_secs;
+    println!("推送名单导入（SQLite，校验 + 去重 + 分配网格，一个事务）：");
+    println!(
+        "  行数 {}，新增 {}，合并 {}，待分配 {}，被拒 {}",
+        summary.rows, summary.created, summary.merged, summary.unassigned, summary.rejected
+    );
+    println!("  用时 {secs:.2} s，{rate:.0} 行/s，峰值内存 {}", mib(rss));
+    println!(
+        "原始批量插入（同一驱动，1000 行/语句，一个事务，无校验）：{raw_secs:.2} s，{raw_rate:.0} 行/s，峰值内存 {}",
+        mib(raw_rss)
+    );
+    println!("比值（导入 ÷ 原始）：{:.2}", rate / raw_rate);
+    Ok(())
+}
+
+fn mib(v: Option<f64>) -> String {
+    v.map_or_else(|| "未知".into(), |m| format!("{m:.0} MiB"))
+}
