@@ -694,7 +694,7 @@ async fn daily_list_page_api_and_xlsx(kind: Kind) {
         .map(|r| r.iter().map(|c| c.to_string()).collect())
         .collect();
     assert!(rows[0][0].contains(&day(0)));
-    assert_eq!(rows[1][..3], ["网格", "姓名", "身份证号"]);
+    assert_eq!(rows[1][..3], ["所属网格", "姓名", "身份证号"]);
     assert_eq!(
         rows.len() - 2,
         daily["count"].as_u64().unwrap() as usize,

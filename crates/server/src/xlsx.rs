@@ -8,6 +8,7 @@ use rust_xlsxwriter::{Format, Workbook, XlsxError};
 use wangge_store::DailyEntry;
 
 use crate::error::AppError;
+use crate::i18n::{Texts, ZH};
 
 pub fn safe_text(s: &str) -> Cow<'_, str> {
     match s.chars().next() {
@@ -16,17 +17,19 @@ pub fn safe_text(s: &str) -> Cow<'_, str> {
     }
 }
 
-pub const DAILY_HEADERS: [&str; 9] = [
-    "网格",
-    "姓名",
-    "身份证号",
-    "手机号",
-    "抵达日期",
-    "类别",
-    "状态",
-    "事项",
-    "目的地地址",
-];
+fn daily_headers(t: &Texts) -> [&'static str; 9] {
+    [
+        t.node,
+        t.display_name,
+        t.id_number,
+        t.phone,
+        t.arrival_date,
+        t.category,
+        t.status,
+        t.duties,
+        t.destination,
+    ]
+}
 
 fn xlsx_error(e: XlsxError) -> AppError {
     AppError::Internal(format!("xlsx: {e}"))
@@ -36,13 +39,14 @@ fn xlsx_error(e: XlsxError) -> AppError {
 pub fn daily_list(date: chrono::NaiveDate, entries: &[DailyEntry]) -> Result<Vec<u8>, AppError> {
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
-    sheet.set_name("每日清单").map_err(xlsx_error)?;
+    sheet.set_name(ZH.nav_daily).map_err(xlsx_error)?;
     let bold = Format::new().set_bold();
-    let title = format!("网格员每日清单 {date}（共 {} 人）", entries.len());
+    let t = &ZH;
+    let title = format!("{} {date}（{}）", t.daily_title, entries.len());
     sheet
         .write_string_with_format(0, 0, &title, &bold)
         .map_err(xlsx_error)?;
-    for (col, h) in (0u16..).zip(DAILY_HEADERS) {
+    for (col, h) in (0u16..).zip(daily_headers(t)) {
         sheet
             .write_string_with_format(1, col, h, &bold)
             .map_err(xlsx_error)?;

@@ -391,7 +391,6 @@ impl Store {
         let node = self
             .destination_node(&actor.scope, new.node_code.as_deref(), &c.destination)
             .await?;
-        let register = self.risk_register().await?;
         let input = FactsInput {
             arrival: c.arrival,
             origin: &c.origin,
@@ -400,18 +399,24 @@ impl Store {
             key_industry_declared: new.key_industry,
             home_province: node.code.get(..2).unwrap_or(""),
         };
-        let computed = compute(&input, &policies, &register)?;
-        let record = &computed.record;
-        let late = is_late(c.arrival, today, computed.report_days_ahead);
-        let (origin_json, travel_json, plan_json) =
-            (to_json(&c.origin)?, to_json(&c.travel)?, to_json(record)?);
+        let (origin_json, travel_json) = (to_json(&c.origin)?, to_json(&c.travel)?);
         let sex = match person.id_number.sex() {
             Sex::Male => "male",
             Sex::Female => "female",
         };
         let now = crate::now();
+        let lock_rules = matches!(self.backend(), crate::Backend::Postgres(_));
         let id: i64 = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
+            // The plan must see every committed change of the rules, and a change of the rules
+            // must see this report when it recomputes. PostgreSQL: a share lock on the rule
+            // tables waits for a change in progress and holds the next one until we commit.
+            // SQLite: the first statement below is a write, which takes the one write lock.
+            if lock_rules {
+                sqlx::query("LOCK TABLE policies, risk_areas IN SHARE MODE")
+                    .execute(&mut *tx)
+                    .await?;
+            }
             let (person_id,): (i64,) = sqlx::query_as(UPSERT_PERSON)
                 .bind(person.id_number.as_str())
                 .bind(&person.name)
@@ -421,6 +426,11 @@ impl Store {
                 .bind(now)
                 .fetch_one(&mut *tx)
                 .await?;
+            let (policies, register) = load_rules!(&mut *tx);
+            let computed = compute(&input, &policies, &register)?;
+            let record = &computed.record;
+            let late = is_late(c.arrival, today, computed.report_days_ahead);
+            let plan_json = to_json(record)?;
             let (id,): (i64,) = sqlx::query_as(INSERT_ARRIVAL)
                 .bind(person_id)
                 .bind(node.id)
@@ -465,14 +475,6 @@ impl Store {
             id
         });
         self.arrival_by_id(&Scope::everything(), id).await
-    }
-
-    /// The register as it stands, for computing plans.
-    pub async fn risk_register(&self) -> Result<wangge_domain::policy::RiskRegister> {
-        let rows: Vec<crate::plans::RegisterRow> = on_pool!(self, pool => {
-            sqlx::query_as(crate::plans::SELECT_RISK_AREAS_FOR_REGISTER).fetch_all(pool).await?
-        });
-        crate::plans::register_of(rows)
     }
 
     /// An arrival in `scope`, or [`StoreError::NotFound`] (absent and out of scope look alike).

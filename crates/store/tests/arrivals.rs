@@ -751,3 +751,51 @@ async fn daily_list_for_a_day_and_scope(kind: Kind) {
     db.cleanup().await.unwrap();
 }
 both_backends!(daily_list, daily_list_for_a_day_and_scope);
+
+async fn reports_racing_a_risk_change_all_see_it(kind: Kind) {
+    let db = seeded(kind).await;
+    let s = db.store.clone();
+    let admin = Actor::system("test");
+    // twenty reports from 莲湖区 of 西安 while a 西安 district is being listed as medium risk:
+    // whichever commits first, every plan must end up counting the area
+    let mut tasks = Vec::new();
+    for i in 0..20u32 {
+        let (s1, admin1) = (s.clone(), admin.clone());
+        tasks.push(tokio::spawn(async move {
+            let (s, admin) = (s1, admin1);
+            let n = report(&format!("61010419900101{i:03}"), "610104", "2021-12-28");
+            s.create_arrival(&admin, Channel::Public, &n, today())
+                .await
+                .map(|_| ())
+        }));
+        if i == 5 {
+            let (s2, admin2) = (s.clone(), admin.clone());
+            tasks.push(tokio::spawn(async move {
+                let (s, admin) = (s2, admin2);
+                let medium = area("610112", None, RiskLevel::Medium, "2021-12-20");
+                s.create_risk_area(&admin, &medium).await.map(|_| ())
+            }));
+        }
+    }
+    for t in tasks {
+        t.await.expect("task").expect("every write succeeds");
+    }
+    let filter = ArrivalFilter {
+        limit: 100,
+        ..Default::default()
+    };
+    let all = s
+        .list_arrivals(&Scope::everything(), &filter)
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 20);
+    for a in &all {
+        assert_eq!(
+            a.plan.rule, "risk-city-stay",
+            "arrival {} missed the area",
+            a.id
+        );
+    }
+    db.cleanup().await.unwrap();
+}
+both_backends!(report_risk_race, reports_racing_a_risk_change_all_see_it);

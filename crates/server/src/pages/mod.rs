@@ -32,7 +32,7 @@ pub fn routes(upload_limit: usize) -> Routes<AppState> {
     Routes::new()
         .route("/", get(home::show))
         .route("/login", get(login::form).post(login::submit))
-        .route("/logout", post(login::logout))
+        .route("/logout", axum::routing::post(login::logout))
         .route("/grid", get(grid::tree))
         .route("/grid/import", axum::routing::post(grid::import))
         .route("/grid/{code}", get(grid::node))
@@ -44,12 +44,18 @@ pub fn routes(upload_limit: usize) -> Routes<AppState> {
         .route("/report", get(report::form).post(report::submit))
         .route("/arrivals", get(arrivals::list))
         .route("/arrivals/{id}", get(arrivals::show))
-        .route("/arrivals/{id}/status", post(arrivals::set_status))
-        .route("/arrivals/{id}/check-ins", post(arrivals::check_in))
+        .route(
+            "/arrivals/{id}/status",
+            axum::routing::post(arrivals::set_status),
+        )
+        .route(
+            "/arrivals/{id}/check-ins",
+            axum::routing::post(arrivals::check_in),
+        )
         .route("/daily", get(daily::page))
         .route("/daily.xlsx", get(daily::xlsx))
         .route("/risk-areas", get(risk::list).post(risk::create))
-        .route("/risk-areas/import", post(risk::import))
+        .route("/risk-areas/import", axum::routing::post(risk::import))
         .route("/risk-areas/{id}", get(risk::edit).post(risk::update))
         .route("/risk-areas/{id}/delete", post(risk::delete))
         .route("/pushlists", get(pushlists::dashboard))
