@@ -558,3 +558,36 @@ async fn oversized_bodies_get_413_naming_the_limit(kind: Kind) {
     srv.stop().await;
 }
 both_backends!(body_limits, oversized_bodies_get_413_naming_the_limit);
+
+async fn login_attempts_are_limited_per_client(kind: Kind) {
+    let config = wangge_server::AppConfig {
+        login_limit: wangge_server::ratelimit::RateLimit {
+            burst: 3,
+            refill: std::time::Duration::from_secs(60),
+        },
+        ..Default::default()
+    };
+    let srv = TestServer::start_with(kind, config).await;
+    let c = srv.client();
+    for _ in 0..3 {
+        assert_eq!(c.login("admin", "wrong").await, StatusCode::UNAUTHORIZED);
+    }
+    // the fourth attempt from the same address is refused before the password is even checked
+    assert_eq!(
+        c.login("gongxinju", common::DEMO_PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    let page = c.get("/login").await;
+    let csrf = hidden_csrf(&page.body).unwrap();
+    let r = c
+        .post_form(
+            "/login",
+            &[("username", "jiance"), ("password", "x"), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.headers.get("retry-after").is_some());
+    assert!(r.body.contains("请求过于频繁"), "{}", r.body);
+    srv.stop().await;
+}
+both_backends!(login_rate_limit, login_attempts_are_limited_per_client);

@@ -34,6 +34,9 @@ pub struct AppConfig {
     /// Largest request body accepted, in bytes.
     pub body_limit: usize,
     /// Per-client limit on the public arrival report (form and anonymous API).
+    /// Per-client limit on login attempts, on top of the per-account lockout: slows password
+    /// spraying across many accounts from one address.
+    pub login_limit: ratelimit::RateLimit,
     pub report_limit: ratelimit::RateLimit,
     /// Take the client address from the last `X-Forwarded-For` entry: only behind a reverse
     /// proxy that sets it, or any client could pick its own address.
@@ -50,6 +53,10 @@ impl Default for AppConfig {
             secure_cookies: true,
             session_ttl: chrono::Duration::hours(8),
             body_limit: 8 * 1024 * 1024,
+            login_limit: ratelimit::RateLimit {
+                burst: 30,
+                refill: std::time::Duration::from_secs(2),
+            },
             report_limit: ratelimit::RateLimit {
                 burst: 10,
                 refill: std::time::Duration::from_secs(30),
@@ -66,6 +73,7 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<AppConfig>,
     pub report_limiter: Arc<ratelimit::RateLimiter>,
+    pub login_limiter: Arc<ratelimit::RateLimiter>,
     /// The one writer of checkpoint scans (group commit).
     pub scans: wangge_store::checkpoints::ScanWriter,
     pub caches: Arc<cache::Caches>,
@@ -85,6 +93,7 @@ impl AppState {
             closing,
             scans: wangge_store::checkpoints::ScanWriter::start(store.clone()),
             report_limiter: Arc::new(ratelimit::RateLimiter::new(config.report_limit)),
+            login_limiter: Arc::new(ratelimit::RateLimiter::new(config.login_limit)),
             store,
             config: Arc::new(config),
             caches: Arc::default(),

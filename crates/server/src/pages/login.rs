@@ -13,6 +13,7 @@ use super::{render, PageForm};
 use crate::auth::{cookie, same_secret, set_cookie, PageUser, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
 use crate::error::{AppError, PageResult};
 use crate::i18n::{Texts, ZH};
+use crate::ratelimit::ClientIp;
 use crate::AppState;
 
 #[derive(Template)]
@@ -64,9 +65,13 @@ pub struct LoginForm {
 
 pub async fn submit(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     PageForm(form): PageForm<LoginForm>,
 ) -> PageResult<Response> {
+    if let Err(wait) = state.login_limiter.check(ip) {
+        return Ok(super::report::too_many(wait));
+    }
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
     if expected.is_empty() || !same_secret(expected, &form.csrf) {
         let msg = "登录页面已过期，请重新输入".to_string();
