@@ -1,6 +1,7 @@
 //! Nothing acknowledged is lost: the real `wangge` binary is killed with SIGKILL at random
-//! moments while clients write to it, restarted, and every write it acknowledged must be in
-//! the database exactly once. On SQLite and on PostgreSQL.
+//! moments while clients register residents, report arrivals and post checkpoint scans (the
+//! group-commit path), restarted, and every write it acknowledged must be in the database
+//! exactly once. On SQLite and on PostgreSQL.
 
 use std::collections::HashSet;
 use std::process::{Child, Command, Stdio};
@@ -12,7 +13,35 @@ use wangge_store::testing::{Kind, TestDb};
 use wangge_store::{both_backends, Scope};
 
 const KILLS: usize = 20;
-const WRITERS: usize = 4;
+/// Writers take turns at the three kinds of write: resident, arrival report, checkpoint scan.
+const WRITERS: usize = 6;
+
+enum Write {
+    Resident(String),
+    Arrival(String),
+    Scan(String),
+}
+
+impl Write {
+    fn request(&self, checkpoint: i64) -> (String, serde_json::Value) {
+        match self {
+            Write::Resident(id) => (
+                "/api/v1/residents".into(),
+                serde_json::json!({"id_number": id, "name": "耐久测试", "node_code": "410105001001001", "address": "测试路1号"}),
+            ),
+            Write::Arrival(id) => (
+                "/api/v1/arrivals".into(),
+                serde_json::json!({"id_number": id, "name": "耐久测试", "phone": "13800138000",
+                    "origin": "110105 三里屯街道", "arrival_date": wangge_server::today().to_string(),
+                    "destination": "纬五路社区1号楼", "node_code": "410105001001001"}),
+            ),
+            Write::Scan(plate) => (
+                format!("/api/v1/checkpoints/{checkpoint}/scans"),
+                serde_json::json!({"plate": plate, "temperature": 36.6, "direction": "in", "code_colour": "green"}),
+            ),
+        }
+    }
+}
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -111,39 +140,76 @@ async fn acknowledged_writes_survive_sigkill(kind: Kind) {
     let token = String::from_utf8_lossy(&out.stdout).trim().to_string();
 
     let acked: Arc<Mutex<Vec<String>>> = Arc::default();
+    let acked_arrivals: Arc<Mutex<Vec<i64>>> = Arc::default();
+    let acked_scans: Arc<Mutex<Vec<i64>>> = Arc::default();
+    let checkpoint = db
+        .store
+        .create_checkpoint(
+            &wangge_store::Actor::system("test"),
+            &wangge_store::checkpoints::NewCheckpoint {
+                node_code: "410105005".into(),
+                name: "耐久测试卡口".into(),
+                kind: wangge_domain::checkpoint::CheckpointKind::Highway,
+                location: "G4".into(),
+            },
+        )
+        .await
+        .expect("checkpoint")
+        .id;
     let attempted: Arc<Mutex<HashSet<String>>> = Arc::default();
     let mut rng = Lcg(0x5eed ^ port as u64);
     let counter: Arc<std::sync::atomic::AtomicU64> = Arc::default();
     for round in 0..KILLS {
         // writers run until the server dies under them
         let mut tasks = Vec::new();
-        for _ in 0..WRITERS {
+        for w in 0..WRITERS {
             let (http, base, token) = (http.clone(), base.clone(), token.clone());
             let (acked, attempted) = (acked.clone(), attempted.clone());
+            let (acked_arrivals, acked_scans) = (acked_arrivals.clone(), acked_scans.clone());
             let counter = counter.clone();
             tasks.push(tokio::spawn(async move {
                 loop {
                     let seq = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let id = unique_id_number(seq);
-                    attempted.lock().expect("lock").insert(id.clone());
-                    let body = serde_json::json!({
-                        "id_number": id, "name": "耐久测试", "node_code": "410105001001001",
-                        "address": format!("测试路{seq}号"),
-                    });
+                    let write = match w % 3 {
+                        0 => Write::Resident(unique_id_number(seq)),
+                        1 => Write::Arrival(unique_id_number(seq)),
+                        _ => Write::Scan(format!("豫A{seq:05}")),
+                    };
+                    let (path, body) = write.request(checkpoint);
+                    if let Write::Resident(id) = &write {
+                        attempted.lock().expect("lock").insert(id.clone());
+                    }
                     let r = http
-                        .post(format!("{base}/api/v1/residents"))
+                        .post(format!("{base}{path}"))
                         .bearer_auth(&token)
                         .json(&body)
                         .send()
                         .await;
-                    match r {
-                        Ok(r) if r.status() == reqwest::StatusCode::CREATED => {
-                            acked.lock().expect("lock").push(id);
-                        }
-                        Ok(r) if r.status() == reqwest::StatusCode::CONFLICT => {}
-                        Ok(r) if r.status().is_server_error() => break,
-                        Ok(r) => panic!("unexpected {}: {:?}", r.status(), r.text().await),
+                    let r = match r {
+                        Ok(r) => r,
                         Err(_) => break, // the server is gone
+                    };
+                    let status = r.status();
+                    if status.is_server_error() {
+                        break;
+                    }
+                    let Ok(reply) = r.json::<serde_json::Value>().await else {
+                        break;
+                    };
+                    match (status, &write) {
+                        (reqwest::StatusCode::CREATED, Write::Resident(id)) => {
+                            acked.lock().expect("lock").push(id.clone())
+                        }
+                        (reqwest::StatusCode::CREATED, Write::Arrival(_)) => acked_arrivals
+                            .lock()
+                            .expect("lock")
+                            .push(reply["id"].as_i64().expect("arrival id")),
+                        (reqwest::StatusCode::CREATED, Write::Scan(_)) => acked_scans
+                            .lock()
+                            .expect("lock")
+                            .push(reply["scans"][0]["id"].as_i64().expect("scan id")),
+                        (reqwest::StatusCode::CONFLICT, _) => {}
+                        (other, _) => panic!("unexpected {other}: {reply}"),
                     }
                 }
             }));
@@ -199,9 +265,52 @@ async fn acknowledged_writes_survive_sigkill(kind: Kind) {
         stored.iter().filter(|id| attempted.contains(*id)).count()
     };
     assert!(written_by_test >= acked.len());
+    let arrivals = acked_arrivals.lock().expect("lock").clone();
+    for id in &arrivals {
+        if let Err(e) = db.store.arrival_by_id(&Scope::everything(), *id).await {
+            panic!("acknowledged arrival {id} lost: {e}");
+        }
+    }
+    let scans = acked_scans.lock().expect("lock").clone();
+    let stored_scans: HashSet<i64> = db
+        .store
+        .scan_ids(checkpoint)
+        .await
+        .expect("scans")
+        .into_iter()
+        .collect();
+    let lost: Vec<&i64> = scans
+        .iter()
+        .filter(|id| !stored_scans.contains(id))
+        .collect();
+    assert!(
+        lost.is_empty(),
+        "{} acknowledged scans lost, e.g. {:?}",
+        lost.len(),
+        &lost[..lost.len().min(5)]
+    );
+    let twice = "SELECT plate, COUNT(*) FROM checkpoint_scans WHERE checkpoint_id = $1 \
+                 GROUP BY plate HAVING COUNT(*) > 1";
+    let plates: Vec<(String, i64)> = match db.store.backend() {
+        wangge_store::Backend::Sqlite(p) => {
+            sqlx::query_as(twice).bind(checkpoint).fetch_all(p).await
+        }
+        wangge_store::Backend::Postgres(p) => {
+            sqlx::query_as(twice).bind(checkpoint).fetch_all(p).await
+        }
+    }
+    .expect("duplicate check");
+    assert!(plates.is_empty(), "scans stored twice: {plates:?}");
+    assert!(
+        !arrivals.is_empty() && !scans.is_empty(),
+        "every kind of write was acknowledged"
+    );
     eprintln!(
-        "{kind:?}: {KILLS} kills survived, {} acknowledged writes all present",
-        acked.len()
+        "{kind:?}: {KILLS} kills survived; all acknowledged writes present once: \
+         {} residents, {} arrival reports, {} checkpoint scans",
+        acked.len(),
+        arrivals.len(),
+        scans.len()
     );
     db.cleanup().await.expect("cleanup");
 }
