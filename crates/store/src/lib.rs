@@ -74,7 +74,7 @@ pub use people::{mask, NewResident, Person, Resident};
 pub use plans::RecomputeSummary;
 pub use policies::{PolicyInfo, PolicyRegistration};
 pub use risk::StoredRiskArea;
-pub use risk_import::{RiskFormat, RiskImportSummary};
+pub use risk_import::{validate_risk_areas, RiskFormat, RiskImportSummary};
 pub use scope::{Actor, Scope};
 pub use secret::random_token;
 pub use users::{ApiToken, LoginOutcome, NewUser, SessionInfo, User, LOCKOUT_THRESHOLD};

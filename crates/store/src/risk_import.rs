@@ -201,6 +201,24 @@ fn parse_json(bytes: &[u8]) -> Result<Vec<(u64, Result<RiskArea, RowError>)>> {
         .collect())
 }
 
+/// Checks a risk-area file on its own, without a database: the per-row report an import would
+/// give, or the number of areas it holds.
+pub fn validate_risk_areas(format: RiskFormat, bytes: &[u8]) -> Result<usize> {
+    let rows = match format {
+        RiskFormat::Csv => parse_csv(bytes)?,
+        RiskFormat::Json => parse_json(bytes)?,
+    };
+    let errors: Vec<RowError> = rows
+        .iter()
+        .filter_map(|(_, r)| r.as_ref().err().cloned())
+        .collect();
+    if errors.is_empty() {
+        Ok(rows.len())
+    } else {
+        Err(StoreError::RowsRejected(errors))
+    }
+}
+
 enum Step {
     Create(RiskArea),
     Update(i64, RiskArea, RiskArea),

@@ -768,3 +768,33 @@ async fn address_rules_place_people(kind: Kind) {
     db.cleanup().await.unwrap();
 }
 both_backends!(address_rules, address_rules_place_people);
+
+#[test]
+fn push_files_and_risk_areas_are_checked_without_a_database() {
+    let dir = std::env::temp_dir().join(format!("wangge-check-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("list.csv");
+    let good = wangge_domain::validate::make_valid("41010519900101123");
+    let csv = format!(
+        "姓名,身份证号,手机号,来源地,抵达时间,现住址,备注\n张三,{good},13800138000,北京,2021-12-20,纬五路1号,\n李四,41010519900101123X,13800138000,北京,2021-12-20,纬五路2号,\n"
+    );
+    std::fs::write(&path, csv).unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2021, 12, 28).unwrap();
+    let (valid, errors) = wangge_store::pushlist::check_push_file(&path, today).unwrap();
+    assert_eq!(valid, 1);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].row, 3);
+    std::fs::write(&path, "no,headers,here\n1,2,3\n").unwrap();
+    assert!(wangge_store::pushlist::check_push_file(&path, today).is_err());
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let areas = "code,street,name,level,valid_from,valid_until\n610113,电子城街道,西安市雁塔区电子城街道,medium,2021-12-20,\n";
+    assert_eq!(
+        wangge_store::validate_risk_areas(wangge_store::RiskFormat::Csv, areas.as_bytes()).unwrap(),
+        1
+    );
+    let bad = r#"[{"code": "61011", "name": "x", "level": "extreme", "valid_from": "2021-13-01"}]"#;
+    assert!(
+        wangge_store::validate_risk_areas(wangge_store::RiskFormat::Json, bad.as_bytes()).is_err()
+    );
+}

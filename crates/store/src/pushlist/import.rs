@@ -402,6 +402,47 @@ impl SqlCache {
     }
 }
 
+/// Reads and validates a push-list file (CSV in any accepted encoding, or XLSX) on its own,
+/// without a database or grid assignment: the number of valid rows and the refused rows with
+/// their reasons, or why the file as a whole is refused.
+pub fn check_push_file(
+    path: &Path,
+    today: NaiveDate,
+) -> std::result::Result<(u64, Vec<RowError>), FileError> {
+    let map: std::cell::OnceCell<ColumnMap> = std::cell::OnceCell::new();
+    let mut valid = 0u64;
+    let mut errors = Vec::new();
+    let mut on_header = |headers: &[String]| -> std::result::Result<(), FileError> {
+        let columns =
+            ColumnMap::from_headers(headers).map_err(|e| FileError::header(e.to_string()))?;
+        let _ = map.set(columns);
+        Ok(())
+    };
+    read_file(path, Arc::default(), &mut on_header, &mut |line, read| {
+        let Some(columns) = map.get() else {
+            return false;
+        };
+        match read {
+            RowRead::BadEncoding { column } => errors.push(RowError {
+                row: line,
+                field: column_label(columns, column),
+                message: "文字无法识别（编码错误）".into(),
+            }),
+            RowRead::Cells(cells) if is_blank_row(&cells) => {}
+            RowRead::Cells(cells) => match validate_row(&cells, columns, today) {
+                Ok(_) => valid += 1,
+                Err(field_errors) => errors.extend(field_errors.into_iter().map(|e| RowError {
+                    row: line,
+                    field: e.column.label_zh().to_string(),
+                    message: e.message,
+                })),
+            },
+        }
+        true
+    })?;
+    Ok((valid, errors))
+}
+
 /// Runs on a blocking thread: reads, validates and assigns, sending chunks to the writer.
 fn read_and_validate(
     path: &Path,

@@ -10,9 +10,9 @@ mod report;
 mod rules;
 
 pub use dashboard::{BatchTotals, Dashboard, DashboardRow, NodeTotals};
-pub use import::{PushImport, PushImportSummary};
+pub use import::{check_push_file, PushImport, PushImportSummary};
 pub use items::{ItemView, PushItem, PushItemFilter};
-pub use read::{FileKind, ReadProgress};
+pub use read::{FileError, FileKind, ReadProgress};
 pub use report::{defuse, error_report_csv, ErrorReport};
 pub use rules::AddressRule;
 
