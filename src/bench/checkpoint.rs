@@ -155,14 +155,16 @@ async fn raw_insert(
         let mut tx = pool.begin().await?;
         let mut in_tx = 0;
         while in_tx < group {
-            let mut q = sqlx::query(&sql).bind(checkpoint);
+            let mut q = sqlx::query(&sql);
             for i in 0..PER {
                 q = q
+                    .bind(checkpoint)
                     .bind(nth_id_number((done + in_tx + i) as u64 % PEOPLE))
                     .bind(None::<String>)
                     .bind(36.5_f64)
                     .bind("in")
                     .bind("green")
+                    .bind(now)
                     .bind(now);
             }
             q.execute(&mut *tx).await?;

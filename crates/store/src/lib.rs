@@ -40,6 +40,7 @@ macro_rules! record_audit {
 }
 
 mod audit;
+mod bulk;
 pub mod checkpoints;
 mod connect;
 mod error;
