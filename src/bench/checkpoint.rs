@@ -128,22 +128,8 @@ async fn raw_insert(
         return Err("raw baseline needs SQLite".into());
     };
     const PER: usize = 256;
-    let values = (0..PER)
-        .map(|r| {
-            let b = 2 + r * 6;
-            format!(
-                "($1, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                b,
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 5
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
+    // plain `?`, as the server's writer uses on SQLite
+    let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; PER].join(", ");
     let sql = format!(
         "INSERT INTO checkpoint_scans (checkpoint_id, id_number, plate, temperature, direction, \
          code_colour, scanned_at, received_at) VALUES {values}"

@@ -335,9 +335,5 @@ mod tests {
             assert_eq!(p.iter().sum::<usize>(), n);
             assert!(p.iter().all(|s| super::SIZES.contains(s)));
         }
-        assert_eq!(
-            super::placeholders(2, 2, 2, &["$1"]),
-            "($2, $3, $1), ($4, $5, $1)"
-        );
     }
 }

@@ -216,12 +216,11 @@ impl Store {
                     format!(
                         "INSERT INTO push_items (batch_id, person_id, node_id, row_no, origin, \
                          arrived_at, address, note, due_at, updated_at, state) VALUES {} \
-                         ON CONFLICT (person_id) WHERE state IN ('pending', 'reached') DO NOTHING \
-                         RETURNING person_id",
+                         ON CONFLICT (person_id) WHERE state IN ('pending', 'reached') DO NOTHING",
                         ph.groups(unique.len(), 10, 1, ", 'pending'")
                     )
                 });
-                let mut q = sqlx::query_as::<_, (i64,)>(sql);
+                let mut q = sqlx::query(sql);
                 for r in &unique {
                     let p = &r.row;
                     q = q
@@ -236,13 +235,40 @@ impl Store {
                         .bind(due_at)
                         .bind(now);
                 }
-                let inserted: HashSet<i64> =
-                    q.fetch_all(&mut *db).await?.into_iter().map(|(id,)| id).collect();
+                let added = q.execute(&mut *db).await?.rows_affected() as usize;
+                // usually every row is new; only when some were not, ask which (by row number:
+                // a person may have an item from an earlier chunk of this very file)
+                let inserted: Option<HashSet<i64>> = if added == unique.len() {
+                    None
+                } else {
+                    // the open item of each person (one at most): new if it is this row's
+                    let sql = format!(
+                        "SELECT person_id, batch_id, row_no FROM push_items \
+                         WHERE state IN ('pending', 'reached') AND person_id IN ({})",
+                        ph.list(unique.len(), 1)
+                    );
+                    let mut q = sqlx::query_as::<_, (i64, i64, i64)>(&sql);
+                    for r in &unique {
+                        q = q.bind(person_of(r)?);
+                    }
+                    let line_of: HashMap<i64, i64> = unique
+                        .iter()
+                        .filter_map(|r| person_of(r).ok().map(|p| (p, r.line as i64)))
+                        .collect();
+                    Some(
+                        q.fetch_all(&mut *db)
+                            .await?
+                            .into_iter()
+                            .filter(|(p, b, row)| *b == batch_id && line_of.get(p) == Some(row))
+                            .map(|(p, _, _)| p)
+                            .collect(),
+                    )
+                };
 
                 let mut merges: Vec<(i64, u64)> = Vec::new();
                 for r in &unique {
                     let person = person_of(r)?;
-                    if inserted.contains(&person) {
+                    if inserted.as_ref().is_none_or(|set| set.contains(&person)) {
                         summary.created += 1;
                         if r.node.is_none() {
                             summary.unassigned += 1;
