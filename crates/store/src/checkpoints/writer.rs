@@ -107,12 +107,14 @@ async fn run(store: Store, mut rx: mpsc::Receiver<Job>, alerts: broadcast::Sende
         }
         match store.commit_scan_group(&jobs).await {
             Ok((acks, raised)) => {
-                for (job, ack) in jobs.into_iter().zip(acks) {
-                    let _ = job.reply.send(Ok(ack));
-                }
+                // alerts go out before the acknowledgements: once a gate has its answer, the
+                // community's live page already has the alert
                 for a in raised {
                     // nobody listening is fine: the alert is stored
                     let _ = alerts.send(a);
+                }
+                for (job, ack) in jobs.into_iter().zip(acks) {
+                    let _ = job.reply.send(Ok(ack));
                 }
             }
             Err(e) => {
