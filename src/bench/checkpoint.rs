@@ -128,22 +128,8 @@ async fn raw_insert(
         return Err("raw baseline needs SQLite".into());
     };
     const PER: usize = 256;
-    let values = (0..PER)
-        .map(|r| {
-            let b = 2 + r * 6;
-            format!(
-                "($1, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                b,
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 5
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
+    // plain `?`, as the server's writer uses on SQLite
+    let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; PER].join(", ");
     let sql = format!(
         "INSERT INTO checkpoint_scans (checkpoint_id, id_number, plate, temperature, direction, \
          code_colour, scanned_at, received_at) VALUES {values}"
@@ -155,14 +141,16 @@ async fn raw_insert(
         let mut tx = pool.begin().await?;
         let mut in_tx = 0;
         while in_tx < group {
-            let mut q = sqlx::query(&sql).bind(checkpoint);
+            let mut q = sqlx::query(&sql);
             for i in 0..PER {
                 q = q
+                    .bind(checkpoint)
                     .bind(nth_id_number((done + in_tx + i) as u64 % PEOPLE))
                     .bind(None::<String>)
                     .bind(36.5_f64)
                     .bind("in")
                     .bind("green")
+                    .bind(now)
                     .bind(now);
             }
             q.execute(&mut *tx).await?;

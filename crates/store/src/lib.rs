@@ -46,6 +46,7 @@ mod plans;
 mod arrival_status;
 mod arrivals;
 mod audit;
+mod bulk;
 pub mod checkpoints;
 mod connect;
 mod daily;

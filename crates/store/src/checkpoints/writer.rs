@@ -12,6 +12,7 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use wangge_domain::checkpoint::{alert_reasons, AlertReason, Scan};
 
 use super::Alert;
+use crate::bulk::Placeholders;
 use crate::{Result, Store, StoreError};
 
 /// A checkpoint the caller may post to, as looked up (and cached) before queueing.
@@ -106,12 +107,14 @@ async fn run(store: Store, mut rx: mpsc::Receiver<Job>, alerts: broadcast::Sende
         }
         match store.commit_scan_group(&jobs).await {
             Ok((acks, raised)) => {
-                for (job, ack) in jobs.into_iter().zip(acks) {
-                    let _ = job.reply.send(Ok(ack));
-                }
+                // alerts go out before the acknowledgements: once a gate has its answer, the
+                // community's live page already has the alert
                 for a in raised {
                     // nobody listening is fine: the alert is stored
                     let _ = alerts.send(a);
+                }
+                for (job, ack) in jobs.into_iter().zip(acks) {
+                    let _ = job.reply.send(Ok(ack));
                 }
             }
             Err(e) => {
@@ -138,29 +141,6 @@ fn pieces(mut n: usize) -> Vec<usize> {
     out
 }
 
-fn placeholders(rows: usize, per_row: usize, first: usize, shared: &[&str]) -> String {
-    let mut s = String::with_capacity(rows * per_row * 6);
-    for r in 0..rows {
-        if r > 0 {
-            s.push_str(", ");
-        }
-        s.push('(');
-        for c in 0..per_row {
-            if c > 0 {
-                s.push_str(", ");
-            }
-            s.push('$');
-            s.push_str(&(first + r * per_row + c).to_string());
-        }
-        for sh in shared {
-            s.push_str(", ");
-            s.push_str(sh);
-        }
-        s.push(')');
-    }
-    s
-}
-
 /// An open push item of a scanned person: (item id, its node id, its node path).
 type OpenItem = (i64, Option<i64>, Option<String>);
 
@@ -179,6 +159,7 @@ impl Store {
         wanted.sort_unstable();
         wanted.dedup();
 
+        let ph = Placeholders::of(self);
         let (ids, alert_ids, alerts) = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             // 1. the scans; ids come back ascending in VALUES order (one writer, one statement)
@@ -188,9 +169,9 @@ impl Store {
                 let sql = format!(
                     "INSERT INTO checkpoint_scans (checkpoint_id, id_number, plate, temperature, \
                      direction, code_colour, scanned_at, received_at) VALUES {} RETURNING id",
-                    placeholders(size, 7, 2, &["$1"])
+                    ph.groups(size, 8, 1, "")
                 );
-                let mut q = sqlx::query_as::<_, (i64,)>(&sql).bind(received_at);
+                let mut q = sqlx::query_as::<_, (i64,)>(&sql);
                 for (t, s) in &rows[at..at + size] {
                     q = q
                         .bind(t.checkpoint_id)
@@ -199,7 +180,8 @@ impl Store {
                         .bind(s.temperature)
                         .bind(s.direction.as_str())
                         .bind(s.code_colour.map(|c| c.as_str()))
-                        .bind(s.scanned_at);
+                        .bind(s.scanned_at)
+                        .bind(received_at);
                 }
                 let mut got: Vec<i64> = q.fetch_all(&mut *tx).await?.into_iter().map(|(id,)| id).collect();
                 got.sort_unstable();
@@ -214,7 +196,7 @@ impl Store {
             let mut open: HashMap<String, OpenItem> = HashMap::new();
             let mut at = 0;
             for size in pieces(wanted.len()) {
-                let list = placeholders(size, 1, 1, &[]).replace(['(', ')'], "");
+                let list = ph.list(size, 1);
                 let sql = format!(
                     "SELECT p.id_number, i.id, i.node_id, g.path FROM persons p \
                      JOIN push_items i ON i.person_id = p.id AND i.state IN ('pending', 'reached') \
@@ -264,9 +246,9 @@ impl Store {
                     "INSERT INTO checkpoint_alerts (checkpoint_id, scan_id, node_id, push_item_id, \
                      item_node_id, reasons, id_number, plate, temperature, code_colour, created_at) \
                      VALUES {} RETURNING id",
-                    placeholders(size, 10, 2, &["$1"])
+                    ph.groups(size, 11, 1, "")
                 );
-                let mut q = sqlx::query_as::<_, (i64,)>(&sql).bind(received_at);
+                let mut q = sqlx::query_as::<_, (i64,)>(&sql);
                 for (_, a, item_node, node) in &alerts[at..at + size] {
                     q = q
                         .bind(a.checkpoint_id)
@@ -278,7 +260,8 @@ impl Store {
                         .bind(&a.id_number)
                         .bind(&a.plate)
                         .bind(a.temperature)
-                        .bind(&a.code_colour);
+                        .bind(&a.code_colour)
+                        .bind(received_at);
                 }
                 let mut got: Vec<i64> = q.fetch_all(&mut *tx).await?.into_iter().map(|(id,)| id).collect();
                 got.sort_unstable();
@@ -304,7 +287,7 @@ impl Store {
                      ON CONFLICT (checkpoint_id, hour) DO UPDATE SET \
                      scans = checkpoint_hourly.scans + excluded.scans, \
                      alerts = checkpoint_hourly.alerts + excluded.alerts",
-                    placeholders(chunk.len(), 4, 1, &[])
+                    ph.groups(chunk.len(), 4, 1, "")
                 );
                 let mut q = sqlx::query(&sql);
                 for ((cp, hour), (scans, alerts)) in chunk {
@@ -354,9 +337,5 @@ mod tests {
             assert_eq!(p.iter().sum::<usize>(), n);
             assert!(p.iter().all(|s| super::SIZES.contains(s)));
         }
-        assert_eq!(
-            super::placeholders(2, 2, 2, &["$1"]),
-            "($2, $3, $1), ($4, $5, $1)"
-        );
     }
 }

@@ -16,6 +16,7 @@ use wangge_domain::validate::Sex;
 
 use super::read::{read_file, FileError, ReadProgress, RowRead};
 use super::{counts, PushBatch};
+use crate::bulk::Placeholders;
 use crate::{Actor, AuditEntry, Result, RowError, Scope, Store, StoreError};
 
 /// What the person importing chose for the batch.
@@ -108,6 +109,7 @@ impl Store {
         let mut persons_sql = SqlCache::default();
         let mut items_sql = SqlCache::default();
         let mut errors_sql = SqlCache::default();
+        let ph = Placeholders::of(self);
 
         let outcome: Result<Option<PushBatch>> = on_pool!(self, pool => {
             let mut db = pool.begin().await?;
@@ -137,12 +139,15 @@ impl Store {
                 };
                 summary.rejected += rejected;
                 if !errors.is_empty() {
-                    let sql = errors_sql.get(errors.len(), 3, 1, |i| {
-                        format!("($1, ${}, ${}, ${})", 2 + 3 * i, 3 + 3 * i, 4 + 3 * i)
-                    }, "INSERT INTO push_row_errors (batch_id, row_no, field, message) VALUES ", "");
-                    let mut q = sqlx::query(sql).bind(batch_id);
+                    let sql = errors_sql.get(errors.len(), || {
+                        format!(
+                            "INSERT INTO push_row_errors (batch_id, row_no, field, message) VALUES {}",
+                            ph.groups(errors.len(), 4, 1, "")
+                        )
+                    });
+                    let mut q = sqlx::query(sql);
                     for e in &errors {
-                        q = q.bind(e.row as i64).bind(&e.field).bind(&e.message);
+                        q = q.bind(batch_id).bind(e.row as i64).bind(&e.field).bind(&e.message);
                     }
                     q.execute(&mut *db).await?;
                     if let Some(f) = on_error.as_mut() {
@@ -168,12 +173,14 @@ impl Store {
                         }
                     }
                 }
-                let sql = persons_sql.get(unique.len(), 5, 1, |i| {
-                    let b = 2 + 5 * i;
-                    format!("(${}, ${}, ${}, ${}, ${}, $1, $1)", b, b + 1, b + 2, b + 3, b + 4)
-                }, "INSERT INTO persons (id_number, name, phone, birth_date, sex, created_at, updated_at) VALUES ",
-                   " ON CONFLICT (id_number) DO UPDATE SET phone = COALESCE(persons.phone, excluded.phone) \
-                     RETURNING id, id_number");
+                let sql = persons_sql.get(unique.len(), || {
+                    format!(
+                        "INSERT INTO persons (id_number, name, phone, birth_date, sex, created_at, \
+                         updated_at) VALUES {} ON CONFLICT (id_number) DO UPDATE SET \
+                         phone = COALESCE(persons.phone, excluded.phone) RETURNING id, id_number",
+                        ph.groups(unique.len(), 7, 1, "")
+                    )
+                });
                 // a repeated row may carry the phone the first one lacked: merged, not lost
                 let mut phone_of: HashMap<&str, &str> = HashMap::new();
                 for r in rows.iter() {
@@ -181,7 +188,7 @@ impl Store {
                         phone_of.entry(r.row.id_number.as_str()).or_insert(m.as_str());
                     }
                 }
-                let mut q = sqlx::query_as::<_, (i64, String)>(sql).bind(now);
+                let mut q = sqlx::query_as::<_, (i64, String)>(sql);
                 for r in &unique {
                     let p = &r.row;
                     q = q
@@ -189,7 +196,9 @@ impl Store {
                         .bind(&p.name)
                         .bind(phone_of.get(p.id_number.as_str()).copied())
                         .bind(p.id_number.birth_date())
-                        .bind(sex_str(p.id_number.sex()));
+                        .bind(sex_str(p.id_number.sex()))
+                        .bind(now)
+                        .bind(now);
                 }
                 let ids: HashMap<String, i64> = q
                     .fetch_all(&mut *db)
@@ -203,35 +212,63 @@ impl Store {
                     })
                 };
 
-                let sql = items_sql.get(unique.len(), 7, 3, |i| {
-                    let b = 4 + 7 * i;
+                let sql = items_sql.get(unique.len(), || {
                     format!(
-                        "($1, ${}, ${}, ${}, ${}, ${}, ${}, ${}, 'pending', $2, $3)",
-                        b, b + 1, b + 2, b + 3, b + 4, b + 5, b + 6
+                        "INSERT INTO push_items (batch_id, person_id, node_id, row_no, origin, \
+                         arrived_at, address, note, due_at, updated_at, state) VALUES {} \
+                         ON CONFLICT (person_id) WHERE state IN ('pending', 'reached') DO NOTHING",
+                        ph.groups(unique.len(), 10, 1, ", 'pending'")
                     )
-                }, "INSERT INTO push_items (batch_id, person_id, node_id, row_no, origin, arrived_at, \
-                    address, note, state, due_at, updated_at) VALUES ",
-                   " ON CONFLICT (person_id) WHERE state IN ('pending', 'reached') DO NOTHING \
-                     RETURNING person_id");
-                let mut q = sqlx::query_as::<_, (i64,)>(sql).bind(batch_id).bind(due_at).bind(now);
+                });
+                let mut q = sqlx::query(sql);
                 for r in &unique {
                     let p = &r.row;
                     q = q
+                        .bind(batch_id)
                         .bind(person_of(r)?)
                         .bind(r.node)
                         .bind(r.line as i64)
                         .bind(&p.origin)
                         .bind(p.arrived_at)
                         .bind(&p.address)
-                        .bind(&p.note);
+                        .bind(&p.note)
+                        .bind(due_at)
+                        .bind(now);
                 }
-                let inserted: HashSet<i64> =
-                    q.fetch_all(&mut *db).await?.into_iter().map(|(id,)| id).collect();
+                let added = q.execute(&mut *db).await?.rows_affected() as usize;
+                // usually every row is new; only when some were not, ask which (by row number:
+                // a person may have an item from an earlier chunk of this very file)
+                let inserted: Option<HashSet<i64>> = if added == unique.len() {
+                    None
+                } else {
+                    // the open item of each person (one at most): new if it is this row's
+                    let sql = format!(
+                        "SELECT person_id, batch_id, row_no FROM push_items \
+                         WHERE state IN ('pending', 'reached') AND person_id IN ({})",
+                        ph.list(unique.len(), 1)
+                    );
+                    let mut q = sqlx::query_as::<_, (i64, i64, i64)>(&sql);
+                    for r in &unique {
+                        q = q.bind(person_of(r)?);
+                    }
+                    let line_of: HashMap<i64, i64> = unique
+                        .iter()
+                        .filter_map(|r| person_of(r).ok().map(|p| (p, r.line as i64)))
+                        .collect();
+                    Some(
+                        q.fetch_all(&mut *db)
+                            .await?
+                            .into_iter()
+                            .filter(|(p, b, row)| *b == batch_id && line_of.get(p) == Some(row))
+                            .map(|(p, _, _)| p)
+                            .collect(),
+                    )
+                };
 
                 let mut merges: Vec<(i64, u64)> = Vec::new();
                 for r in &unique {
                     let person = person_of(r)?;
-                    if inserted.contains(&person) {
+                    if inserted.as_ref().is_none_or(|set| set.contains(&person)) {
                         summary.created += 1;
                         if r.node.is_none() {
                             summary.unassigned += 1;
@@ -249,7 +286,7 @@ impl Store {
                     let mut open: HashMap<i64, i64> = HashMap::with_capacity(merges.len());
                     let wanted: Vec<i64> = merges.iter().map(|m| m.0).collect::<HashSet<_>>().into_iter().collect();
                     for part in wanted.chunks(CHUNK) {
-                        let list = (0..part.len()).map(|i| format!("${}", i + 1)).collect::<Vec<_>>().join(", ");
+                        let list = ph.list(part.len(), 1);
                         let sql = format!(
                             "SELECT person_id, id FROM push_items \
                              WHERE state IN ('pending', 'reached') AND person_id IN ({list})"
@@ -261,17 +298,16 @@ impl Store {
                         open.extend(q.fetch_all(&mut *db).await?);
                     }
                     for part in merges.chunks(CHUNK) {
-                        let values = (0..part.len())
-                            .map(|i| format!("($1, ${}, ${})", 2 + 2 * i, 3 + 2 * i))
-                            .collect::<Vec<_>>()
-                            .join(", ");
-                        let sql = format!("INSERT INTO push_merges (batch_id, item_id, row_no) VALUES {values}");
-                        let mut q = sqlx::query(&sql).bind(batch_id);
+                        let sql = format!(
+                            "INSERT INTO push_merges (batch_id, item_id, row_no) VALUES {}",
+                            ph.groups(part.len(), 3, 1, "")
+                        );
+                        let mut q = sqlx::query(&sql);
                         for (person, line) in part {
                             let item = open.get(person).copied().ok_or_else(|| {
                                 StoreError::Internal("open item missing for a merged row".into())
                             })?;
-                            q = q.bind(item).bind(*line as i64);
+                            q = q.bind(batch_id).bind(item).bind(*line as i64);
                         }
                         q.execute(&mut *db).await?;
                     }
@@ -364,38 +400,14 @@ fn sex_str(s: Sex) -> &'static str {
 /// The SQL text of a multi-row statement for the common full-chunk size, built once.
 #[derive(Default)]
 struct SqlCache {
-    full: Option<(usize, String)>,
+    full: Option<String>,
     last: String,
 }
 
 impl SqlCache {
-    /// `head` + `rows` groups from `group(i)` + `tail`. `_per_row` and `_shared` document
-    /// the parameter layout the group closure follows.
-    fn get(
-        &mut self,
-        rows: usize,
-        _per_row: usize,
-        _shared: usize,
-        group: impl Fn(usize) -> String,
-        head: &str,
-        tail: &str,
-    ) -> &str {
-        let build = || {
-            let mut s = String::from(head);
-            for i in 0..rows {
-                if i > 0 {
-                    s.push_str(", ");
-                }
-                s.push_str(&group(i));
-            }
-            s.push_str(tail);
-            s
-        };
+    fn get(&mut self, rows: usize, build: impl Fn() -> String) -> &str {
         if rows == CHUNK {
-            if self.full.is_none() {
-                self.full = Some((rows, build()));
-            }
-            return self.full.as_ref().map_or("", |(_, s)| s.as_str());
+            return self.full.get_or_insert_with(build).as_str();
         }
         self.last = build();
         &self.last
