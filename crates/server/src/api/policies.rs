@@ -62,7 +62,7 @@ pub struct CheckJson {
 }
 
 /// `POST /api/v1/policies/check`: the checker's report for a TOML body; stores nothing.
-#[utoipa::path(post, path = "/api/v1/policies/check", tag = "policies", request_body(content = String, content_type = "application/toml", description = "政策文件（TOML）"), responses((status = 200, body = CheckJson), (status = 401, description = "未登录", body = ErrorBody), (status = 413, description = "请求体过大", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/policies/check", tag = "policies", request_body(content = String, content_type = "text/plain", description = "政策文件（TOML 文本）"), responses((status = 200, body = CheckJson), (status = 401, description = "未登录", body = ErrorBody), (status = 413, description = "请求体过大", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
 pub async fn check_only(
     ApiUser(_): ApiUser,
     ApiBytes(body): ApiBytes,
@@ -75,7 +75,7 @@ pub async fn check_only(
 }
 
 /// `POST /api/v1/policies`: publish a version (201), or 200 when exactly this file is stored.
-#[utoipa::path(post, path = "/api/v1/policies", tag = "policies", request_body(content = String, content_type = "application/toml", description = "政策文件（TOML）"), responses((status = 201, description = "新版本", body = PolicyRegistration), (status = 200, description = "同一文件已存在", body = PolicyRegistration), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 409, description = "重复", body = ErrorBody), (status = 413, description = "请求体过大", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/policies", tag = "policies", request_body(content = String, content_type = "text/plain", description = "政策文件（TOML 文本）"), responses((status = 201, description = "新版本", body = PolicyRegistration), (status = 200, description = "同一文件已存在", body = PolicyRegistration), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 409, description = "重复", body = ErrorBody), (status = 413, description = "请求体过大", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
 pub async fn publish(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<PolicyAdmin>,
