@@ -18,6 +18,9 @@ mod timefmt;
 mod upload;
 mod xlsx;
 
+/// The OpenAPI document of the JSON API (served at `/api/openapi.json`).
+pub use api::openapi::ApiDoc;
+
 use std::future::Future;
 use std::sync::Arc;
 

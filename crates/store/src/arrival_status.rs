@@ -18,7 +18,7 @@ pub struct NewCheckIn {
     pub note: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct CheckIn {
     pub id: i64,
     pub arrival_id: i64,

@@ -150,7 +150,7 @@ pub(crate) fn events_of(
 
 /// How many open plans a change recomputed, and in how many the measures themselves changed
 /// (not only the policy version or the reason).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct RecomputeSummary {
     pub recomputed: usize,
     pub measures_changed: usize,

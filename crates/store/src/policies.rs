@@ -10,7 +10,7 @@ use crate::plans::{parse_policies, RecomputeSummary, SELECT_POLICY_SOURCES};
 use crate::{Actor, AuditEntry, Result, Store, StoreError};
 
 /// A stored policy version, without its source text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct PolicyInfo {
     pub id: String,
     pub name: String,
@@ -20,7 +20,7 @@ pub struct PolicyInfo {
 }
 
 /// The outcome of [`Store::register_policy`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PolicyRegistration {
     pub id: String,
     /// `false` when exactly this file was already stored

@@ -10,10 +10,11 @@ use crate::plans::RecomputeSummary;
 use crate::{Actor, AuditEntry, Result, Store, StoreError};
 
 /// A stored risk area.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct StoredRiskArea {
     pub id: i64,
     #[serde(flatten)]
+    #[schema(value_type = Object)]
     pub area: RiskArea,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

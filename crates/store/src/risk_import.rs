@@ -36,7 +36,7 @@ impl RiskFormat {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct RiskImportSummary {
     pub created: usize,
     pub updated: usize,

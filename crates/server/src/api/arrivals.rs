@@ -20,6 +20,7 @@ use wangge_store::{
 
 use super::ApiBytes;
 use super::ApiJson;
+use super::ErrorBody;
 use crate::auth::{cookie, ApiUser, SESSION_COOKIE};
 use crate::error::{ApiResult, AppError};
 use crate::permission::{Allowed, ArrivalHandler};
@@ -36,7 +37,7 @@ pub fn require_handler(user: &User) -> ApiResult<()> {
 }
 
 /// A report as the API shows it: the ID number masked unless asked for and audited.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ArrivalJson {
     id: i64,
     person_id: i64,
@@ -46,7 +47,10 @@ pub struct ArrivalJson {
     node_code: String,
     node_name: String,
     destination: String,
+    /// `{"kind": "domestic", "place": …}` or `{"kind": "overseas", …}`
+    #[schema(value_type = Object)]
     origin: Origin,
+    #[schema(value_type = Vec<Object>)]
     travel: Vec<Stay>,
     occupation: String,
     key_industry: bool,
@@ -54,10 +58,14 @@ pub struct ArrivalJson {
     employer: String,
     late: bool,
     channel: String,
+    #[schema(value_type = String, example = "reported")]
     status: ArrivalStatus,
+    #[schema(value_type = String, example = "low")]
     origin_risk: RiskLevel,
     risk_city_stay: bool,
     other_province: bool,
+    /// the measures of the policy engine, with the reason
+    #[schema(value_type = Object)]
     plan: PlanRecord,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -99,14 +107,25 @@ impl ArrivalJson {
 }
 
 /// What a member of the public gets back: enough to follow the plan, nothing about others.
-#[derive(Serialize)]
-struct Receipt {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Receipt {
     id: i64,
+    #[schema(value_type = String, example = "reported")]
     status: ArrivalStatus,
     late: bool,
     arrival_date: NaiveDate,
     node_name: String,
+    #[schema(value_type = Object)]
     plan: PlanRecord,
+}
+
+/// The answer to `POST /api/v1/arrivals`: the full record for staff, a receipt for the public.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum Created {
+    Staff(Box<ArrivalJson>),
+    Public(Receipt),
 }
 
 /// Who is reporting: staff (any credential present, which must then be valid) or the public.
@@ -130,21 +149,25 @@ impl FromRequestParts<AppState> for Reporter {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewArrivalBody {
     id_number: String,
     name: String,
     phone: String,
+    /// 来源地：六位区划代码加街道，或境外国家/地区
     origin: String,
     #[serde(default)]
     overseas_quarantined_days: Option<i64>,
+    /// 旅居史 `[{"date": "YYYY-MM-DD", "place": "…"}]`
     #[serde(default)]
+    #[schema(value_type = Vec<Object>)]
     travel: Vec<NewStay>,
     #[serde(default)]
     occupation: String,
     #[serde(default)]
     key_industry: bool,
+    /// YYYY-MM-DD
     arrival_date: String,
     destination: String,
     #[serde(default)]
@@ -174,6 +197,7 @@ impl From<NewArrivalBody> for NewArrival {
 
 /// `POST /api/v1/arrivals`. The rate limit is taken before the body is even parsed, so a flood
 /// of malformed requests is limited too.
+#[utoipa::path(post, path = "/api/v1/arrivals", tag = "arrivals", security((), ("bearer" = []), ("session" = [])), request_body = NewArrivalBody, responses((status = 201, description = "员工得到完整记录，公众得到回执", body = Created), (status = 400, description = "请求体不是有效的 JSON", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody), (status = 413, description = "请求体过大", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody), (status = 429, description = "公众报备过于频繁（响应带 Retry-After）", body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     reporter: Reporter,
@@ -223,15 +247,23 @@ pub async fn create(
     }
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct ListQuery {
+    /// reported, arrived, in_measures, closed …
+    #[param(required = false)]
     status: String,
+    /// arrival date, YYYY-MM-DD
+    #[param(required = false)]
     date: String,
+    /// Keyset paging: reports with a smaller id than this
     before: Option<i64>,
+    /// default 100
     limit: Option<i64>,
 }
 
+#[utoipa::path(get, path = "/api/v1/arrivals", tag = "arrivals", params(ListQuery), responses((status = 200, body = Vec<ArrivalJson>), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<ArrivalHandler>,
@@ -258,12 +290,15 @@ pub async fn list(
     ))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct ShowQuery {
+    /// 1: show the full ID number (recorded in the audit log)
     reveal: Option<u8>,
 }
 
+#[utoipa::path(get, path = "/api/v1/arrivals/{id}", tag = "arrivals", params(("id" = i64, Path), ShowQuery), responses((status = 200, body = ArrivalJson), (status = 400, description = "请求体不是有效的 JSON", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody)))]
 pub async fn show(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<ArrivalHandler>,
@@ -279,7 +314,7 @@ pub async fn show(
     Ok(Json(ArrivalJson::new(a, reveal)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusBody {
     #[serde(default)]
@@ -293,6 +328,7 @@ pub struct StatusBody {
 
 /// `POST /api/v1/arrivals/{id}/status` with `{"status": "arrived", "note": "…"}`, or
 /// `{"node_code": "…"}` to assign the report to another grid of the caller's scope.
+#[utoipa::path(post, path = "/api/v1/arrivals/{id}/status", tag = "arrivals", params(("id" = i64, Path)), request_body = StatusBody, responses((status = 200, body = ArrivalJson), (status = 400, description = "请求体不是有效的 JSON", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody), (status = 409, description = "重复", body = ErrorBody), (status = 413, description = "请求体过大", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
 pub async fn set_status(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<ArrivalHandler>,
@@ -316,9 +352,10 @@ pub async fn set_status(
     Ok(Json(ArrivalJson::new(a, false)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckInBody {
+    /// YYYY-MM-DD, default today
     #[serde(default)]
     date: String,
     #[serde(default)]
@@ -327,6 +364,7 @@ pub struct CheckInBody {
     note: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/arrivals/{id}/check-ins", tag = "arrivals", params(("id" = i64, Path)), request_body = CheckInBody, responses((status = 201, body = wangge_store::CheckIn), (status = 400, description = "请求体不是有效的 JSON", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody), (status = 409, description = "重复", body = ErrorBody), (status = 413, description = "请求体过大", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
 pub async fn add_check_in(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<ArrivalHandler>,
@@ -345,6 +383,7 @@ pub async fn add_check_in(
     Ok((StatusCode::CREATED, Json(c)))
 }
 
+#[utoipa::path(get, path = "/api/v1/arrivals/{id}/check-ins", tag = "arrivals", params(("id" = i64, Path)), responses((status = 200, body = Vec<wangge_store::CheckIn>), (status = 400, description = "请求体不是有效的 JSON", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody)))]
 pub async fn check_ins(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<ArrivalHandler>,

@@ -12,7 +12,6 @@ use axum::Json;
 use chrono::{DateTime, Duration, DurationRound, TimeDelta, Utc};
 use futures_util::Stream;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
 use wangge_domain::checkpoint::{AlertReason, CheckpointKind, ScanInput};
 use wangge_store::checkpoints::{
@@ -21,6 +20,8 @@ use wangge_store::checkpoints::{
 use wangge_store::{RowError, User};
 
 use super::ApiJson;
+use super::ErrorBody;
+use crate::api::openapi::ScanDoc;
 use crate::auth::ApiUser;
 use crate::error::{ApiResult, AppError};
 use crate::permission::{Allowed, CheckpointManager};
@@ -29,6 +30,7 @@ use crate::AppState;
 /// Most scans one request may carry.
 pub const MAX_SCANS_PER_REQUEST: usize = 1000;
 
+#[utoipa::path(get, path = "/api/v1/checkpoints", tag = "checkpoints", responses((status = 200, body = Vec<Checkpoint>), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -36,16 +38,19 @@ pub async fn list(
     Ok(Json(state.store.list_checkpoints(&user.actor()).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewBody {
     node_code: String,
     name: String,
+    /// highway, estate, factory, supermarket, station, other
+    #[schema(value_type = String, example = "highway")]
     kind: CheckpointKind,
     #[serde(default)]
     location: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/checkpoints", tag = "checkpoints", request_body = NewBody, responses((status = 201, body = Checkpoint), (status = 400, description = "请求无效", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody), (status = 409, description = "重复", body = ErrorBody), (status = 413, description = "请求体过大", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段；rows 指明第几条扫码", body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<CheckpointManager>,
@@ -66,6 +71,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(cp)))
 }
 
+#[utoipa::path(get, path = "/api/v1/checkpoints/{id}", tag = "checkpoints", params(("id" = i64, Path)), responses((status = 200, body = Checkpoint), (status = 400, description = "请求无效", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody)))]
 pub async fn show(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -74,16 +80,18 @@ pub async fn show(
     Ok(Json(state.store.checkpoint(&user.actor(), id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangeBody {
     name: Option<String>,
+    #[schema(value_type = Option<String>, example = "highway")]
     kind: Option<CheckpointKind>,
     location: Option<String>,
     active: Option<bool>,
 }
 
 /// `PATCH /checkpoints/{id}`: rename, re-kind, move the description, close (`active: false`).
+#[utoipa::path(patch, path = "/api/v1/checkpoints/{id}", tag = "checkpoints", params(("id" = i64, Path)), request_body = ChangeBody, responses((status = 200, body = Checkpoint), (status = 400, description = "请求无效", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody), (status = 409, description = "重复", body = ErrorBody), (status = 413, description = "请求体过大", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段；rows 指明第几条扫码", body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -144,12 +152,13 @@ fn parse_scans(body: &[u8]) -> ApiResult<Vec<ScanInput>> {
 
 /// `POST /checkpoints/{id}/scans`: answered only after the scans are committed. All scans of a
 /// request are stored or none; a bad one is named by its position.
+#[utoipa::path(post, path = "/api/v1/checkpoints/{id}/scans", tag = "checkpoints", params(("id" = i64, Path)), request_body(content = Vec<ScanDoc>, description = "一条扫码记录 `{…}`、其数组 `[…]` 或 `{\"scans\": […]}`，一次最多 1000 条"), responses((status = 201, body = ScansJson), (status = 400, description = "请求无效", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody), (status = 413, description = "请求体过大", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段；rows 指明第几条扫码", body = ErrorBody)))]
 pub async fn post_scans(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(id): Path<i64>,
     body: Bytes,
-) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
+) -> ApiResult<(StatusCode, Json<ScansJson>)> {
     let target = target(&state, &user, id).await?;
     let inputs = parse_scans(&body)?;
     if inputs.is_empty() {
@@ -180,16 +189,29 @@ pub async fn post_scans(
     let acks = state.scans.submit(target, scans).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "accepted": acks.len(), "scans": acks })),
+        Json(ScansJson {
+            accepted: acks.len(),
+            scans: acks,
+        }),
     ))
 }
 
-#[derive(Deserialize)]
+/// The answer to a scan upload: how many were stored, and for each its id and any alert.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ScansJson {
+    accepted: usize,
+    scans: Vec<wangge_store::checkpoints::ScanAck>,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HoursQuery {
+    /// default 24, at most 744
     hours: Option<i64>,
 }
 
 /// Counts of the last `hours` hours (default 24), one entry per hour with scans.
+#[utoipa::path(get, path = "/api/v1/checkpoints/{id}/hours", tag = "checkpoints", params(("id" = i64, Path), HoursQuery), responses((status = 200, body = Vec<HourCount>), (status = 400, description = "请求无效", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody)))]
 pub async fn hours(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -210,11 +232,12 @@ pub async fn hours(
 }
 
 /// An alert as the API and the live feed show it: the ID number masked.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct AlertJson {
     id: i64,
     checkpoint_id: i64,
     checkpoint_name: String,
+    #[schema(value_type = Vec<String>)]
     reasons: Vec<AlertReason>,
     reason_labels: String,
     id_number: Option<String>,
@@ -247,11 +270,15 @@ impl From<&Alert> for AlertJson {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AlertsQuery {
+    /// one checkpoint, default all the caller may see
     checkpoint: Option<i64>,
+    /// 1: only alerts not yet handled
     #[serde(default)]
     open: Option<u8>,
+    /// Keyset paging: alerts with a smaller id than this
     before: Option<i64>,
     #[serde(default = "default_limit")]
     limit: i64,
@@ -261,6 +288,7 @@ fn default_limit() -> i64 {
     100
 }
 
+#[utoipa::path(get, path = "/api/v1/alerts", tag = "checkpoints", params(AlertsQuery), responses((status = 200, body = Vec<AlertJson>), (status = 400, description = "请求无效", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段；rows 指明第几条扫码", body = ErrorBody)))]
 pub async fn alerts(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -276,6 +304,7 @@ pub async fn alerts(
     Ok(Json(list.iter().map(AlertJson::from).collect()))
 }
 
+#[utoipa::path(post, path = "/api/v1/alerts/{id}/handle", tag = "checkpoints", params(("id" = i64, Path)), responses((status = 200, body = AlertJson), (status = 400, description = "请求无效", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody), (status = 409, description = "重复", body = ErrorBody)))]
 pub async fn handle(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -286,6 +315,7 @@ pub async fn handle(
 }
 
 /// `GET /alerts/stream`: server-sent events, one `alert` event per new alert the caller may see.
+#[utoipa::path(get, path = "/api/v1/alerts/stream", tag = "checkpoints", responses((status = 200, description = "server-sent events：每条新预警一个 `alert` 事件（data 为 AlertJson），漏收时一个 `lagged` 事件", content_type = "text/event-stream", body = String), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody)))]
 pub async fn stream(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,

@@ -8,24 +8,30 @@ use serde::{Deserialize, Serialize};
 use wangge_domain::arrival::Duty;
 use wangge_store::DailyEntry;
 
+use super::ErrorBody;
 use crate::error::ApiResult;
 use crate::permission::{Allowed, ArrivalHandler};
 use crate::AppState;
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct DailyQuery {
+    /// YYYY-MM-DD, default today
+    #[param(required = false)]
     date: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct DutyJson {
+    /// `{"kind": "arrives"}`, `{"kind": "starts", "measure": …}` …
     #[serde(flatten)]
+    #[schema(value_type = Object)]
     duty: Duty,
     label: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct EntryJson {
     arrival_id: i64,
     name: String,
@@ -37,6 +43,7 @@ pub struct EntryJson {
     destination: String,
     arrival_date: NaiveDate,
     category: String,
+    #[schema(value_type = String)]
     status: wangge_domain::arrival::ArrivalStatus,
     duties: Vec<DutyJson>,
 }
@@ -66,13 +73,14 @@ impl From<DailyEntry> for EntryJson {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct DailyJson {
     date: NaiveDate,
     count: usize,
     entries: Vec<EntryJson>,
 }
 
+#[utoipa::path(get, path = "/api/v1/daily", tag = "arrivals", params(DailyQuery), responses((status = 200, body = DailyJson), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<ArrivalHandler>,

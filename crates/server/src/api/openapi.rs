@@ -4,7 +4,10 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{audit, grid, residents, users, ErrorBody};
+use super::{
+    arrivals, audit, checkpoints, daily, grid, policies, pushlists, residents, risk, users,
+    ErrorBody,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -15,12 +18,73 @@ use super::{audit, grid, residents, users, ErrorBody};
         users::list, users::show, users::create, users::create_token,
         residents::list, residents::show, residents::create,
         audit::list,
+        arrivals::list, arrivals::create, arrivals::show, arrivals::set_status,
+        arrivals::check_ins, arrivals::add_check_in,
+        daily::list,
+        risk::list, risk::create, risk::import, risk::show, risk::update, risk::delete,
+        policies::list, policies::publish, policies::check_only, policies::show,
+        pushlists::import, pushlists::batches, pushlists::errors_csv, pushlists::items,
+        pushlists::item, pushlists::verify, pushlists::place, pushlists::dashboard,
+        pushlists::rules, pushlists::create_rule,
+        checkpoints::list, checkpoints::create, checkpoints::show, checkpoints::update,
+        checkpoints::post_scans, checkpoints::hours, checkpoints::alerts, checkpoints::stream,
+        checkpoints::handle,
     ),
     components(schemas(ErrorBody)),
     modifiers(&Security),
     security(("bearer" = []), ("session" = [])),
 )]
 pub struct ApiDoc;
+
+// Request bodies whose Rust types live in the domain crate (which does not depend on utoipa):
+// these describe the same JSON for the document only.
+
+/// 风险地区。
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct RiskAreaDoc {
+    /// GB/T 2260 六位区划代码
+    #[schema(example = "610113")]
+    code: String,
+    /// 街道/乡镇名称；为空表示整个区县
+    street: Option<String>,
+    /// 地区名称
+    name: String,
+    /// none, low, medium, high
+    #[schema(example = "medium")]
+    level: String,
+    /// YYYY-MM-DD
+    valid_from: chrono::NaiveDate,
+    /// 含当天；为空表示至今有效
+    valid_until: Option<chrono::NaiveDate>,
+}
+
+/// 一次核查结果：`state` 为 reached、measures_in_place（须 measures，可带 arrival_id）、
+/// left_district（须 destination）或 not_found（须 reason）。
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct VerificationDoc {
+    #[schema(example = "reached")]
+    state: String,
+    measures: Option<String>,
+    arrival_id: Option<i64>,
+    destination: Option<String>,
+    reason: Option<String>,
+}
+
+/// 卡口设备上传的一次扫码。
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ScanDoc {
+    id_number: Option<String>,
+    plate: Option<String>,
+    temperature: Option<f64>,
+    /// in, out
+    direction: Option<String>,
+    /// green, yellow, red
+    code_colour: Option<String>,
+    scanned_at: Option<chrono::DateTime<chrono::Utc>>,
+}
 
 struct Security;
 
@@ -35,7 +99,33 @@ impl Modify for Security {
             "session",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("wangge_session"))),
         );
+        // handlers in different modules share names (`list`, `create`): derive a unique
+        // operationId from the method and the path instead, e.g. `post_arrivals_id_status`
+        for (path, item) in doc.paths.paths.iter_mut() {
+            let ops = [
+                ("get", item.get.as_mut()),
+                ("post", item.post.as_mut()),
+                ("put", item.put.as_mut()),
+                ("patch", item.patch.as_mut()),
+                ("delete", item.delete.as_mut()),
+            ];
+            for (method, op) in ops {
+                if let Some(op) = op {
+                    op.operation_id = Some(operation_id(method, path));
+                }
+            }
+        }
     }
+}
+
+fn operation_id(method: &str, path: &str) -> String {
+    let rest = path.trim_start_matches("/api/v1/");
+    let words: String = rest
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    let words: Vec<&str> = words.split('_').filter(|w| !w.is_empty()).collect();
+    format!("{method}_{}", words.join("_"))
 }
 
 pub async fn document() -> axum::Json<utoipa::openapi::OpenApi> {

@@ -9,11 +9,13 @@ use wangge_domain::policy::{check, CheckReport};
 use wangge_store::{PolicyInfo, PolicyRegistration};
 
 use super::ApiBytes;
+use super::ErrorBody;
 use crate::auth::ApiUser;
 use crate::error::{ApiResult, AppError};
 use crate::permission::{Allowed, PolicyAdmin};
 use crate::AppState;
 
+#[utoipa::path(get, path = "/api/v1/policies", tag = "policies", responses((status = 200, body = Vec<PolicyInfo>), (status = 401, description = "未登录", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiUser(_): ApiUser,
@@ -21,13 +23,15 @@ pub async fn list(
     Ok(Json(state.store.list_policies().await?))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct PolicyJson {
     #[serde(flatten)]
     info: PolicyInfo,
+    /// the TOML file
     source: String,
 }
 
+#[utoipa::path(get, path = "/api/v1/policies/{id}", tag = "policies", params(("id" = String, Path, description = "政策版本号")), responses((status = 200, body = PolicyJson), (status = 401, description = "未登录", body = ErrorBody), (status = 404, description = "不存在", body = ErrorBody)))]
 pub async fn show(
     State(state): State<AppState>,
     ApiUser(_): ApiUser,
@@ -48,14 +52,17 @@ fn utf8(body: &[u8]) -> ApiResult<&str> {
     std::str::from_utf8(body).map_err(|_| AppError::invalid("policy", "政策文件应为 UTF-8 文本"))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct CheckJson {
     valid: bool,
+    /// errors and warnings, each with its line
     #[serde(flatten)]
+    #[schema(value_type = Object)]
     report: CheckReport,
 }
 
 /// `POST /api/v1/policies/check`: the checker's report for a TOML body; stores nothing.
+#[utoipa::path(post, path = "/api/v1/policies/check", tag = "policies", request_body(content = String, content_type = "text/plain", description = "政策文件（TOML 文本）"), responses((status = 200, body = CheckJson), (status = 401, description = "未登录", body = ErrorBody), (status = 413, description = "请求体过大", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
 pub async fn check_only(
     ApiUser(_): ApiUser,
     ApiBytes(body): ApiBytes,
@@ -68,6 +75,7 @@ pub async fn check_only(
 }
 
 /// `POST /api/v1/policies`: publish a version (201), or 200 when exactly this file is stored.
+#[utoipa::path(post, path = "/api/v1/policies", tag = "policies", request_body(content = String, content_type = "text/plain", description = "政策文件（TOML 文本）"), responses((status = 201, description = "新版本", body = PolicyRegistration), (status = 200, description = "同一文件已存在", body = PolicyRegistration), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 409, description = "重复", body = ErrorBody), (status = 413, description = "请求体过大", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
 pub async fn publish(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<PolicyAdmin>,

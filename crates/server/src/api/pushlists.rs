@@ -8,7 +8,6 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use wangge_domain::pushlist::{PushState, Verification};
 use wangge_store::pushlist::{
     error_report_csv, AddressRule, BatchTotals, Dashboard, ItemView, PushImport, PushItem,
@@ -17,13 +16,15 @@ use wangge_store::pushlist::{
 use wangge_store::{AuditEntry, User};
 
 use super::ApiJson;
+use super::ErrorBody;
+use crate::api::openapi::VerificationDoc;
 use crate::auth::ApiUser;
 use crate::error::{ApiResult, AppError};
 use crate::permission::{Allowed, PushHandler, PushImporter};
 use crate::AppState;
 
 /// A pushed person as the API shows them.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ItemJson {
     id: i64,
     batch_id: i64,
@@ -38,6 +39,7 @@ pub struct ItemJson {
     arrived_at: Option<NaiveDateTime>,
     address: String,
     note: String,
+    #[schema(value_type = String, example = "pending")]
     state: PushState,
     state_label: &'static str,
     overdue: bool,
@@ -82,20 +84,24 @@ impl ItemJson {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ImportQuery {
+    /// batch name, default 推送名单 and the time
     name: Option<String>,
+    /// hours to verify each person, default from the configuration
     due_hours: Option<i64>,
 }
 
 /// `POST /pushlists/import?name=…&due_hours=…` with the file (CSV or XLSX) as the body.
 /// 201 with the summary and the first refused rows; 422 when the file as a whole is refused.
+#[utoipa::path(post, path = "/api/v1/pushlists/import", tag = "pushlists", params(ImportQuery), request_body(content((Vec<u8> = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")), description = "推送名单文件（CSV 或 XLSX）"), responses((status = 201, body = ImportJson), (status = 400, description = "请求无效", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 413, description = "请求体过大", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
 pub async fn import(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Query(q): Query<ImportQuery>,
     body: Body,
-) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
+) -> ApiResult<(StatusCode, Json<ImportJson>)> {
     if !user.role.imports_push_lists() {
         return Err(AppError::Forbidden("只有区级管理员可以导入推送名单".into()));
     }
@@ -126,21 +132,32 @@ pub async fn import(
     let summary = result?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({
-            "summary": summary,
-            "errors": first_errors,
-            "errors_url": format!("/api/v1/pushlists/batches/{}/errors.csv", summary.batch_id),
-        })),
+        Json(ImportJson {
+            errors_url: format!("/api/v1/pushlists/batches/{}/errors.csv", summary.batch_id),
+            summary,
+            errors: first_errors,
+        }),
     ))
 }
 
-#[derive(Serialize)]
+/// The answer to an import.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ImportJson {
+    summary: wangge_store::pushlist::PushImportSummary,
+    /// the first 100 refused rows
+    errors: Vec<wangge_store::RowError>,
+    /// the full error report as CSV
+    errors_url: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct BatchJson {
     #[serde(flatten)]
     totals: BatchTotals,
     cleared: bool,
 }
 
+#[utoipa::path(get, path = "/api/v1/pushlists/batches", tag = "pushlists", responses((status = 200, body = Vec<BatchJson>), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody)))]
 pub async fn batches(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -160,6 +177,7 @@ pub async fn batches(
 }
 
 /// The error report of a batch as CSV (行号,字段,原因).
+#[utoipa::path(get, path = "/api/v1/pushlists/batches/{id}/errors.csv", tag = "pushlists", params(("id" = i64, Path)), responses((status = 200, description = "行号,字段,原因", content_type = "text/csv", body = String), (status = 400, description = "请求无效", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody)))]
 pub async fn errors_csv(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -186,10 +204,13 @@ pub fn csv_download(filename: &str, bytes: Vec<u8>) -> Response {
         .into_response()
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ItemsQuery {
     batch: Option<i64>,
+    /// open, overdue, verified, all, unassigned
     #[serde(default)]
+    #[param(value_type = Option<String>)]
     view: ItemView,
     #[serde(default)]
     after: i64,
@@ -201,6 +222,7 @@ fn default_limit() -> i64 {
     100
 }
 
+#[utoipa::path(get, path = "/api/v1/pushlists/items", tag = "pushlists", params(ItemsQuery), responses((status = 200, body = Vec<ItemJson>), (status = 400, description = "请求无效", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
 pub async fn items(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -225,11 +247,14 @@ pub async fn items(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ShowQuery {
+    /// 1: show the full ID number (recorded in the audit log)
     reveal: Option<u8>,
 }
 
+#[utoipa::path(get, path = "/api/v1/pushlists/items/{id}", tag = "pushlists", params(("id" = i64, Path), ShowQuery), responses((status = 200, body = ItemJson), (status = 400, description = "请求无效", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody)))]
 pub async fn item(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -252,6 +277,7 @@ pub async fn item(
 /// `POST /pushlists/items/{id}/verify` with `{"state": "reached"}`,
 /// `{"state": "measures_in_place", "measures": …, "arrival_id"?: …}`,
 /// `{"state": "left_district", "destination": …}` or `{"state": "not_found", "reason": …}`.
+#[utoipa::path(post, path = "/api/v1/pushlists/items/{id}/verify", tag = "pushlists", params(("id" = i64, Path)), request_body = VerificationDoc, responses((status = 200, body = ItemJson), (status = 400, description = "请求无效", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody), (status = 409, description = "冲突（如状态不允许）", body = ErrorBody), (status = 413, description = "请求体过大", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
 pub async fn verify(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<PushHandler>,
@@ -262,12 +288,13 @@ pub async fn verify(
     Ok(Json(ItemJson::new(item, false, wangge_store::now())))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlaceBody {
     node_code: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/pushlists/items/{id}/place", tag = "pushlists", params(("id" = i64, Path)), request_body = PlaceBody, responses((status = 200, body = ItemJson), (status = 400, description = "请求无效", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody), (status = 409, description = "冲突（如状态不允许）", body = ErrorBody), (status = 413, description = "请求体过大", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
 pub async fn place(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<PushHandler>,
@@ -284,9 +311,12 @@ pub async fn place(
     Ok(Json(ItemJson::new(item, false, wangge_store::now())))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DashboardQuery {
+    /// one batch, default all
     batch: Option<i64>,
+    /// node code, default the caller's own
     node: Option<String>,
 }
 
@@ -303,6 +333,7 @@ pub async fn dashboard_node(
     Ok(state.store.grid_node_by_code(&user.scope(), code).await?)
 }
 
+#[utoipa::path(get, path = "/api/v1/pushlists/dashboard", tag = "pushlists", params(DashboardQuery), responses((status = 200, body = Dashboard), (status = 400, description = "请求无效", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody)))]
 pub async fn dashboard(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -316,6 +347,7 @@ pub async fn dashboard(
     Ok(Json(d))
 }
 
+#[utoipa::path(get, path = "/api/v1/pushlists/address-rules", tag = "pushlists", responses((status = 200, body = Vec<AddressRule>), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody)))]
 pub async fn rules(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -326,13 +358,14 @@ pub async fn rules(
     Ok(Json(state.store.list_address_rules(&user.scope()).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleBody {
     keyword: String,
     node_code: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/pushlists/address-rules", tag = "pushlists", request_body = RuleBody, responses((status = 201, body = AddressRule), (status = 400, description = "请求无效", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody), (status = 409, description = "冲突（如状态不允许）", body = ErrorBody), (status = 413, description = "请求体过大", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
 pub async fn create_rule(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<PushImporter>,

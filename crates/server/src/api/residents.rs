@@ -49,6 +49,7 @@ impl ResidentJson {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Keyset paging: residents with a larger id than this
     #[serde(default)]
@@ -80,6 +81,7 @@ pub async fn list(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ShowQuery {
     /// 1: show the full ID number (recorded in the audit log)
     #[serde(default)]

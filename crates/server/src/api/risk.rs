@@ -11,17 +11,20 @@ use wangge_store::{RecomputeSummary, RiskFormat, RiskImportSummary, StoredRiskAr
 
 use super::ApiBytes;
 use super::ApiJson;
+use super::ErrorBody;
+use crate::api::openapi::RiskAreaDoc;
 use crate::auth::ApiUser;
 use crate::error::ApiResult;
 use crate::permission::{Allowed, RiskAdmin};
 use crate::AppState;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Changed {
     area: StoredRiskArea,
     recompute: RecomputeSummary,
 }
 
+#[utoipa::path(get, path = "/api/v1/risk-areas", tag = "risk-areas", responses((status = 200, body = Vec<StoredRiskArea>), (status = 401, description = "未登录", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiUser(_): ApiUser,
@@ -29,6 +32,7 @@ pub async fn list(
     Ok(Json(state.store.list_risk_areas().await?))
 }
 
+#[utoipa::path(get, path = "/api/v1/risk-areas/{id}", tag = "risk-areas", params(("id" = i64, Path)), responses((status = 200, body = StoredRiskArea), (status = 400, description = "请求无效", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 404, description = "不存在", body = ErrorBody)))]
 pub async fn show(
     State(state): State<AppState>,
     ApiUser(_): ApiUser,
@@ -37,6 +41,7 @@ pub async fn show(
     Ok(Json(state.store.risk_area_by_id(id).await?))
 }
 
+#[utoipa::path(post, path = "/api/v1/risk-areas", tag = "risk-areas", request_body = RiskAreaDoc, responses((status = 201, body = Changed), (status = 400, description = "请求无效", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 409, description = "重复", body = ErrorBody), (status = 413, description = "请求体过大", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<RiskAdmin>,
@@ -46,6 +51,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(Changed { area, recompute })))
 }
 
+#[utoipa::path(put, path = "/api/v1/risk-areas/{id}", tag = "risk-areas", params(("id" = i64, Path)), request_body = RiskAreaDoc, responses((status = 200, body = Changed), (status = 400, description = "请求无效", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在", body = ErrorBody), (status = 409, description = "重复", body = ErrorBody), (status = 413, description = "请求体过大", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<RiskAdmin>,
@@ -59,6 +65,7 @@ pub async fn update(
     Ok(Json(Changed { area, recompute }))
 }
 
+#[utoipa::path(delete, path = "/api/v1/risk-areas/{id}", tag = "risk-areas", params(("id" = i64, Path)), responses((status = 200, body = RecomputeSummary), (status = 400, description = "请求无效", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在", body = ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<RiskAdmin>,
@@ -69,6 +76,7 @@ pub async fn delete(
 
 /// `POST /api/v1/risk-areas/import` with a CSV or JSON body (by `Content-Type`, else by
 /// content): all rows or none, with a per-row report.
+#[utoipa::path(post, path = "/api/v1/risk-areas/import", tag = "risk-areas", request_body(content((String = "text/csv"), (Vec<RiskAreaDoc> = "application/json")), description = "CSV（code,street,name,level,valid_from,valid_until）或 JSON 数组"), responses((status = 200, body = RiskImportSummary), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 409, description = "重复", body = ErrorBody), (status = 413, description = "请求体过大", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
 pub async fn import(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<RiskAdmin>,

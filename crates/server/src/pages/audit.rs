@@ -13,6 +13,7 @@ use crate::permission::{Auditor, PageAllowed};
 use crate::AppState;
 
 #[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     #[serde(default)]
     pub user: String,

@@ -13,7 +13,7 @@ use wangge_domain::checkpoint::CheckpointKind;
 
 use crate::{Actor, AuditEntry, Result, Store, StoreError};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Checkpoint {
     pub id: i64,
     pub node_id: i64,
@@ -22,6 +22,7 @@ pub struct Checkpoint {
     pub node_path: String,
     pub name: String,
     #[sqlx(try_from = "String")]
+    #[schema(value_type = String, example = "highway")]
     pub kind: CheckpointKind,
     pub location: String,
     pub active: bool,
@@ -47,7 +48,7 @@ pub struct CheckpointChange {
 }
 
 /// Scans and alerts of one checkpoint in one hour (UTC hour start).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct HourCount {
     pub hour: DateTime<Utc>,
     pub scans: i64,

@@ -25,12 +25,13 @@ pub struct ScanTarget {
 }
 
 /// What the caller learns about one stored scan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ScanAck {
     pub id: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alert_id: Option<i64>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<String>)]
     pub reasons: Vec<AlertReason>,
 }
 

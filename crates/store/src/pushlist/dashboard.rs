@@ -13,7 +13,7 @@ use super::items::require_push_role;
 use super::{PushBatch, BATCH_COLUMNS};
 use crate::{Actor, GridNode, Result, Scope, Store};
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct NodeTotals {
     /// 待核查
     pub pending: i64,
@@ -51,7 +51,7 @@ impl NodeTotals {
 }
 
 /// Where a dashboard row's people are.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum RowPlace {
     /// A child node and its whole subtree.
@@ -62,7 +62,7 @@ pub enum RowPlace {
     Unassigned,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct DashboardRow {
     pub place: RowPlace,
     pub totals: NodeTotals,
@@ -74,7 +74,7 @@ impl DashboardRow {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Dashboard {
     pub node: GridNode,
     pub batch_id: Option<i64>,
@@ -84,7 +84,7 @@ pub struct Dashboard {
     pub cleared: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct BatchTotals {
     pub batch: PushBatch,
     pub totals: NodeTotals,

@@ -28,7 +28,7 @@ pub struct PushImport {
     pub due_hours: i64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PushImportSummary {
     pub batch_id: i64,
     /// Data rows read (blank rows are skipped).

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::{Actor, AuditEntry, Result, Scope, Store, StoreError};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct AddressRule {
     pub id: i64,
     pub keyword: String,
