@@ -19,7 +19,10 @@ token=$("$bin" user token --database "$db" --username admin --name schemathesis)
 spec="http://127.0.0.1:$port/api/openapi.json"
 run() {
     local label=$1; shift
-    if ! st run "$spec" --checks not_a_server_error -n "$examples" "$@" >"$work/st.log" 2>&1; then
+    # the alert feed is an endless event stream: a client waits on it forever, so it is left
+    # out here (tests/pushlists.rs reads it); a request that hangs fails after 30 s
+    if ! st run "$spec" --checks not_a_server_error -n "$examples" --request-timeout 30 \
+        --exclude-path /api/v1/alerts/stream "$@" >"$work/st.log" 2>&1; then
         echo "schemathesis ($label) FAILED:"; cat "$work/st.log"; exit 1
     fi
     echo "schemathesis ($label): $(grep -E '[0-9]+ generated' "$work/st.log" | tr -s ' ')"
