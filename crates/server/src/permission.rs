@@ -46,6 +46,8 @@ permission!(Auditor, reads_audit, "只有区级管理员可以查看审计日志
 permission!(ArrivalHandler, handles_residents, "此角色不能办理来返报备");
 permission!(RiskAdmin, edits_grid, "只有区级管理员可以管理风险地区名单");
 permission!(PolicyAdmin, edits_grid, "只有区级管理员可以发布政策");
+permission!(PushViewer, handles_push_lists, "此角色不能查看推送核查");
+permission!(CheckpointViewer, sees_checkpoints, "此角色不能查看卡口");
 permission!(PushHandler, handles_push_lists, "此角色不能核查推送人员");
 permission!(
     PushImporter,

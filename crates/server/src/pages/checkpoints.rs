@@ -15,17 +15,9 @@ use wangge_store::{mask, GridNode};
 use super::{render, Layout, PageForm};
 use crate::auth::PageUser;
 use crate::error::{AppError, PageResult};
-use crate::permission::{CheckpointManager, PageAllowed};
+use crate::permission::{CheckpointManager, CheckpointViewer, PageAllowed};
 use crate::timefmt;
 use crate::AppState;
-
-fn require(user: &PageUser) -> Result<(), AppError> {
-    if user.user.role.sees_checkpoints() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden("此角色不能查看卡口".into()))
-    }
-}
 
 #[derive(Template)]
 #[template(path = "checkpoints.html")]
@@ -38,8 +30,10 @@ struct ListPage {
     open_alerts: usize,
 }
 
-pub async fn list(State(state): State<AppState>, user: PageUser) -> PageResult<Response> {
-    require(&user)?;
+pub async fn list(
+    State(state): State<AppState>,
+    PageAllowed(user, _): PageAllowed<CheckpointViewer>,
+) -> PageResult<Response> {
     let actor = user.user.actor();
     let checkpoints = state.store.list_checkpoints(&actor).await?;
     let can_manage = user.user.role.manages_checkpoints();
@@ -142,10 +136,9 @@ impl ShowPage {
 
 pub async fn show(
     State(state): State<AppState>,
-    user: PageUser,
+    PageAllowed(user, _): PageAllowed<CheckpointViewer>,
     Path(id): Path<i64>,
 ) -> PageResult<Response> {
-    require(&user)?;
     let actor = user.user.actor();
     let cp = state.store.checkpoint(&actor, id).await?;
     let end = Utc::now()
@@ -257,10 +250,9 @@ pub struct AlertsQuery {
 /// Newest alerts first; a small script adds new ones as they arrive (server-sent events).
 pub async fn alerts(
     State(state): State<AppState>,
-    user: PageUser,
+    PageAllowed(user, _): PageAllowed<CheckpointViewer>,
     Query(q): Query<AlertsQuery>,
 ) -> PageResult<Response> {
-    require(&user)?;
     const LIMIT: i64 = 100;
     let open_only = q.open == Some(1);
     let alerts = state

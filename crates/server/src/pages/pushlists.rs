@@ -22,19 +22,11 @@ use super::{render, Layout, PageForm};
 use crate::auth::PageUser;
 use crate::error::{AppError, PageResult};
 use crate::jobs::JobState;
-use crate::permission::{PageAllowed, PushImporter};
+use crate::permission::{PageAllowed, PushImporter, PushViewer};
 use crate::timefmt;
 use crate::AppState;
 
 const PAGE_SIZE: i64 = 100;
-
-fn require(user: &PageUser) -> Result<(), AppError> {
-    if user.user.role.handles_push_lists() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden("此角色不能查看推送核查".into()))
-    }
-}
 
 #[derive(Template)]
 #[template(path = "pushlists.html")]
@@ -73,10 +65,9 @@ pub struct DashboardQuery {
 /// 见底清零: batches with their counts, and one node's children (leaders drill down).
 pub async fn dashboard(
     State(state): State<AppState>,
-    user: PageUser,
+    PageAllowed(user, _): PageAllowed<PushViewer>,
     Query(q): Query<DashboardQuery>,
 ) -> PageResult<Response> {
-    require(&user)?;
     let actor = user.user.actor();
     let now = wangge_store::now();
     let node = crate::api::pushlists::dashboard_node(&state, &user.user, q.node.as_deref()).await?;
@@ -180,10 +171,9 @@ pub struct ItemsQuery {
 /// The people to trace, oldest first; overdue rows are marked.
 pub async fn items(
     State(state): State<AppState>,
-    user: PageUser,
+    PageAllowed(user, _): PageAllowed<PushViewer>,
     Query(q): Query<ItemsQuery>,
 ) -> PageResult<Response> {
-    require(&user)?;
     let scope = user.user.scope();
     let node = match q.node.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
         Some(code) => Some(state.store.grid_node_by_code(&scope, code).await?),
@@ -256,11 +246,10 @@ pub struct ShowQuery {
 
 pub async fn item(
     State(state): State<AppState>,
-    user: PageUser,
+    PageAllowed(user, _): PageAllowed<PushViewer>,
     Path(id): Path<i64>,
     Query(q): Query<ShowQuery>,
 ) -> PageResult<Response> {
-    require(&user)?;
     let actor = user.user.actor();
     let i = state.store.push_item(&actor, id).await?;
     let revealed = q.reveal == Some(1);
@@ -332,12 +321,11 @@ pub struct VerifyForm {
 
 pub async fn verify(
     State(state): State<AppState>,
-    user: PageUser,
+    PageAllowed(user, _): PageAllowed<PushViewer>,
     Path(id): Path<i64>,
     PageForm(f): PageForm<VerifyForm>,
 ) -> PageResult<Response> {
     user.check_csrf(&f.csrf)?;
-    require(&user)?;
     let v = match f.state.as_str() {
         "reached" => Verification::Reached,
         "measures_in_place" => Verification::MeasuresInPlace {
@@ -373,12 +361,11 @@ pub struct PlaceForm {
 
 pub async fn place(
     State(state): State<AppState>,
-    user: PageUser,
+    PageAllowed(user, _): PageAllowed<PushViewer>,
     Path(id): Path<i64>,
     PageForm(f): PageForm<PlaceForm>,
 ) -> PageResult<Response> {
     user.check_csrf(&f.csrf)?;
-    require(&user)?;
     state
         .store
         .place_push_item(&user.user.actor(), id, &f.node_code)
@@ -525,8 +512,10 @@ struct RulesPage {
     can_edit: bool,
 }
 
-pub async fn rules(State(state): State<AppState>, user: PageUser) -> PageResult<Response> {
-    require(&user)?;
+pub async fn rules(
+    State(state): State<AppState>,
+    PageAllowed(user, _): PageAllowed<PushViewer>,
+) -> PageResult<Response> {
     let scope = user.user.scope();
     let rules = state.store.list_address_rules(&scope).await?;
     let can_edit = user.user.role.imports_push_lists();
