@@ -23,6 +23,9 @@ pub enum StoreError {
     BadUrl(String),
     #[error("数据库错误")]
     Database(#[source] sqlx::Error),
+    /// An error from the direct SQLite path of bulk writes (see `pushlist::rows_sqlite`).
+    #[error("数据库错误")]
+    Sqlite(#[from] rusqlite::Error),
     #[error("数据库迁移失败")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("内部错误：{0}")]

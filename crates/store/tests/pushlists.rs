@@ -798,3 +798,56 @@ fn push_files_and_risk_areas_are_checked_without_a_database() {
         wangge_store::validate_risk_areas(wangge_store::RiskFormat::Json, bad.as_bytes()).is_err()
     );
 }
+
+/// A file longer than a writer chunk and than one statement: people repeated across
+/// statement and chunk boundaries are merged, and a second import of the same file merges
+/// every row into the items the first one opened.
+async fn long_file_merges_across_chunks(kind: Kind) {
+    let db = seeded(kind).await;
+    let s = &db.store;
+    let nth = |n: u32| {
+        let day = chrono::NaiveDate::from_ymd_opt(1980, 1, 1).unwrap()
+            + chrono::Duration::days((n / 1000) as i64);
+        make_valid(&format!("410105{}{:03}", day.format("%Y%m%d"), n % 1000))
+    };
+    let mut csv = format!("{HEADER}\n");
+    for n in 0..5_100 {
+        csv.push_str(&format!(
+            "人{n},{},,上海,2021-12-01,纬五路第一网格,\n",
+            nth(n)
+        ));
+    }
+    // repeats: within a statement, across statements, across the 5,000-row chunk
+    for n in [5_099, 4_990, 3, 3, 1_000, 49, 50, 0] {
+        csv.push_str(&format!(
+            "人{n},{},13800138000,上海,2021-12-02,纬五路第一网格,\n",
+            nth(n)
+        ));
+    }
+    let first = import(s, "long.csv", csv.as_bytes(), 24)
+        .await
+        .result
+        .unwrap();
+    assert_eq!((first.rows, first.created, first.merged), (5_108, 5_100, 8));
+    let again = import(s, "again.csv", csv.as_bytes(), 24)
+        .await
+        .result
+        .unwrap();
+    assert_eq!((again.created, again.merged), (0, 5_108));
+    let admin = Actor::system("test");
+    let open = all_items(s, &admin, ItemView::Open).await;
+    let item = open.iter().find(|i| i.name == "人3").expect("人3 listed");
+    assert_eq!(
+        item.phone.as_deref(),
+        Some("13800138000"),
+        "phone merged in"
+    );
+    let merges = s.push_item_merges(&admin, item.id).await.unwrap();
+    assert_eq!(
+        merges.len(),
+        5,
+        "two repeats in the first file, all three rows of the second"
+    );
+    db.cleanup().await.unwrap();
+}
+both_backends!(long_file, long_file_merges_across_chunks);

@@ -1,13 +1,14 @@
 //! Importing a push batch: a reader thread parses and validates the file while this task writes
-//! the valid rows, a chunk at a time, inside one transaction. The channel between them holds a
+//! the valid rows, a chunk at a time, inside one transaction (how a chunk is written depends
+//! on the backend: `rows_sqlite`, `rows_batched`). The channel between them holds a
 //! few chunks, so memory stays flat however long the file is; duplicates are found by the
 //! database (one open item per person), not by a set that grows with the file.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use chrono::{Duration, NaiveDate};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 use tokio::sync::mpsc;
 use wangge_domain::pushlist::row::is_blank_row;
@@ -43,15 +44,65 @@ pub struct PushImportSummary {
     pub unassigned: u64,
 }
 
-/// Rows per message from the reader; also the most rows one INSERT carries.
-const CHUNK: usize = 1000;
+/// Rows per message from the reader. On PostgreSQL also the most rows one INSERT carries
+/// (10 values a row, under its 65,535 parameters); on SQLite the writer splits a chunk into
+/// short statements itself, and a bigger chunk spreads the cost of preparing them.
+const CHUNK_POSTGRES: usize = 1000;
+const CHUNK_SQLITE: usize = 5000;
 /// Chunks in flight between the reader and the writer: bounds memory.
 const IN_FLIGHT: usize = 4;
 
-struct ValidRow {
-    line: u64,
-    row: PushRow,
-    node: Option<i64>,
+/// A row that passed validation, with the grid its address was matched to.
+pub(super) struct ValidRow {
+    pub line: u64,
+    pub row: PushRow,
+    pub node: Option<i64>,
+}
+
+/// What every row of one import shares.
+pub(super) struct RowCtx {
+    pub batch_id: i64,
+    pub now: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+}
+
+/// What the written rows became, summed over the import.
+#[derive(Default)]
+pub(super) struct Tally {
+    pub created: u64,
+    pub merged: u64,
+    pub unassigned: u64,
+    /// New pending items per counter key (node id, 0 = unassigned).
+    pub pending_by_node: HashMap<i64, i64>,
+}
+
+impl Tally {
+    pub fn created(&mut self, node: Option<i64>) {
+        self.created += 1;
+        if node.is_none() {
+            self.unassigned += 1;
+        }
+        *self
+            .pending_by_node
+            .entry(counts::node_key(node))
+            .or_default() += 1;
+    }
+
+    pub fn merged(&mut self) {
+        self.merged += 1;
+    }
+}
+
+/// Writes a chunk of valid rows inside the import's transaction: upserts each person, opens
+/// an item for them or merges the row into their open item. One implementation per backend
+/// (`rows_sqlite`, `rows_batched`), because what is fast differs.
+pub(super) trait WriteRows {
+    async fn write_rows(
+        &mut self,
+        ctx: &RowCtx,
+        rows: &[ValidRow],
+        tally: &mut Tally,
+    ) -> Result<()>;
 }
 
 enum Msg {
@@ -98,17 +149,22 @@ impl Store {
         let today = super::today_in_china();
         let (tx, mut rx) = mpsc::channel::<Msg>(IN_FLIGHT);
         let path = path.to_path_buf();
+        let chunk = match self.backend() {
+            crate::Backend::Sqlite(_) => CHUNK_SQLITE,
+            crate::Backend::Postgres(_) => CHUNK_POSTGRES,
+        };
         let reader = tokio::task::spawn_blocking(move || {
-            read_and_validate(&path, progress, &matcher, today, &tx)
+            read_and_validate(&path, progress, &matcher, today, chunk, &tx)
         });
 
         let now = crate::now();
-        let due_at = now + Duration::hours(opts.due_hours);
+        let mut ctx = RowCtx {
+            batch_id: 0,
+            now,
+            due_at: now + Duration::hours(opts.due_hours),
+        };
         let mut summary = PushImportSummary::default();
-        let mut pending_by_node: HashMap<i64, i64> = HashMap::new();
-        let mut persons_sql = SqlCache::default();
-        let mut items_sql = SqlCache::default();
-        let mut errors_sql = SqlCache::default();
+        let mut tally = Tally::default();
         let ph = Placeholders::of(self);
 
         let outcome: Result<Option<PushBatch>> = on_pool!(self, pool => {
@@ -124,6 +180,7 @@ impl Store {
             .fetch_one(&mut *db)
             .await?;
             summary.batch_id = batch_id;
+            ctx.batch_id = batch_id;
             let mut failed = None;
             while let Some(msg) = rx.recv().await {
                 let (rows, errors, rejected) = match msg {
@@ -139,13 +196,11 @@ impl Store {
                 };
                 summary.rejected += rejected;
                 if !errors.is_empty() {
-                    let sql = errors_sql.get(errors.len(), || {
-                        format!(
-                            "INSERT INTO push_row_errors (batch_id, row_no, field, message) VALUES {}",
-                            ph.groups(errors.len(), 4, 1, "")
-                        )
-                    });
-                    let mut q = sqlx::query(sql);
+                    let sql = format!(
+                        "INSERT INTO push_row_errors (batch_id, row_no, field, message) VALUES {}",
+                        ph.groups(errors.len(), 4, 1, "")
+                    );
+                    let mut q = sqlx::query(&sql);
                     for e in &errors {
                         q = q.bind(batch_id).bind(e.row as i64).bind(&e.field).bind(&e.message);
                     }
@@ -156,163 +211,13 @@ impl Store {
                         }
                     }
                 }
-                if rows.is_empty() {
-                    continue;
-                }
-
-                // one person record per ID number; a statement may not touch a row twice
-                let mut first_of: HashMap<&str, usize> = HashMap::with_capacity(rows.len());
-                let mut unique: Vec<&ValidRow> = Vec::with_capacity(rows.len());
-                let mut repeats: Vec<&ValidRow> = Vec::new();
-                for r in &rows {
-                    match first_of.entry(r.row.id_number.as_str()) {
-                        std::collections::hash_map::Entry::Occupied(_) => repeats.push(r),
-                        std::collections::hash_map::Entry::Vacant(v) => {
-                            v.insert(unique.len());
-                            unique.push(r);
-                        }
-                    }
-                }
-                let sql = persons_sql.get(unique.len(), || {
-                    format!(
-                        "INSERT INTO persons (id_number, name, phone, birth_date, sex, created_at, \
-                         updated_at) VALUES {} ON CONFLICT (id_number) DO UPDATE SET \
-                         phone = COALESCE(persons.phone, excluded.phone) RETURNING id, id_number",
-                        ph.groups(unique.len(), 7, 1, "")
-                    )
-                });
-                // a repeated row may carry the phone the first one lacked: merged, not lost
-                let mut phone_of: HashMap<&str, &str> = HashMap::new();
-                for r in rows.iter() {
-                    if let Some(m) = &r.row.phone {
-                        phone_of.entry(r.row.id_number.as_str()).or_insert(m.as_str());
-                    }
-                }
-                let mut q = sqlx::query_as::<_, (i64, String)>(sql);
-                for r in &unique {
-                    let p = &r.row;
-                    q = q
-                        .bind(p.id_number.as_str())
-                        .bind(&p.name)
-                        .bind(phone_of.get(p.id_number.as_str()).copied())
-                        .bind(p.id_number.birth_date())
-                        .bind(sex_str(p.id_number.sex()))
-                        .bind(now)
-                        .bind(now);
-                }
-                let ids: HashMap<String, i64> = q
-                    .fetch_all(&mut *db)
-                    .await?
-                    .into_iter()
-                    .map(|(id, n)| (n, id))
-                    .collect();
-                let person_of = |r: &ValidRow| -> Result<i64> {
-                    ids.get(r.row.id_number.as_str()).copied().ok_or_else(|| {
-                        StoreError::Internal("person id missing after upsert".into())
-                    })
-                };
-
-                let sql = items_sql.get(unique.len(), || {
-                    format!(
-                        "INSERT INTO push_items (batch_id, person_id, node_id, row_no, origin, \
-                         arrived_at, address, note, due_at, updated_at, state) VALUES {} \
-                         ON CONFLICT (person_id) WHERE state IN ('pending', 'reached') DO NOTHING",
-                        ph.groups(unique.len(), 10, 1, ", 'pending'")
-                    )
-                });
-                let mut q = sqlx::query(sql);
-                for r in &unique {
-                    let p = &r.row;
-                    q = q
-                        .bind(batch_id)
-                        .bind(person_of(r)?)
-                        .bind(r.node)
-                        .bind(r.line as i64)
-                        .bind(&p.origin)
-                        .bind(p.arrived_at)
-                        .bind(&p.address)
-                        .bind(&p.note)
-                        .bind(due_at)
-                        .bind(now);
-                }
-                let added = q.execute(&mut *db).await?.rows_affected() as usize;
-                // usually every row is new; only when some were not, ask which (by row number:
-                // a person may have an item from an earlier chunk of this very file)
-                let inserted: Option<HashSet<i64>> = if added == unique.len() {
-                    None
-                } else {
-                    // the open item of each person (one at most): new if it is this row's
-                    let sql = format!(
-                        "SELECT person_id, batch_id, row_no FROM push_items \
-                         WHERE state IN ('pending', 'reached') AND person_id IN ({})",
-                        ph.list(unique.len(), 1)
-                    );
-                    let mut q = sqlx::query_as::<_, (i64, i64, i64)>(&sql);
-                    for r in &unique {
-                        q = q.bind(person_of(r)?);
-                    }
-                    let line_of: HashMap<i64, i64> = unique
-                        .iter()
-                        .filter_map(|r| person_of(r).ok().map(|p| (p, r.line as i64)))
-                        .collect();
-                    Some(
-                        q.fetch_all(&mut *db)
-                            .await?
-                            .into_iter()
-                            .filter(|(p, b, row)| *b == batch_id && line_of.get(p) == Some(row))
-                            .map(|(p, _, _)| p)
-                            .collect(),
-                    )
-                };
-
-                let mut merges: Vec<(i64, u64)> = Vec::new();
-                for r in &unique {
-                    let person = person_of(r)?;
-                    if inserted.as_ref().is_none_or(|set| set.contains(&person)) {
-                        summary.created += 1;
-                        if r.node.is_none() {
-                            summary.unassigned += 1;
-                        }
-                        *pending_by_node.entry(counts::node_key(r.node)).or_default() += 1;
-                    } else {
-                        merges.push((person, r.line));
-                    }
-                }
-                for r in &repeats {
-                    merges.push((person_of(r)?, r.line));
-                }
-                if !merges.is_empty() {
-                    summary.merged += merges.len() as u64;
-                    let mut open: HashMap<i64, i64> = HashMap::with_capacity(merges.len());
-                    let wanted: Vec<i64> = merges.iter().map(|m| m.0).collect::<HashSet<_>>().into_iter().collect();
-                    for part in wanted.chunks(CHUNK) {
-                        let list = ph.list(part.len(), 1);
-                        let sql = format!(
-                            "SELECT person_id, id FROM push_items \
-                             WHERE state IN ('pending', 'reached') AND person_id IN ({list})"
-                        );
-                        let mut q = sqlx::query_as::<_, (i64, i64)>(&sql);
-                        for p in part {
-                            q = q.bind(*p);
-                        }
-                        open.extend(q.fetch_all(&mut *db).await?);
-                    }
-                    for part in merges.chunks(CHUNK) {
-                        let sql = format!(
-                            "INSERT INTO push_merges (batch_id, item_id, row_no) VALUES {}",
-                            ph.groups(part.len(), 3, 1, "")
-                        );
-                        let mut q = sqlx::query(&sql);
-                        for (person, line) in part {
-                            let item = open.get(person).copied().ok_or_else(|| {
-                                StoreError::Internal("open item missing for a merged row".into())
-                            })?;
-                            q = q.bind(batch_id).bind(item).bind(*line as i64);
-                        }
-                        q.execute(&mut *db).await?;
-                    }
+                if !rows.is_empty() {
+                    db.write_rows(&ctx, &rows, &mut tally).await?;
                 }
             }
+            summary.created = tally.created;
+            summary.merged = tally.merged;
+            summary.unassigned = tally.unassigned;
             match failed {
                 Some(e) => {
                     db.rollback().await?;
@@ -331,7 +236,7 @@ impl Store {
                     }]))
                 }
                 None => {
-                    for (node, n) in &pending_by_node {
+                    for (node, n) in &tally.pending_by_node {
                         sqlx::query(counts::BUMP)
                             .bind(batch_id)
                             .bind(*node)
@@ -390,27 +295,10 @@ impl Store {
     }
 }
 
-fn sex_str(s: Sex) -> &'static str {
+pub(super) fn sex_str(s: Sex) -> &'static str {
     match s {
         Sex::Male => "male",
         Sex::Female => "female",
-    }
-}
-
-/// The SQL text of a multi-row statement for the common full-chunk size, built once.
-#[derive(Default)]
-struct SqlCache {
-    full: Option<String>,
-    last: String,
-}
-
-impl SqlCache {
-    fn get(&mut self, rows: usize, build: impl Fn() -> String) -> &str {
-        if rows == CHUNK {
-            return self.full.get_or_insert_with(build).as_str();
-        }
-        self.last = build();
-        &self.last
     }
 }
 
@@ -461,10 +349,11 @@ fn read_and_validate(
     progress: Arc<ReadProgress>,
     matcher: &AddressMatcher,
     today: NaiveDate,
+    chunk: usize,
     tx: &mpsc::Sender<Msg>,
 ) {
     let map: std::cell::OnceCell<ColumnMap> = std::cell::OnceCell::new();
-    let mut rows = Vec::with_capacity(CHUNK);
+    let mut rows = Vec::with_capacity(chunk);
     let mut errors = Vec::new();
     let mut rejected = 0u64;
     let mut total = 0u64;
@@ -511,9 +400,9 @@ fn read_and_validate(
                 }
             }
         }
-        if rows.len() >= CHUNK || errors.len() >= CHUNK {
+        if rows.len() >= chunk || errors.len() >= CHUNK_POSTGRES {
             let msg = Msg::Chunk {
-                rows: std::mem::replace(&mut rows, Vec::with_capacity(CHUNK)),
+                rows: std::mem::replace(&mut rows, Vec::with_capacity(chunk)),
                 errors: std::mem::take(&mut errors),
                 rejected: std::mem::take(&mut rejected),
             };

@@ -7,6 +7,8 @@ mod import;
 mod items;
 mod read;
 mod report;
+mod rows_batched;
+mod rows_sqlite;
 mod rules;
 
 pub use dashboard::{BatchTotals, Dashboard, DashboardRow, NodeTotals};

@@ -1,0 +1,173 @@
+//! Writing a chunk of valid push-list rows on PostgreSQL: a few multi-row statements per
+//! chunk (a round trip per row would dominate over the network). A statement may not touch
+//! a row twice, so repeats inside the chunk are set aside and merged after the insert.
+
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
+
+use sqlx::{Postgres, Transaction};
+
+use super::import::{sex_str, RowCtx, Tally, ValidRow, WriteRows};
+use crate::bulk::Placeholders;
+use crate::{Result, StoreError};
+
+const PH: Placeholders = Placeholders::Numbered;
+
+impl WriteRows for Transaction<'_, Postgres> {
+    async fn write_rows(
+        &mut self,
+        ctx: &RowCtx,
+        rows: &[ValidRow],
+        tally: &mut Tally,
+    ) -> Result<()> {
+        let db = self;
+        // one person record per ID number; a statement may not touch a row twice
+        let mut first_of: HashMap<&str, usize> = HashMap::with_capacity(rows.len());
+        let mut unique: Vec<&ValidRow> = Vec::with_capacity(rows.len());
+        let mut repeats: Vec<&ValidRow> = Vec::new();
+        for r in rows {
+            match first_of.entry(r.row.id_number.as_str()) {
+                Entry::Occupied(_) => repeats.push(r),
+                Entry::Vacant(v) => {
+                    v.insert(unique.len());
+                    unique.push(r);
+                }
+            }
+        }
+        // a repeated row may carry the phone the first one lacked: merged, not lost
+        let mut phone_of: HashMap<&str, &str> = HashMap::new();
+        for r in rows {
+            if let Some(m) = &r.row.phone {
+                phone_of
+                    .entry(r.row.id_number.as_str())
+                    .or_insert(m.as_str());
+            }
+        }
+        let sql = format!(
+            "INSERT INTO persons (id_number, name, phone, birth_date, sex, created_at, \
+             updated_at) VALUES {} ON CONFLICT (id_number) DO UPDATE SET \
+             phone = COALESCE(persons.phone, excluded.phone) RETURNING id, id_number",
+            PH.groups(unique.len(), 7, 1, "")
+        );
+        let mut q = sqlx::query_as::<_, (i64, String)>(&sql);
+        for r in &unique {
+            let p = &r.row;
+            q = q
+                .bind(p.id_number.as_str())
+                .bind(&p.name)
+                .bind(phone_of.get(p.id_number.as_str()).copied())
+                .bind(p.id_number.birth_date())
+                .bind(sex_str(p.id_number.sex()))
+                .bind(ctx.now)
+                .bind(ctx.now);
+        }
+        let ids: HashMap<String, i64> = q
+            .fetch_all(&mut **db)
+            .await?
+            .into_iter()
+            .map(|(id, n)| (n, id))
+            .collect();
+        let person_of = |r: &ValidRow| -> Result<i64> {
+            ids.get(r.row.id_number.as_str())
+                .copied()
+                .ok_or_else(|| StoreError::Internal("person id missing after upsert".into()))
+        };
+
+        let sql = format!(
+            "INSERT INTO push_items (batch_id, person_id, node_id, row_no, origin, \
+             arrived_at, address, note, due_at, updated_at, state) VALUES {} \
+             ON CONFLICT (person_id) WHERE state IN ('pending', 'reached') DO NOTHING",
+            PH.groups(unique.len(), 10, 1, ", 'pending'")
+        );
+        let mut q = sqlx::query(&sql);
+        for r in &unique {
+            let p = &r.row;
+            q = q
+                .bind(ctx.batch_id)
+                .bind(person_of(r)?)
+                .bind(r.node)
+                .bind(r.line as i64)
+                .bind(&p.origin)
+                .bind(p.arrived_at)
+                .bind(&p.address)
+                .bind(&p.note)
+                .bind(ctx.due_at)
+                .bind(ctx.now);
+        }
+        let added = q.execute(&mut **db).await?.rows_affected() as usize;
+        // usually every row is new; only when some were not, ask which (by row number: a
+        // person may have an item from an earlier chunk of this very file)
+        let inserted: Option<HashSet<i64>> = if added == unique.len() {
+            None
+        } else {
+            let sql = format!(
+                "SELECT person_id, batch_id, row_no FROM push_items \
+                 WHERE state IN ('pending', 'reached') AND person_id IN ({})",
+                PH.list(unique.len(), 1)
+            );
+            let mut q = sqlx::query_as::<_, (i64, i64, i64)>(&sql);
+            for r in &unique {
+                q = q.bind(person_of(r)?);
+            }
+            let line_of: HashMap<i64, i64> = unique
+                .iter()
+                .filter_map(|r| person_of(r).ok().map(|p| (p, r.line as i64)))
+                .collect();
+            Some(
+                q.fetch_all(&mut **db)
+                    .await?
+                    .into_iter()
+                    .filter(|(p, b, row)| *b == ctx.batch_id && line_of.get(p) == Some(row))
+                    .map(|(p, _, _)| p)
+                    .collect(),
+            )
+        };
+
+        let mut merges: Vec<(i64, u64)> = Vec::new();
+        for r in &unique {
+            let person = person_of(r)?;
+            if inserted.as_ref().is_none_or(|set| set.contains(&person)) {
+                tally.created(r.node);
+            } else {
+                merges.push((person, r.line));
+            }
+        }
+        for r in &repeats {
+            merges.push((person_of(r)?, r.line));
+        }
+        if merges.is_empty() {
+            return Ok(());
+        }
+        let wanted: Vec<i64> = merges
+            .iter()
+            .map(|m| m.0)
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let sql = format!(
+            "SELECT person_id, id FROM push_items \
+             WHERE state IN ('pending', 'reached') AND person_id IN ({})",
+            PH.list(wanted.len(), 1)
+        );
+        let mut q = sqlx::query_as::<_, (i64, i64)>(&sql);
+        for p in &wanted {
+            q = q.bind(*p);
+        }
+        let open: HashMap<i64, i64> = q.fetch_all(&mut **db).await?.into_iter().collect();
+        let sql = format!(
+            "INSERT INTO push_merges (batch_id, item_id, row_no) VALUES {}",
+            PH.groups(merges.len(), 3, 1, "")
+        );
+        let mut q = sqlx::query(&sql);
+        for (person, line) in &merges {
+            let item = open
+                .get(person)
+                .copied()
+                .ok_or_else(|| StoreError::Internal("open item missing for a merged row".into()))?;
+            q = q.bind(ctx.batch_id).bind(item).bind(*line as i64);
+            tally.merged();
+        }
+        q.execute(&mut **db).await?;
+        Ok(())
+    }
+}
