@@ -214,7 +214,14 @@ async fn acknowledged_writes_survive_sigkill(kind: Kind) {
                 }
             }));
         }
-        tokio::time::sleep(Duration::from_millis(40 + rng.next() % 260)).await;
+        // a few acknowledged residents first (on a loaded machine the random delay alone
+        // can pass before any write lands), then a random moment to kill at
+        let wanted = acked.lock().expect("lock").len() + 6;
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while acked.lock().expect("lock").len() < wanted && std::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(rng.next() % 260)).await;
         server.kill().expect("SIGKILL");
         server.wait().expect("reaped");
         for t in tasks {
