@@ -17,7 +17,7 @@ use rusqlite::{params, Connection};
 use sqlx::{Sqlite, Transaction};
 
 use super::import::{sex_str, RowCtx, Tally, ValidRow, WriteRows};
-use crate::{Result, StoreError};
+use crate::Result;
 
 /// Rows per statement: past a few dozen the gain flattens and statements get long to prepare.
 const ROWS_PER_STATEMENT: usize = 50;
@@ -128,34 +128,46 @@ impl<'c> Writer<'c> {
                 return Ok((first..=last).collect());
             }
         }
-        // someone was known already (or repeated in this very statement): look everyone up
-        let mut lookup = self.conn.prepare_cached(&format!(
-            "SELECT id_number, id, phone IS NULL FROM persons WHERE id_number IN ({})",
-            vec!["?"; rows.len()].join(", ")
-        ))?;
-        let ids: HashMap<String, (i64, bool)> = lookup
-            .query_map(
-                rusqlite::params_from_iter(values.iter().map(|v| v.id_number)),
-                |row| Ok((row.get(0)?, (row.get(1)?, row.get(2)?))),
-            )?
-            .collect::<rusqlite::Result<_>>()?;
+        // someone was known already, or repeated in this very statement: the rows this
+        // statement added are read back by rowid range, the rest looked up one by one
+        let mut ids: HashMap<String, (i64, bool)> = HashMap::with_capacity(rows.len());
+        if added > 0 {
+            let last = self.conn.last_insert_rowid();
+            let mut range = self.conn.prepare_cached(
+                "SELECT id_number, id, phone IS NULL FROM persons WHERE id BETWEEN ? AND ?",
+            )?;
+            ids.extend(
+                range
+                    .query_map([last - added as i64 + 1, last], |row| {
+                        Ok((row.get(0)?, (row.get(1)?, row.get(2)?)))
+                    })?
+                    .collect::<rusqlite::Result<Vec<_>>>()?,
+            );
+        }
+        let mut lookup = self
+            .conn
+            .prepare_cached("SELECT id, phone IS NULL FROM persons WHERE id_number = ?")?;
         let mut fill_phone = self
             .conn
             .prepare_cached("UPDATE persons SET phone = ? WHERE id = ? AND phone IS NULL")?;
-        values
-            .iter()
-            .map(|v| {
-                let (id, lacks_phone) = ids
-                    .get(v.id_number)
-                    .copied()
-                    .ok_or_else(|| StoreError::Internal("person missing after insert".into()))?;
-                // a later row may carry the phone an earlier one lacked: merged, not lost
-                if let (true, Some(phone)) = (lacks_phone, v.phone) {
-                    fill_phone.execute(params![phone, id])?;
+        let mut out = Vec::with_capacity(rows.len());
+        for v in &values {
+            let known = match ids.get_mut(v.id_number) {
+                Some(known) => known,
+                None => {
+                    let found: (i64, bool) =
+                        lookup.query_row([v.id_number], |row| Ok((row.get(0)?, row.get(1)?)))?;
+                    ids.entry(v.id_number.to_string()).or_insert(found)
                 }
-                Ok(id)
-            })
-            .collect()
+            };
+            // a later row may carry the phone an earlier one lacked: merged, not lost
+            if let (true, Some(phone)) = (known.1, v.phone) {
+                fill_phone.execute(params![phone, known.0])?;
+                known.1 = false;
+            }
+            out.push(known.0);
+        }
+        Ok(out)
     }
 
     fn id_number_of(&self, person: i64) -> Result<Option<String>> {
@@ -209,30 +221,51 @@ impl<'c> Writer<'c> {
             }
             return Ok(());
         }
-        // the open item of each person: new if it is this very row
-        let mut open = self.conn.prepare_cached(&format!(
-            "SELECT person_id, id, batch_id, row_no FROM push_items \
-             WHERE state IN ('pending', 'reached') AND person_id IN ({})",
-            vec!["?"; rows.len()].join(", ")
-        ))?;
-        let open: HashMap<i64, (i64, i64, i64)> = open
-            .query_map(rusqlite::params_from_iter(persons), |row| {
-                Ok((row.get(0)?, (row.get(1)?, row.get(2)?, row.get(3)?)))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
+        // the items this statement opened, read back by rowid range; a row whose person got
+        // none here merges into the item opened by an earlier row or batch
+        let mut opened: HashMap<i64, (i64, i64)> = HashMap::with_capacity(rows.len());
+        if added > 0 {
+            let last = self.conn.last_insert_rowid();
+            let mut range = self.conn.prepare_cached(
+                "SELECT person_id, id, row_no FROM push_items \
+                 WHERE id BETWEEN ? AND ? AND batch_id = ?",
+            )?;
+            opened.extend(
+                range
+                    .query_map([last - added as i64 + 1, last, batch], |row| {
+                        Ok((row.get(0)?, (row.get(1)?, row.get(2)?)))
+                    })?
+                    .collect::<rusqlite::Result<Vec<_>>>()?,
+            );
+        }
+        let mut open_item = self.conn.prepare_cached(
+            "SELECT id, batch_id = ? AND row_no = ? FROM push_items \
+             WHERE person_id = ? AND state IN ('pending', 'reached')",
+        )?;
         let mut merge = self.conn.prepare_cached(
             "INSERT INTO push_merges (batch_id, item_id, row_no) VALUES (?, ?, ?)",
         )?;
         for (i, r) in rows.iter().enumerate() {
-            let &(item, item_batch, item_row) = open.get(&persons[i]).ok_or_else(|| {
-                StoreError::Internal("open item missing for a pushed person".into())
-            })?;
-            if item_batch == batch && item_row == lines[i] {
-                tally.created(r.node);
-            } else {
-                merge.execute(params![batch, item, lines[i]])?;
-                tally.merged();
-            }
+            let item = match opened.get(&persons[i]) {
+                Some(&(_, row_no)) if row_no == lines[i] => {
+                    tally.created(r.node);
+                    continue;
+                }
+                Some(&(item, _)) => item,
+                None => {
+                    let (item, is_this_row): (i64, bool) = open_item
+                        .query_row([batch, lines[i], persons[i]], |row| {
+                            Ok((row.get(0)?, row.get(1)?))
+                        })?;
+                    if is_this_row {
+                        tally.created(r.node);
+                        continue;
+                    }
+                    item
+                }
+            };
+            merge.execute(params![batch, item, lines[i]])?;
+            tally.merged();
         }
         Ok(())
     }
