@@ -49,6 +49,8 @@ pub struct PushImportSummary {
 /// short statements itself, and a bigger chunk spreads the cost of preparing them.
 const CHUNK_POSTGRES: usize = 1000;
 const CHUNK_SQLITE: usize = 5000;
+/// Error-report lines per message (one multi-row INSERT of 4 values a line on either backend).
+const ERRORS_PER_MESSAGE: usize = 1000;
 /// Chunks in flight between the reader and the writer: bounds memory.
 const IN_FLIGHT: usize = 4;
 
@@ -400,7 +402,7 @@ fn read_and_validate(
                 }
             }
         }
-        if rows.len() >= chunk || errors.len() >= CHUNK_POSTGRES {
+        if rows.len() >= chunk || errors.len() >= ERRORS_PER_MESSAGE {
             let msg = Msg::Chunk {
                 rows: std::mem::replace(&mut rows, Vec::with_capacity(chunk)),
                 errors: std::mem::take(&mut errors),

@@ -13,10 +13,11 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, SecondsFormat, Timelike, Utc};
 use rusqlite::types::ToSql;
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 use sqlx::{Sqlite, Transaction};
 
 use super::import::{sex_str, RowCtx, Tally, ValidRow, WriteRows};
+use crate::bulk::Placeholders;
 use crate::Result;
 
 /// Rows per statement: past a few dozen the gain flattens and statements get long to prepare.
@@ -34,7 +35,7 @@ impl WriteRows for Transaction<'_, Sqlite> {
         // SAFETY: the handle stays locked away from sqlx's worker for as long as `conn`
         // lives (both end with this function), and `from_handle` never closes it.
         let conn = unsafe { Connection::from_handle(raw.as_ptr()) }?;
-        blocking(|| Writer::new(&conn, ctx)?.write(rows, tally))
+        blocking(|| Writer::new(&conn, ctx).write(rows, tally))
     }
 }
 
@@ -65,13 +66,13 @@ struct PersonValues<'r> {
 }
 
 impl<'c> Writer<'c> {
-    fn new(conn: &'c Connection, ctx: &'c RowCtx) -> Result<Self> {
-        Ok(Writer {
+    fn new(conn: &'c Connection, ctx: &'c RowCtx) -> Self {
+        Writer {
             conn,
             ctx,
             now: timestamp(ctx.now),
             due_at: timestamp(ctx.due_at),
-        })
+        }
     }
 
     fn write(&self, rows: &[ValidRow], tally: &mut Tally) -> Result<()> {
@@ -171,14 +172,11 @@ impl<'c> Writer<'c> {
     }
 
     fn id_number_of(&self, person: i64) -> Result<Option<String>> {
-        let mut q = self
+        Ok(self
             .conn
-            .prepare_cached("SELECT id_number FROM persons WHERE id = ?")?;
-        let mut rows = q.query([person])?;
-        Ok(match rows.next()? {
-            Some(row) => Some(row.get(0)?),
-            None => None,
-        })
+            .prepare_cached("SELECT id_number FROM persons WHERE id = ?")?
+            .query_row([person], |row| row.get(0))
+            .optional()?)
     }
 
     /// Opens an item for each row whose person has none open; merges the others into the
@@ -280,9 +278,8 @@ impl<'c> Writer<'c> {
         tail: &str,
         rows: usize,
     ) -> Result<rusqlite::CachedStatement<'c>> {
-        let group = format!("({}{literal})", vec!["?"; per_row].join(", "));
-        let sql = format!("{head}{}{tail}", vec![group.as_str(); rows].join(", "));
-        Ok(self.conn.prepare_cached(&sql)?)
+        let groups = Placeholders::Anonymous.groups(rows, per_row, 1, literal);
+        Ok(self.conn.prepare_cached(&format!("{head}{groups}{tail}"))?)
     }
 }
 
