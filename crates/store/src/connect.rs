@@ -166,8 +166,9 @@ mod tests {
         );
     }
 
-    /// Migration 4 rebuilds four SQLite tables: rows and the references between them survive,
-    /// foreign keys still hold, and the rewritten CHECKs refuse what the old ones refused.
+    /// Migrations 4 and 5 rebuild SQLite tables: rows and the references between them survive,
+    /// foreign keys still hold (push_items' at commit), the rewritten CHECKs refuse what the old
+    /// ones refused, and the items' deadline moves to their batch.
     #[tokio::test]
     async fn rebuilding_migration_keeps_rows_and_references() {
         let dir = std::env::temp_dir().join(format!("wangge-m4-{}", std::process::id()));
@@ -198,9 +199,11 @@ mod tests {
              VALUES (7, '11010519491231002X', '张三', '1949-12-31', 'female', '{t}', '{t}')",
             "INSERT INTO push_batches (id, name, due_hours, created_by, created_at) \
              VALUES (3, 'b', 24, 'admin', '{t}')",
+            "INSERT INTO push_batches (id, name, due_hours, created_by, created_at) \
+             VALUES (4, 'empty', 48, 'admin', '{t}')",
             "INSERT INTO push_items (id, batch_id, person_id, node_id, row_no, origin, address, \
              note, state, due_at, updated_at) \
-             VALUES (11, 3, 7, 1, 2, '上海', '金水区', '', 'reached', '{t}', '{t}')",
+             VALUES (11, 3, 7, 1, 2, '上海', '金水区', '', 'reached', '2021-12-29T01:02:03Z', '{t}')",
             "INSERT INTO push_merges (batch_id, item_id, row_no) VALUES (3, 11, 9)",
             "INSERT INTO checkpoints (id, node_id, name, kind, location, created_at) \
              VALUES (5, 1, '卡口', 'highway', '路口', '{t}')",
@@ -246,6 +249,39 @@ mod tests {
         .execute(pool)
         .await
         .is_err());
+        // the deadline is the batch's: the items' own, or import time + hours without items
+        let due: Vec<(i64, chrono::DateTime<chrono::Utc>)> =
+            sqlx::query_as("SELECT id, due_at FROM push_batches ORDER BY id")
+                .fetch_all(pool)
+                .await
+                .unwrap();
+        let at = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+        assert_eq!(
+            due,
+            vec![
+                (3, at("2021-12-29T01:02:03Z")),
+                (4, at("2021-12-30T00:00:00Z"))
+            ]
+        );
+        assert!(sqlx::query("SELECT due_at FROM push_items")
+            .execute(pool)
+            .await
+            .is_err());
+        // push_items' references are checked at commit: the statement passes, the commit fails
+        let mut tx = pool.begin().await.unwrap();
+        sqlx::query(
+            "INSERT INTO push_items (batch_id, person_id, node_id, row_no, origin, address, \
+             note, state, updated_at) VALUES (999, 7, 1, 3, '上海', '金水区', '', 'not_found', '2021-12-28T00:00:00Z')",
+        )
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        assert!(tx.commit().await.is_err());
+        let (items,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM push_items")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        assert_eq!(items, 1);
         for bad in [
             "UPDATE push_items SET state = 'done' WHERE id = 11",
             "UPDATE checkpoint_scans SET code_colour = 'blue' WHERE id = 21",

@@ -732,6 +732,51 @@ async fn dashboard_counts_overdue_and_drills_down(kind: Kind) {
         .unwrap();
     assert_eq!(overdue.len(), 1);
     assert!(overdue[0].is_overdue(later));
+    // reached is still open and overdue; left the district is verified and no longer counts
+    s.verify_push_item(&a, overdue[0].id, Verification::Reached)
+        .await
+        .unwrap();
+    let open = s
+        .list_push_items(
+            &admin,
+            &PushItemFilter {
+                view: ItemView::Open,
+                batch_id: Some(batch),
+                limit: 10,
+                ..Default::default()
+            },
+            later,
+        )
+        .await
+        .unwrap();
+    let other = open.iter().find(|i| i.id != overdue[0].id).unwrap();
+    s.verify_push_item(
+        &admin,
+        other.id,
+        Verification::LeftDistrict {
+            destination: "上海".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let dash = s
+        .push_dashboard(&admin, &root, Some(batch), later)
+        .await
+        .unwrap();
+    assert_eq!((dash.totals.open(), dash.totals.overdue), (4, 4));
+    let listed = s.list_push_batches(&admin, later).await.unwrap();
+    let this = listed.iter().find(|b| b.batch.id == batch).unwrap();
+    assert_eq!(this.totals.overdue, 4);
+    assert_eq!(
+        this.batch.due_at,
+        this.batch.created_at + Duration::hours(2)
+    );
+    let listed = s
+        .list_push_batches(&admin, wangge_store::now())
+        .await
+        .unwrap();
+    let this = listed.iter().find(|b| b.batch.id == batch).unwrap();
+    assert_eq!(this.totals.overdue, 0);
     // a worker cannot open the dashboard of a node outside their grid
     assert!(matches!(
         s.push_dashboard(&a, &root, None, later).await,

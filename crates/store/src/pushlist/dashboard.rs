@@ -125,9 +125,10 @@ impl Store {
         });
         let overdue: Vec<(String, i64)> = on_pool!(self, pool => {
             sqlx::query_as(
-                "SELECT g.path, COUNT(*) FROM push_items i JOIN grid_nodes g ON g.id = i.node_id \
-                 WHERE i.state IN ('pending', 'reached') AND i.due_at < $1 \
-                 AND g.path >= $2 AND g.path < $3 AND ($4 IS NULL OR i.batch_id = $4) \
+                "SELECT g.path, CAST(SUM(c.n) AS BIGINT) FROM push_counts c \
+                 JOIN grid_nodes g ON g.id = c.node_key JOIN push_batches b ON b.id = c.batch_id \
+                 WHERE c.state IN ('pending', 'reached') AND b.due_at < $1 \
+                 AND g.path >= $2 AND g.path < $3 AND ($4 IS NULL OR c.batch_id = $4) \
                  GROUP BY g.path",
             )
             .bind(now).bind(&lo).bind(&hi).bind(batch_id)
@@ -215,9 +216,10 @@ impl Store {
         });
         let (overdue,): (i64,) = on_pool!(self, pool => {
             sqlx::query_as(
-                "SELECT COUNT(*) FROM push_items WHERE node_id IS NULL \
-                 AND state IN ('pending', 'reached') AND due_at < $1 \
-                 AND ($2 IS NULL OR batch_id = $2)",
+                "SELECT CAST(COALESCE(SUM(c.n), 0) AS BIGINT) FROM push_counts c \
+                 JOIN push_batches b ON b.id = c.batch_id WHERE c.node_key = 0 \
+                 AND c.state IN ('pending', 'reached') AND b.due_at < $1 \
+                 AND ($2 IS NULL OR c.batch_id = $2)",
             )
             .bind(now).bind(batch_id).fetch_one(pool).await?
         });
@@ -260,10 +262,11 @@ impl Store {
         });
         let overdue: Vec<(i64, i64)> = on_pool!(self, pool => {
             sqlx::query_as(
-                "SELECT i.batch_id, COUNT(*) FROM push_items i LEFT JOIN grid_nodes g ON g.id = i.node_id \
-                 WHERE i.state IN ('pending', 'reached') AND i.due_at < $1 \
-                 AND ((g.path >= $2 AND g.path < $3) OR (i.node_id IS NULL AND $4)) \
-                 GROUP BY i.batch_id",
+                "SELECT c.batch_id, CAST(SUM(c.n) AS BIGINT) FROM push_counts c \
+                 JOIN push_batches b ON b.id = c.batch_id LEFT JOIN grid_nodes g ON g.id = c.node_key \
+                 WHERE c.state IN ('pending', 'reached') AND b.due_at < $1 \
+                 AND ((g.path >= $2 AND g.path < $3) OR (c.node_key = 0 AND $4)) \
+                 GROUP BY c.batch_id",
             )
             .bind(now).bind(&lo).bind(&hi).bind(unassigned)
             .fetch_all(pool).await?

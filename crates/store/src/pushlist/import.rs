@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, SubsecRound, Utc};
 use serde::Serialize;
 use tokio::sync::mpsc;
 use wangge_domain::pushlist::row::is_blank_row;
@@ -45,7 +45,7 @@ pub struct PushImportSummary {
 }
 
 /// Rows per message from the reader. On PostgreSQL also the most rows one INSERT carries
-/// (10 values a row, under its 65,535 parameters); on SQLite the writer splits a chunk into
+/// (9 values a row, under its 65,535 parameters); on SQLite the writer splits a chunk into
 /// short statements itself, and a bigger chunk spreads the cost of preparing them.
 const CHUNK_POSTGRES: usize = 1000;
 const CHUNK_SQLITE: usize = 5000;
@@ -159,7 +159,8 @@ impl Store {
             read_and_validate(&path, progress, &matcher, today, chunk, &tx)
         });
 
-        let now = crate::now();
+        // stamped to the second: the stamp is written into every person and item of the file
+        let now = crate::now().trunc_subsecs(0);
         let mut ctx = RowCtx {
             batch_id: 0,
             now,
@@ -172,13 +173,14 @@ impl Store {
         let outcome: Result<Option<PushBatch>> = on_pool!(self, pool => {
             let mut db = pool.begin().await?;
             let (batch_id,): (i64,) = sqlx::query_as(
-                "INSERT INTO push_batches (name, due_hours, created_by, created_at) \
-                 VALUES ($1, $2, $3, $4) RETURNING id",
+                "INSERT INTO push_batches (name, due_hours, created_by, created_at, due_at) \
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
             )
             .bind(&name)
             .bind(opts.due_hours)
             .bind(&actor.username)
             .bind(now)
+            .bind(ctx.due_at)
             .fetch_one(&mut *db)
             .await?;
             summary.batch_id = batch_id;

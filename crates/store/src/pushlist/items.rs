@@ -88,7 +88,7 @@ pub struct PushItemFilter {
 const ITEM_SELECT: &str = "SELECT i.id, i.batch_id, b.name AS batch_name, i.person_id, p.name, \
     p.id_number, p.phone, i.node_id, g.code AS node_code, g.name AS node_name, \
     g.path AS node_path, i.row_no, i.origin, i.arrived_at, i.address, i.note, i.state, \
-    i.measures, i.arrival_id, i.destination, i.reason, i.due_at, i.verified_at, i.updated_at \
+    i.measures, i.arrival_id, i.destination, i.reason, b.due_at, i.verified_at, i.updated_at \
     FROM push_items i JOIN persons p ON p.id = i.person_id \
     JOIN push_batches b ON b.id = i.batch_id LEFT JOIN grid_nodes g ON g.id = i.node_id";
 
@@ -118,7 +118,7 @@ impl Store {
         };
         let view = match filter.view {
             ItemView::Open => "i.state IN ('pending', 'reached')",
-            ItemView::Overdue => "i.state IN ('pending', 'reached') AND i.due_at < $7",
+            ItemView::Overdue => "i.state IN ('pending', 'reached') AND b.due_at < $7",
             ItemView::Verified => "i.state NOT IN ('pending', 'reached')",
             ItemView::All => "1 = 1",
             ItemView::Unassigned => "i.node_id IS NULL",
@@ -325,21 +325,13 @@ impl Store {
     /// district shows what overdue work looks like. Not for real data: it changes history.
     pub async fn backdate_push_batch(&self, batch_id: i64, hours: i64) -> Result<()> {
         let shift = chrono::Duration::hours(hours);
-        let rows: Vec<(i64, DateTime<Utc>)> = on_pool!(self, pool => {
-            sqlx::query_as("SELECT id, due_at FROM push_items WHERE batch_id = $1")
-                .bind(batch_id).fetch_all(pool).await?
-        });
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            for (id, due) in &rows {
-                sqlx::query("UPDATE push_items SET due_at = $1 WHERE id = $2")
-                    .bind(*due - shift).bind(*id).execute(&mut *tx).await?;
-            }
-            let (created,): (DateTime<Utc>,) =
-                sqlx::query_as("SELECT created_at FROM push_batches WHERE id = $1")
+            let (created, due): (DateTime<Utc>, DateTime<Utc>) =
+                sqlx::query_as("SELECT created_at, due_at FROM push_batches WHERE id = $1")
                     .bind(batch_id).fetch_one(&mut *tx).await?;
-            sqlx::query("UPDATE push_batches SET created_at = $1 WHERE id = $2")
-                .bind(created - shift).bind(batch_id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE push_batches SET created_at = $1, due_at = $2 WHERE id = $3")
+                .bind(created - shift).bind(due - shift).bind(batch_id).execute(&mut *tx).await?;
             tx.commit().await?;
         });
         Ok(())

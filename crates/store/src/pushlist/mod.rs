@@ -34,6 +34,8 @@ pub struct PushBatch {
     pub unassigned: i64,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
+    /// 核查时限: every item of the batch is overdue while still open after this.
+    pub due_at: DateTime<Utc>,
 }
 
 /// Hours after import by which a pushed person must be verified, unless the batch says otherwise.
@@ -46,4 +48,4 @@ pub fn today_in_china() -> chrono::NaiveDate {
 }
 
 pub(crate) const BATCH_COLUMNS: &str = "id, name, due_hours, rows_total, rows_rejected, \
-    items_created, rows_merged, unassigned, created_by, created_at";
+    items_created, rows_merged, unassigned, created_by, created_at, due_at";

@@ -75,9 +75,9 @@ impl WriteRows for Transaction<'_, Postgres> {
 
         let sql = format!(
             "INSERT INTO push_items (batch_id, person_id, node_id, row_no, origin, \
-             arrived_at, address, note, due_at, updated_at, state) VALUES {} \
+             arrived_at, address, note, updated_at, state) VALUES {} \
              ON CONFLICT (person_id) WHERE state IN ('pending', 'reached') DO NOTHING",
-            PH.groups(unique.len(), 10, 1, ", 'pending'")
+            PH.groups(unique.len(), 9, 1, ", 'pending'")
         );
         let mut q = sqlx::query(&sql);
         for r in &unique {
@@ -91,7 +91,6 @@ impl WriteRows for Transaction<'_, Postgres> {
                 .bind(p.arrived_at)
                 .bind(&p.address)
                 .bind(&p.note)
-                .bind(ctx.due_at)
                 .bind(ctx.now);
         }
         let added = q.execute(&mut **db).await?.rows_affected() as usize;

@@ -4,6 +4,13 @@
 //! driver's worker thread, which made the import several times slower than the table writes;
 //! single-row statements pay SQLite's per-statement set-up (cursors on five B-trees) per row.
 //!
+//! No statement journal: SQLite copies every page a multi-row statement touches so the
+//! statement alone can be undone when a constraint aborts it half way. `OR FAIL` stops at the
+//! failing row instead (the import's transaction is rolled back on any error anyway), and the
+//! references of push_items are checked at commit (migration 5), so nothing aborts half way.
+//! Values shared by every row of the file (batch, time stamp) are written into the statement
+//! rather than bound: SQLite copies each bound text into memory of its own.
+//!
 //! No RETURNING: SQLite builds a temporary table for it per statement. Which rows an
 //! `ON CONFLICT DO NOTHING` insert took is known from the change count (all of them, the usual
 //! case) and otherwise asked. The outcome is the same as the batched path's (`rows_batched`);
@@ -51,9 +58,8 @@ fn blocking<T>(f: impl FnOnce() -> T) -> T {
 struct Writer<'c> {
     conn: &'c Connection,
     ctx: &'c RowCtx,
-    /// `ctx.now` and `ctx.due_at` as sqlx writes them.
+    /// `ctx.now` as sqlx writes it, as an SQL literal.
     now: String,
-    due_at: String,
 }
 
 /// The columns a new person gets, formatted as sqlx writes them.
@@ -70,8 +76,7 @@ impl<'c> Writer<'c> {
         Writer {
             conn,
             ctx,
-            now: timestamp(ctx.now),
-            due_at: timestamp(ctx.due_at),
+            now: text_literal(&timestamp(ctx.now)),
         }
     }
 
@@ -96,7 +101,7 @@ impl<'c> Writer<'c> {
                 sex: sex_str(r.row.id_number.sex()),
             })
             .collect();
-        let mut args: Vec<&dyn ToSql> = Vec::with_capacity(rows.len() * 7);
+        let mut args: Vec<&dyn ToSql> = Vec::with_capacity(rows.len() * 5);
         for v in &values {
             args.extend([
                 &v.id_number as &dyn ToSql,
@@ -104,16 +109,14 @@ impl<'c> Writer<'c> {
                 &v.phone,
                 &v.birth_date,
                 &v.sex,
-                &self.now,
-                &self.now,
             ]);
         }
         let added = self
             .multi_row(
-                "INSERT INTO persons (id_number, name, phone, birth_date, sex, created_at, \
-                 updated_at) VALUES ",
-                7,
-                "",
+                "INSERT OR FAIL INTO persons (id_number, name, phone, birth_date, sex, \
+                 created_at, updated_at) VALUES ",
+                5,
+                &format!(", {0}, {0}", self.now),
                 " ON CONFLICT (id_number) DO NOTHING",
                 rows.len(),
             )?
@@ -188,27 +191,24 @@ impl<'c> Writer<'c> {
             .iter()
             .map(|r| r.row.arrived_at.map(local_time))
             .collect();
-        let mut args: Vec<&dyn ToSql> = Vec::with_capacity(rows.len() * 10);
+        let mut args: Vec<&dyn ToSql> = Vec::with_capacity(rows.len() * 7);
         for (i, r) in rows.iter().enumerate() {
             args.extend([
-                &batch as &dyn ToSql,
-                &persons[i],
+                &persons[i] as &dyn ToSql,
                 &r.node,
                 &lines[i],
                 &r.row.origin,
                 &arrived[i],
                 &r.row.address,
                 &r.row.note,
-                &self.due_at,
-                &self.now,
             ]);
         }
         let added = self
             .multi_row(
-                "INSERT INTO push_items (batch_id, person_id, node_id, row_no, origin, \
-                 arrived_at, address, note, due_at, updated_at, state) VALUES ",
-                10,
-                ", 'pending'",
+                "INSERT OR FAIL INTO push_items (person_id, node_id, row_no, origin, \
+                 arrived_at, address, note, batch_id, updated_at, state) VALUES ",
+                7,
+                &format!(", {batch}, {}, 'pending'", self.now),
                 " ON CONFLICT (person_id) WHERE state IN ('pending', 'reached') DO NOTHING",
                 rows.len(),
             )?
@@ -281,6 +281,11 @@ impl<'c> Writer<'c> {
         let groups = Placeholders::Anonymous.groups(rows, per_row, 1, literal);
         Ok(self.conn.prepare_cached(&format!("{head}{groups}{tail}"))?)
     }
+}
+
+/// `s` as an SQL string literal.
+fn text_literal(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
 }
 
 /// A UTC instant as sqlx writes `DateTime<Utc>` to SQLite, so both read back alike.
