@@ -368,6 +368,91 @@ mod tests {
         }
     }
 
+    fn row(line: u64, n: u32, node: Option<i64>) -> ValidRow {
+        let id = wangge_domain::validate::make_valid(&format!("11010519800101{n:03}"));
+        ValidRow {
+            line,
+            row: wangge_domain::pushlist::PushRow {
+                name: "张三".into(),
+                id_number: wangge_domain::validate::IdNumber::parse_stored(&id).unwrap(),
+                phone: None,
+                origin: "上海市".into(),
+                arrived_at: None,
+                address: "金水区".into(),
+                note: String::new(),
+            },
+            node,
+        }
+    }
+
+    /// The writer's statements stop at nothing (OR FAIL, deferred references), so a reference
+    /// that does not exist surfaces at COMMIT: the transaction fails as a whole, nothing of it
+    /// is kept, and the pooled connection is fine for the next import.
+    #[tokio::test]
+    async fn broken_reference_fails_the_commit_and_keeps_nothing() {
+        // a file, not :memory: (every pooled connection would have a database of its own)
+        let dir = std::env::temp_dir().join(format!("wangge-fk-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("fk.db");
+        let _ = std::fs::remove_file(&path);
+        let store = crate::Store::open(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        let crate::Backend::Sqlite(pool) = store.backend() else {
+            unreachable!()
+        };
+        let now = Utc.with_ymd_and_hms(2021, 12, 28, 9, 0, 0).unwrap();
+        let batch = |pool: &sqlx::SqlitePool| {
+            let pool = pool.clone();
+            async move {
+                let mut tx = pool.begin().await.unwrap();
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO push_batches (name, due_hours, created_by, created_at, due_at) \
+                     VALUES ('b', 24, 't', ?, ?) RETURNING id",
+                )
+                .bind(now)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await
+                .unwrap();
+                (tx, id)
+            }
+        };
+        let (mut tx, batch_id) = batch(pool).await;
+        let ctx = RowCtx {
+            batch_id,
+            now,
+            due_at: now,
+        };
+        let mut tally = Tally::default();
+        // grid node 999 does not exist
+        tx.write_rows(&ctx, &[row(2, 1, None), row(3, 2, Some(999))], &mut tally)
+            .await
+            .unwrap();
+        assert!(tx.commit().await.is_err());
+        let counts: (i64, i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM push_batches), (SELECT COUNT(*) FROM persons), \
+             (SELECT COUNT(*) FROM push_items)",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        assert_eq!(counts, (0, 0, 0));
+        let (mut tx, batch_id) = batch(pool).await;
+        let ctx = RowCtx { batch_id, ..ctx };
+        tx.write_rows(&ctx, &[row(2, 1, None), row(3, 2, None)], &mut tally)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let (items,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM push_items")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        assert_eq!(items, 2);
+        store.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     async fn sqlx_text<T>(pool: &sqlx::SqlitePool, value: T) -> String
     where
         T: for<'q> sqlx::Encode<'q, Sqlite> + sqlx::Type<Sqlite> + Send,
