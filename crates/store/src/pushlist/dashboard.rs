@@ -1,5 +1,5 @@
 //! 见底清零: open, overdue and verified counts per batch and per node of the grid tree, read
-//! from the counters plus the index of open items past their deadline — never a scan of all
+//! from the counters (overdue: the open ones of batches past their deadline) — never a scan of
 //! items.
 
 use std::collections::HashMap;
@@ -12,6 +12,11 @@ use super::counts::parse_state;
 use super::items::require_push_role;
 use super::{PushBatch, BATCH_COLUMNS};
 use crate::{Actor, GridNode, Result, Scope, Store};
+
+/// The overdue part of a group of counter rows `c` joined with their batch `b`, with the
+/// clock bound as `$1`: open counts of batches past their deadline.
+const OVERDUE_SUM: &str = "CAST(SUM(CASE WHEN c.state IN ('pending', 'reached') \
+    AND b.due_at < $1 THEN c.n ELSE 0 END) AS BIGINT)";
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct NodeTotals {
@@ -34,12 +39,17 @@ impl NodeTotals {
         self.open() + self.verified
     }
 
-    fn add_state(&mut self, state: PushState, n: i64) {
+    /// Adds a counter row: `n` items in `state`, `overdue` of them past their deadline.
+    fn add_counted(&mut self, state: &str, n: i64, overdue: i64) {
+        let Some(state) = parse_state(state) else {
+            return;
+        };
         match state {
             PushState::Pending => self.pending += n,
             PushState::Reached => self.reached += n,
             _ => self.verified += n,
         }
+        self.overdue += overdue;
     }
 
     fn add(&mut self, other: &NodeTotals) {
@@ -113,24 +123,14 @@ impl Store {
         let node = self.grid_node_by_id(&actor.scope, node.id).await?;
         let scope = Scope::new(node.path.clone());
         let (lo, hi) = scope.bounds();
-        let counted: Vec<(String, String, i64)> = on_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT g.path, c.state, CAST(SUM(c.n) AS BIGINT) FROM push_counts c \
-                 JOIN grid_nodes g ON g.id = c.node_key \
-                 WHERE g.path >= $1 AND g.path < $2 AND ($3 IS NULL OR c.batch_id = $3) \
+        let counted: Vec<(String, String, i64, i64)> = on_pool!(self, pool => {
+            sqlx::query_as(&format!(
+                "SELECT g.path, c.state, CAST(SUM(c.n) AS BIGINT), {OVERDUE_SUM} \
+                 FROM push_counts c JOIN grid_nodes g ON g.id = c.node_key \
+                 JOIN push_batches b ON b.id = c.batch_id \
+                 WHERE g.path >= $2 AND g.path < $3 AND ($4 IS NULL OR c.batch_id = $4) \
                  GROUP BY g.path, c.state",
-            )
-            .bind(&lo).bind(&hi).bind(batch_id)
-            .fetch_all(pool).await?
-        });
-        let overdue: Vec<(String, i64)> = on_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT g.path, CAST(SUM(c.n) AS BIGINT) FROM push_counts c \
-                 JOIN grid_nodes g ON g.id = c.node_key JOIN push_batches b ON b.id = c.batch_id \
-                 WHERE c.state IN ('pending', 'reached') AND b.due_at < $1 \
-                 AND g.path >= $2 AND g.path < $3 AND ($4 IS NULL OR c.batch_id = $4) \
-                 GROUP BY g.path",
-            )
+            ))
             .bind(now).bind(&lo).bind(&hi).bind(batch_id)
             .fetch_all(pool).await?
         });
@@ -148,20 +148,10 @@ impl Store {
         };
         let mut here = NodeTotals::default();
         let mut per_child = vec![NodeTotals::default(); children.len()];
-        for (path, state, n) in &counted {
-            let Some(state) = parse_state(state) else {
-                continue;
-            };
+        for (path, state, n, overdue) in &counted {
             match row_of(path) {
-                Some(i) => per_child[i].add_state(state, *n),
-                None if path == &node.path => here.add_state(state, *n),
-                None => {}
-            }
-        }
-        for (path, n) in &overdue {
-            match row_of(path) {
-                Some(i) => per_child[i].overdue += n,
-                None if path == &node.path => here.overdue += n,
+                Some(i) => per_child[i].add_counted(state, *n, *overdue),
+                None if path == &node.path => here.add_counted(state, *n, *overdue),
                 None => {}
             }
         }
@@ -207,30 +197,17 @@ impl Store {
         batch_id: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<NodeTotals> {
-        let counted: Vec<(String, i64)> = on_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT state, CAST(SUM(n) AS BIGINT) FROM push_counts \
-                 WHERE node_key = 0 AND ($1 IS NULL OR batch_id = $1) GROUP BY state",
-            )
-            .bind(batch_id).fetch_all(pool).await?
+        let counted: Vec<(String, i64, i64)> = on_pool!(self, pool => {
+            sqlx::query_as(&format!(
+                "SELECT c.state, CAST(SUM(c.n) AS BIGINT), {OVERDUE_SUM} FROM push_counts c \
+                 JOIN push_batches b ON b.id = c.batch_id \
+                 WHERE c.node_key = 0 AND ($2 IS NULL OR c.batch_id = $2) GROUP BY c.state",
+            ))
+            .bind(now).bind(batch_id).fetch_all(pool).await?
         });
-        let (overdue,): (i64,) = on_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT CAST(COALESCE(SUM(c.n), 0) AS BIGINT) FROM push_counts c \
-                 JOIN push_batches b ON b.id = c.batch_id WHERE c.node_key = 0 \
-                 AND c.state IN ('pending', 'reached') AND b.due_at < $1 \
-                 AND ($2 IS NULL OR c.batch_id = $2)",
-            )
-            .bind(now).bind(batch_id).fetch_one(pool).await?
-        });
-        let mut t = NodeTotals {
-            overdue,
-            ..NodeTotals::default()
-        };
-        for (state, n) in counted {
-            if let Some(s) = parse_state(&state) {
-                t.add_state(s, n);
-            }
+        let mut t = NodeTotals::default();
+        for (state, n, overdue) in counted {
+            t.add_counted(&state, n, overdue);
         }
         Ok(t)
     }
@@ -250,24 +227,14 @@ impl Store {
             ))
             .fetch_all(pool).await?
         });
-        let counted: Vec<(i64, String, i64)> = on_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT c.batch_id, c.state, CAST(SUM(c.n) AS BIGINT) FROM push_counts c \
+        let counted: Vec<(i64, String, i64, i64)> = on_pool!(self, pool => {
+            sqlx::query_as(&format!(
+                "SELECT c.batch_id, c.state, CAST(SUM(c.n) AS BIGINT), {OVERDUE_SUM} \
+                 FROM push_counts c JOIN push_batches b ON b.id = c.batch_id \
                  LEFT JOIN grid_nodes g ON g.id = c.node_key \
-                 WHERE (g.path >= $1 AND g.path < $2) OR (c.node_key = 0 AND $3) \
+                 WHERE (g.path >= $2 AND g.path < $3) OR (c.node_key = 0 AND $4) \
                  GROUP BY c.batch_id, c.state",
-            )
-            .bind(&lo).bind(&hi).bind(unassigned)
-            .fetch_all(pool).await?
-        });
-        let overdue: Vec<(i64, i64)> = on_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT c.batch_id, CAST(SUM(c.n) AS BIGINT) FROM push_counts c \
-                 JOIN push_batches b ON b.id = c.batch_id LEFT JOIN grid_nodes g ON g.id = c.node_key \
-                 WHERE c.state IN ('pending', 'reached') AND b.due_at < $1 \
-                 AND ((g.path >= $2 AND g.path < $3) OR (c.node_key = 0 AND $4)) \
-                 GROUP BY c.batch_id",
-            )
+            ))
             .bind(now).bind(&lo).bind(&hi).bind(unassigned)
             .fetch_all(pool).await?
         });
@@ -283,13 +250,11 @@ impl Store {
             .fetch_all(pool).await?
         });
         let mut totals: HashMap<i64, NodeTotals> = HashMap::new();
-        for (batch, state, n) in counted {
-            if let Some(s) = parse_state(&state) {
-                totals.entry(batch).or_default().add_state(s, n);
-            }
-        }
-        for (batch, n) in overdue {
-            totals.entry(batch).or_default().overdue += n;
+        for (batch, state, n, overdue) in counted {
+            totals
+                .entry(batch)
+                .or_default()
+                .add_counted(&state, n, overdue);
         }
         let merged: HashMap<i64, i64> = merged_open.into_iter().collect();
         Ok(batches

@@ -390,15 +390,10 @@ mod tests {
     /// is kept, and the pooled connection is fine for the next import.
     #[tokio::test]
     async fn broken_reference_fails_the_commit_and_keeps_nothing() {
-        // a file, not :memory: (every pooled connection would have a database of its own)
-        let dir = std::env::temp_dir().join(format!("wangge-fk-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("fk.db");
-        let _ = std::fs::remove_file(&path);
-        let store = crate::Store::open(&format!("sqlite://{}", path.display()))
+        let db = crate::testing::TestDb::new(crate::testing::Kind::Sqlite)
             .await
             .unwrap();
-        let crate::Backend::Sqlite(pool) = store.backend() else {
+        let crate::Backend::Sqlite(pool) = db.store.backend() else {
             unreachable!()
         };
         let now = Utc.with_ymd_and_hms(2021, 12, 28, 9, 0, 0).unwrap();
@@ -449,8 +444,7 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(items, 2);
-        store.close().await;
-        let _ = std::fs::remove_dir_all(&dir);
+        db.cleanup().await.unwrap();
     }
 
     async fn sqlx_text<T>(pool: &sqlx::SqlitePool, value: T) -> String
