@@ -1,4 +1,5 @@
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -13,6 +14,8 @@ use crate::{Result, StoreError};
 pub struct Store {
     backend: Backend,
     url: String,
+    /// SQLite's background checkpoints, shared by the clones; `None` on PostgreSQL.
+    _checkpointer: Option<Arc<crate::wal::Checkpointer>>,
 }
 
 #[derive(Clone, Debug)]
@@ -43,6 +46,8 @@ impl Store {
                 // statement journals (the undo of a multi-row statement that may fail half way)
                 // and temporary tables in memory: on disk they were a third of a bulk import
                 .pragma("temp_store", "memory")
+                // checkpoints run on a task of their own (wal.rs), not in whoever commits
+                .pragma("wal_autocheckpoint", "0")
                 .busy_timeout(Duration::from_secs(10));
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
@@ -65,9 +70,14 @@ impl Store {
                 redact_url(url)
             )));
         };
+        let checkpointer = match &backend {
+            Backend::Sqlite(pool) => Some(Arc::new(crate::wal::Checkpointer::spawn(pool.clone()))),
+            Backend::Postgres(_) => None,
+        };
         Ok(Store {
             backend,
             url: url.to_string(),
+            _checkpointer: checkpointer,
         })
     }
 

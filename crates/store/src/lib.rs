@@ -61,6 +61,7 @@ mod scope;
 mod secret;
 pub mod testing;
 mod users;
+mod wal;
 
 pub use arrival_status::{CheckIn, NewCheckIn, FEVER_CELSIUS};
 pub use arrivals::{
