@@ -22,18 +22,6 @@ impl Scratch {
     pub fn sqlite_url(&self, name: &str) -> String {
         format!("sqlite://{}", self.0.join(name).display())
     }
-
-    /// Closes `store` (a database of this directory called `name`) and waits until its last
-    /// connection has copied the log into the database file and removed it, so the next
-    /// measurement does not share the disk with that copy. sqlx's close returns earlier.
-    pub async fn close_and_settle(&self, store: wangge_store::Store, name: &str) {
-        store.close().await;
-        let wal = self.0.join(format!("{name}-wal"));
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
-        while wal.exists() && std::time::Instant::now() < deadline {
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
-    }
 }
 
 impl Drop for Scratch {

@@ -120,7 +120,20 @@ impl Store {
         Ok(())
     }
 
+    /// Closes every connection. On SQLite the log is first copied into the database file and
+    /// emptied, so the file is complete on its own: SQLite's last connection would do that
+    /// itself, but skips it when two connections close at the same moment.
     pub async fn close(&self) {
+        if let Backend::Sqlite(pool) = &self.backend {
+            if !pool.is_closed() {
+                let done = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                    .execute(pool)
+                    .await;
+                if let Err(e) = done {
+                    tracing::warn!(error = %e, "final WAL checkpoint failed");
+                }
+            }
+        }
         on_pool!(self, pool => pool.close().await)
     }
 

@@ -113,10 +113,9 @@ mod tests {
         db.cleanup().await.unwrap();
     }
 
-    /// Closing the store leaves no log behind: the last connection checkpoints and removes it
-    /// (with nothing lost).
+    /// Closing the store leaves an empty log (or none), with nothing lost.
     #[tokio::test]
-    async fn close_leaves_no_log() {
+    async fn close_leaves_an_empty_log() {
         let db = TestDb::new(Kind::Sqlite).await.unwrap();
         let Backend::Sqlite(pool) = db.store.backend() else {
             unreachable!()
@@ -131,14 +130,9 @@ mod tests {
             .unwrap();
         let path = sqlite_path(&db);
         let wal = PathBuf::from(format!("{}-wal", path.display()));
-        assert!(wal.exists());
+        assert!(size(&wal) > 0);
         db.store.close().await;
-        // sqlx's close returns before its connection threads have closed their handles
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-        while wal.exists() {
-            assert!(std::time::Instant::now() < deadline, "log left behind");
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
+        assert_eq!(size(&wal), 0, "log left behind");
         let reopened = crate::Store::open(&db.url).await.unwrap();
         let Backend::Sqlite(pool) = reopened.backend() else {
             unreachable!()
