@@ -7,8 +7,9 @@
 //! automatic checkpoints off (`wal_autocheckpoint = 0`) and this task checkpoints every
 //! [`INTERVAL`] instead, PASSIVE: it never waits for or blocks readers and writers. A commit is
 //! durable once it is in the log (`synchronous = FULL`); the checkpoint only moves it into the
-//! database file, and recovery after a crash replays the log either way. When the pool closes,
-//! the last connection checkpoints what is left and removes the log (SQLite does that itself).
+//! database file, and recovery after a crash replays the log either way. `Store::close` copies
+//! what is left and empties the log (SQLite's own checkpoint at the last close is skipped when
+//! two connections close at once).
 
 use std::time::Duration;
 
