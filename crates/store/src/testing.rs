@@ -74,12 +74,18 @@ impl TestDb {
         self.kind
     }
 
+    /// The database file, for a SQLite database; its log and shared memory sit beside it with
+    /// `-wal` and `-shm` appended.
+    pub fn sqlite_path(&self) -> Option<&str> {
+        (self.kind == Kind::Sqlite).then(|| self.url.trim_start_matches("sqlite://"))
+    }
+
     /// Closes the pool and removes the database.
     pub async fn cleanup(self) -> Result<()> {
         self.store.close().await;
         match self.kind {
             Kind::Sqlite => {
-                let path = self.url.trim_start_matches("sqlite://").to_string();
+                let path = self.sqlite_path().unwrap_or_default();
                 for suffix in ["", "-wal", "-shm"] {
                     let _ = std::fs::remove_file(format!("{path}{suffix}"));
                 }

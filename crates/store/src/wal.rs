@@ -32,9 +32,6 @@ impl Checkpointer {
             tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
-                if pool.is_closed() {
-                    break;
-                }
                 // (busy, frames in the log, frames copied); only failures are of interest
                 let done = sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(PASSIVE)")
                     .fetch_one(&pool)
@@ -62,8 +59,10 @@ mod tests {
     use crate::testing::{Kind, TestDb};
     use crate::Backend;
 
-    fn sqlite_path(db: &TestDb) -> PathBuf {
-        PathBuf::from(db.url.trim_start_matches("sqlite://"))
+    /// The database file and its log.
+    fn files(db: &TestDb) -> (PathBuf, PathBuf) {
+        let path = db.sqlite_path().expect("a SQLite database");
+        (PathBuf::from(path), PathBuf::from(format!("{path}-wal")))
     }
 
     fn size(path: &std::path::Path) -> u64 {
@@ -84,7 +83,7 @@ mod tests {
             .unwrap();
         assert_eq!(auto, 0, "commits must not checkpoint");
 
-        let path = sqlite_path(&db);
+        let (path, wal) = files(&db);
         let before = size(&path);
         let mut tx = pool.begin().await.unwrap();
         sqlx::query("CREATE TABLE filler (b BLOB NOT NULL)")
@@ -99,7 +98,6 @@ mod tests {
                 .unwrap();
         }
         tx.commit().await.unwrap();
-        let wal = PathBuf::from(format!("{}-wal", path.display()));
         assert!(size(&wal) >= 4_000_000, "the commit is in the log");
 
         let deadline = std::time::Instant::now() + super::INTERVAL * 20;
@@ -129,8 +127,7 @@ mod tests {
             .execute(pool)
             .await
             .unwrap();
-        let path = sqlite_path(&db);
-        let wal = PathBuf::from(format!("{}-wal", path.display()));
+        let (_, wal) = files(&db);
         assert!(size(&wal) > 0);
         db.store.close().await;
         assert_eq!(size(&wal), 0, "log left behind");
