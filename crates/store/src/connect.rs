@@ -191,7 +191,8 @@ mod tests {
 
     /// Migrations 4 and 5 rebuild SQLite tables: rows and the references between them survive,
     /// foreign keys still hold (push_items' at commit), the rewritten CHECKs refuse what the old
-    /// ones refused, and the items' deadline moves to their batch.
+    /// ones refused, and the items' deadline moves to their batch. Migration 6 gives every
+    /// existing item its pair in the grid lists' index.
     #[tokio::test]
     async fn rebuilding_migration_keeps_rows_and_references() {
         let dir = std::env::temp_dir().join(format!("wangge-m4-{}", std::process::id()));
@@ -227,6 +228,11 @@ mod tests {
             "INSERT INTO push_items (id, batch_id, person_id, node_id, row_no, origin, address, \
              note, state, due_at, updated_at) \
              VALUES (11, 3, 7, 1, 2, '上海', '金水区', '', 'reached', '2021-12-29T01:02:03Z', '{t}')",
+            "INSERT INTO persons (id, id_number, name, birth_date, sex, created_at, updated_at) \
+             VALUES (8, '110105194912310029', '李四', '1949-12-31', 'female', '{t}', '{t}')",
+            "INSERT INTO push_items (id, batch_id, person_id, node_id, row_no, origin, address, \
+             note, state, due_at, updated_at) \
+             VALUES (12, 3, 8, NULL, 3, '上海', '某地', '', 'not_found', '2021-12-29T01:02:03Z', '{t}')",
             "INSERT INTO push_merges (batch_id, item_id, row_no) VALUES (3, 11, 9)",
             "INSERT INTO checkpoints (id, node_id, name, kind, location, created_at) \
              VALUES (5, 1, '卡口', 'highway', '路口', '{t}')",
@@ -304,7 +310,22 @@ mod tests {
             .fetch_one(pool)
             .await
             .unwrap();
-        assert_eq!(items, 1);
+        assert_eq!(items, 2);
+        // migration 6: every item has its pair in the grid lists' index (0 = unassigned), and
+        // push_items no longer carries the grid index
+        let pairs: Vec<(i64, i64, i64)> = sqlx::query_as(
+            "SELECT batch_id, node_key, item_id FROM push_item_grid ORDER BY item_id",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap();
+        assert_eq!(pairs, vec![(3, 1, 11), (3, 0, 12)]);
+        let (node_index,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM sqlite_schema WHERE name = 'push_items_node'")
+                .fetch_one(pool)
+                .await
+                .unwrap();
+        assert_eq!(node_index, 0);
         for bad in [
             "UPDATE push_items SET state = 'done' WHERE id = 11",
             "UPDATE checkpoint_scans SET code_colour = 'blue' WHERE id = 21",

@@ -80,6 +80,24 @@ impl TestDb {
         (self.kind == Kind::Sqlite).then(|| self.url.trim_start_matches("sqlite://"))
     }
 
+    /// Push items whose pair in the grid lists' index (`push_item_grid`) is missing or names
+    /// another batch or grid, plus pairs without their item: 0 when the index is in step.
+    pub async fn push_grid_faults(&self) -> Result<i64> {
+        let store = &self.store;
+        Ok(on_pool!(store, pool => {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT (SELECT COUNT(*) FROM push_items i WHERE NOT EXISTS ( \
+                    SELECT 1 FROM push_item_grid x WHERE x.batch_id = i.batch_id \
+                    AND x.node_key = COALESCE(i.node_id, 0) AND x.item_id = i.id)) \
+                 + (SELECT COUNT(*) FROM push_item_grid x WHERE NOT EXISTS ( \
+                    SELECT 1 FROM push_items i WHERE i.id = x.item_id \
+                    AND i.batch_id = x.batch_id AND COALESCE(i.node_id, 0) = x.node_key))",
+            )
+            .fetch_one(pool)
+            .await?
+        }))
+    }
+
     /// Closes the pool and removes the database.
     pub async fn cleanup(self) -> Result<()> {
         self.store.close().await;

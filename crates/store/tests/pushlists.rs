@@ -36,6 +36,17 @@ async fn seeded(kind: Kind) -> TestDb {
     db
 }
 
+/// Checks what every push-list test must leave true, then removes the database: each item has
+/// its one pair in the grid lists' index.
+async fn finish(db: TestDb) {
+    assert_eq!(
+        db.push_grid_faults().await.expect("grid index check"),
+        0,
+        "grid lists' index out of step with push_items"
+    );
+    db.cleanup().await.expect("cleanup");
+}
+
 fn id(n: u32) -> String {
     make_valid(&format!("41010519900101{n:03}"))
 }
@@ -205,7 +216,7 @@ async fn csv_in_three_encodings_imports_good_rows_and_reports_bad(kind: Kind) {
         by_name("张三").arrived_at.map(|t| t.to_string()).as_deref(),
         Some("2021-12-28 10:00:00")
     );
-    db.cleanup().await.unwrap();
+    finish(db).await;
 }
 both_backends!(
     csv_encodings,
@@ -260,7 +271,7 @@ async fn xlsx_with_date_cells_and_text_dates(kind: Kind) {
     assert_eq!(wu.phone.as_deref(), Some("13900139000"));
     let zheng = items.iter().find(|i| i.name == "郑十一").unwrap();
     assert_eq!(zheng.arrived_at.unwrap().to_string(), "2021-12-24 00:00:00");
-    db.cleanup().await.unwrap();
+    finish(db).await;
 }
 both_backends!(xlsx_dates, xlsx_with_date_cells_and_text_dates);
 
@@ -341,7 +352,7 @@ async fn bad_files_import_nothing(kind: Kind) {
         .await
         .unwrap();
     assert_eq!(batches.len(), 1, "only the partly good file made a batch");
-    db.cleanup().await.unwrap();
+    finish(db).await;
 }
 both_backends!(bad_files, bad_files_import_nothing);
 
@@ -415,7 +426,7 @@ async fn duplicates_merge_within_and_across_open_batches(kind: Kind) {
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
-    db.cleanup().await.unwrap();
+    finish(db).await;
 }
 both_backends!(
     duplicates_merge,
@@ -585,7 +596,7 @@ async fn every_state_change_is_checked_counted_and_audited(kind: Kind) {
         .unwrap();
     assert!(dash.cleared, "{dash:?}");
     assert_eq!(dash.totals.verified, 4);
-    db.cleanup().await.unwrap();
+    finish(db).await;
 }
 both_backends!(
     state_changes,
@@ -664,7 +675,7 @@ async fn worker_sees_only_their_grid_and_places_nothing_outside(kind: Kind) {
         s.push_item(&op, of("甲")).await,
         Err(StoreError::Forbidden(_))
     ));
-    db.cleanup().await.unwrap();
+    finish(db).await;
 }
 both_backends!(
     scope,
@@ -782,7 +793,7 @@ async fn dashboard_counts_overdue_and_drills_down(kind: Kind) {
         s.push_dashboard(&a, &root, None, later).await,
         Err(StoreError::NotFound)
     ));
-    db.cleanup().await.unwrap();
+    finish(db).await;
 }
 both_backends!(dashboard, dashboard_counts_overdue_and_drills_down);
 
@@ -810,7 +821,7 @@ async fn address_rules_place_people(kind: Kind) {
         .await
         .unwrap()
         .is_empty());
-    db.cleanup().await.unwrap();
+    finish(db).await;
 }
 both_backends!(address_rules, address_rules_place_people);
 
@@ -893,6 +904,6 @@ async fn long_file_merges_across_chunks(kind: Kind) {
         5,
         "two repeats in the first file, all three rows of the second"
     );
-    db.cleanup().await.unwrap();
+    finish(db).await;
 }
 both_backends!(long_file, long_file_merges_across_chunks);

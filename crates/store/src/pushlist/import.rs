@@ -15,6 +15,7 @@ use wangge_domain::pushlist::row::is_blank_row;
 use wangge_domain::pushlist::{validate_row, AddressMatcher, ColumnMap, MatchNode, PushRow};
 use wangge_domain::validate::Sex;
 
+use super::grid::{self, GridPairs};
 use super::read::{read_file, FileError, ReadProgress, RowRead};
 use super::{counts, PushBatch};
 use crate::bulk::Placeholders;
@@ -76,10 +77,14 @@ pub(super) struct Tally {
     pub unassigned: u64,
     /// New pending items per counter key (node id, 0 = unassigned).
     pub pending_by_node: HashMap<i64, i64>,
+    /// The new items' places in the grid lists, not yet written.
+    pub grid: GridPairs,
 }
 
 impl Tally {
-    pub fn created(&mut self, node: Option<i64>) {
+    /// `item` was opened for a row placed in `node`.
+    pub fn created(&mut self, node: Option<i64>, item: i64) {
+        self.grid.add(node, item);
         self.created += 1;
         if node.is_none() {
             self.unassigned += 1;
@@ -105,6 +110,10 @@ pub(super) trait WriteRows {
         rows: &[ValidRow],
         tally: &mut Tally,
     ) -> Result<()>;
+
+    /// Writes the grid-list pairs of `batch_id`'s new items (`grid.rs`), in the order given:
+    /// grid keys ascending, each grid's items ascending.
+    async fn write_grid(&mut self, batch_id: i64, pairs: &[(i64, Vec<i64>)]) -> Result<()>;
 }
 
 enum Msg {
@@ -218,6 +227,9 @@ impl Store {
                 if !rows.is_empty() {
                     db.write_rows(&ctx, &rows, &mut tally).await?;
                 }
+                if tally.grid.len() >= grid::FLUSH_AT {
+                    db.write_grid(batch_id, &tally.grid.take()).await?;
+                }
             }
             summary.created = tally.created;
             summary.merged = tally.merged;
@@ -240,6 +252,7 @@ impl Store {
                     }]))
                 }
                 None => {
+                    db.write_grid(batch_id, &tally.grid.take()).await?;
                     for (node, n) in &tally.pending_by_node {
                         sqlx::query(counts::BUMP)
                             .bind(batch_id)

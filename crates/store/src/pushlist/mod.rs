@@ -3,6 +3,7 @@
 
 mod counts;
 pub mod dashboard;
+mod grid;
 mod import;
 mod items;
 mod read;

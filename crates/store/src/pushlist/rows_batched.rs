@@ -76,10 +76,11 @@ impl WriteRows for Transaction<'_, Postgres> {
         let sql = format!(
             "INSERT INTO push_items (batch_id, person_id, node_id, row_no, origin, \
              arrived_at, address, note, updated_at, state) VALUES {} \
-             ON CONFLICT (person_id) WHERE state IN ('pending', 'reached') DO NOTHING",
+             ON CONFLICT (person_id) WHERE state IN ('pending', 'reached') DO NOTHING \
+             RETURNING person_id, id",
             PH.groups(unique.len(), 9, 1, ", 'pending'")
         );
-        let mut q = sqlx::query(&sql);
+        let mut q = sqlx::query_as::<_, (i64, i64)>(&sql);
         for r in &unique {
             let p = &r.row;
             q = q
@@ -93,40 +94,15 @@ impl WriteRows for Transaction<'_, Postgres> {
                 .bind(&p.note)
                 .bind(ctx.now);
         }
-        let added = q.execute(&mut **db).await?.rows_affected() as usize;
-        // usually every row is new; only when some were not, ask which (by row number: a
-        // person may have an item from an earlier chunk of this very file)
-        let inserted: Option<HashSet<i64>> = if added == unique.len() {
-            None
-        } else {
-            let sql = format!(
-                "SELECT person_id, batch_id, row_no FROM push_items \
-                 WHERE state IN ('pending', 'reached') AND person_id IN ({})",
-                PH.list(unique.len(), 1)
-            );
-            let mut q = sqlx::query_as::<_, (i64, i64, i64)>(&sql);
-            for r in &unique {
-                q = q.bind(person_of(r)?);
-            }
-            let line_of: HashMap<i64, i64> = unique
-                .iter()
-                .filter_map(|r| person_of(r).ok().map(|p| (p, r.line as i64)))
-                .collect();
-            Some(
-                q.fetch_all(&mut **db)
-                    .await?
-                    .into_iter()
-                    .filter(|(p, b, row)| *b == ctx.batch_id && line_of.get(p) == Some(row))
-                    .map(|(p, _, _)| p)
-                    .collect(),
-            )
-        };
+        // the items this statement opened, by person; a row whose person got none merges into
+        // the item opened by an earlier chunk of this file or an earlier batch
+        let opened: HashMap<i64, i64> = q.fetch_all(&mut **db).await?.into_iter().collect();
 
         let mut merges: Vec<(i64, u64)> = Vec::new();
         for r in &unique {
             let person = person_of(r)?;
-            if inserted.as_ref().is_none_or(|set| set.contains(&person)) {
-                tally.created(r.node);
+            if let Some(&item) = opened.get(&person) {
+                tally.created(r.node, item);
             } else {
                 merges.push((person, r.line));
             }
@@ -167,6 +143,21 @@ impl WriteRows for Transaction<'_, Postgres> {
             tally.merged();
         }
         q.execute(&mut **db).await?;
+        Ok(())
+    }
+
+    async fn write_grid(&mut self, batch_id: i64, pairs: &[(i64, Vec<i64>)]) -> Result<()> {
+        for (node, items) in pairs {
+            sqlx::query(
+                "INSERT INTO push_item_grid (batch_id, node_key, item_id) \
+                 SELECT $1, $2, UNNEST($3::BIGINT[])",
+            )
+            .bind(batch_id)
+            .bind(*node)
+            .bind(items)
+            .execute(&mut **self)
+            .await?;
+        }
         Ok(())
     }
 }

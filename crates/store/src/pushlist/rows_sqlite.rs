@@ -44,6 +44,38 @@ impl WriteRows for Transaction<'_, Sqlite> {
         let conn = unsafe { Connection::from_handle(raw.as_ptr()) }?;
         blocking(|| Writer::new(&conn, ctx).write(rows, tally))
     }
+
+    async fn write_grid(&mut self, batch_id: i64, pairs: &[(i64, Vec<i64>)]) -> Result<()> {
+        let mut handle = self.lock_handle().await?;
+        let raw = handle.as_raw_handle();
+        // SAFETY: as in write_rows
+        let conn = unsafe { Connection::from_handle(raw.as_ptr()) }?;
+        blocking(|| write_grid(&conn, batch_id, pairs))
+    }
+}
+
+/// Pairs per statement of the grid write: three integers a pair, bound without copies.
+const PAIRS_PER_STATEMENT: usize = 200;
+
+/// Appends `batch`'s pairs, grid by grid in the order given (see `grid.rs`).
+fn write_grid(conn: &Connection, batch: i64, pairs: &[(i64, Vec<i64>)]) -> Result<()> {
+    let statement = |n: usize| {
+        conn.prepare_cached(&format!(
+            "INSERT INTO push_item_grid (batch_id, node_key, item_id) VALUES {}",
+            Placeholders::Anonymous.groups(n, 3, 1, "")
+        ))
+    };
+    let mut args: Vec<i64> = Vec::with_capacity(PAIRS_PER_STATEMENT * 3);
+    for (node, items) in pairs {
+        for part in items.chunks(PAIRS_PER_STATEMENT) {
+            args.clear();
+            for item in part {
+                args.extend([batch, *node, *item]);
+            }
+            statement(part.len())?.execute(rusqlite::params_from_iter(&args))?;
+        }
+    }
+    Ok(())
 }
 
 /// Runs `f` where blocking is allowed: the server's multi-threaded runtime hands this worker's
@@ -214,10 +246,18 @@ impl<'c> Writer<'c> {
             )?
             .execute(args.as_slice())?;
         if added == rows.len() {
-            for r in rows {
-                tally.created(r.node);
+            // new rows get the ids after the largest one, in order; the first and last rows
+            // confirm it, as for persons
+            let last = self.conn.last_insert_rowid();
+            let first = last - rows.len() as i64 + 1;
+            if self.row_of_item(first)? == Some((batch, lines[0]))
+                && self.row_of_item(last)? == Some((batch, lines[rows.len() - 1]))
+            {
+                for (item, r) in (first..=last).zip(rows) {
+                    tally.created(r.node, item);
+                }
+                return Ok(());
             }
-            return Ok(());
         }
         // the items this statement opened, read back by rowid range; a row whose person got
         // none here merges into the item opened by an earlier row or batch
@@ -245,8 +285,8 @@ impl<'c> Writer<'c> {
         )?;
         for (i, r) in rows.iter().enumerate() {
             let item = match opened.get(&persons[i]) {
-                Some(&(_, row_no)) if row_no == lines[i] => {
-                    tally.created(r.node);
+                Some(&(item, row_no)) if row_no == lines[i] => {
+                    tally.created(r.node, item);
                     continue;
                 }
                 Some(&(item, _)) => item,
@@ -256,7 +296,7 @@ impl<'c> Writer<'c> {
                             Ok((row.get(0)?, row.get(1)?))
                         })?;
                     if is_this_row {
-                        tally.created(r.node);
+                        tally.created(r.node, item);
                         continue;
                     }
                     item
@@ -266,6 +306,15 @@ impl<'c> Writer<'c> {
             tally.merged();
         }
         Ok(())
+    }
+
+    /// The (batch, file row) item `id` was opened for.
+    fn row_of_item(&self, id: i64) -> Result<Option<(i64, i64)>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT batch_id, row_no FROM push_items WHERE id = ?")?
+            .query_row([id], |row| Ok((row.get(0)?, row.get(1)?)))
+            .optional()?)
     }
 
     /// `head` + `rows` groups of `per_row` placeholders (each ending with `literal`) + `tail`,
