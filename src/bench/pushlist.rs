@@ -7,8 +7,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-use wangge_store::pushlist::{PushImport, ReadProgress};
-use wangge_store::{Actor, Store};
+use wangge_domain::role::Role;
+use wangge_store::pushlist::{ItemView, PushImport, PushItemFilter, ReadProgress};
+use wangge_store::{Actor, Scope, Store};
 
 use super::{nth_id_number, peak_rss_mib, reset_peak_rss, Lcg, Scratch};
 
@@ -162,6 +163,7 @@ pub async fn run(rows: u64) -> Result<(), BoxError> {
         .await?;
     let secs = started.elapsed().as_secs_f64();
     let rss = peak_rss_mib();
+    let lists = list_timings(&store, &tree).await?;
     // the import is durable at its commit; copying the log into the database file follows
     // (the store's background checkpoints, and the one `close` waits for)
     let started = Instant::now();
@@ -182,7 +184,97 @@ pub async fn run(rows: u64) -> Result<(), BoxError> {
         mib(raw_rss)
     );
     println!("比值（导入 ÷ 原始）：{:.2}", rate / raw_rate);
+    println!("导入后名单首页（每页 50 条）：");
+    for (what, n, ms) in lists {
+        println!("  {what}：{n} 条，{ms:.1} ms");
+    }
     Ok(())
+}
+
+/// The first page of the lists people open after an import, from a grid worker's to the
+/// district's, timed: (what, items on the page, milliseconds). The overdue list right after an
+/// import is empty, so it reads the whole scope before it can say so: the worst case.
+async fn list_timings(
+    store: &Store,
+    tree: &str,
+) -> Result<Vec<(&'static str, usize, f64)>, BoxError> {
+    // the first grid of the demo tree, and its community and township above it
+    let parent: std::collections::HashMap<&str, &str> = tree
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f.len() == 4).then(|| (f[0], f[3]))
+        })
+        .collect();
+    let grid = tree
+        .lines()
+        .find(|l| l.contains(",grid,"))
+        .and_then(|l| l.split(',').next())
+        .ok_or("the demo tree has no grid")?;
+    let community = parent.get(grid).copied().ok_or("grid without parent")?;
+    let township = parent
+        .get(community)
+        .copied()
+        .ok_or("community without parent")?;
+    let mut paths = Vec::with_capacity(3);
+    for code in [grid, community, township] {
+        paths.push(
+            store
+                .grid_node_by_code(&Scope::everything(), code)
+                .await?
+                .path,
+        );
+    }
+    let [grid, community, township] = <[String; 3]>::try_from(paths).map_err(|_| "three paths")?;
+    let actor = |path: &str, role: Role| Actor {
+        scope: Scope::new(path),
+        role,
+        ..Actor::system("bench")
+    };
+    let cases = [
+        (
+            "网格员·未核查",
+            actor(&grid, Role::GridWorker),
+            ItemView::Open,
+        ),
+        (
+            "网格员·超时（空）",
+            actor(&grid, Role::GridWorker),
+            ItemView::Overdue,
+        ),
+        (
+            "社区·未核查",
+            actor(&community, Role::GridWorker),
+            ItemView::Open,
+        ),
+        (
+            "街道·未核查",
+            actor(&township, Role::TownshipOfficer),
+            ItemView::Open,
+        ),
+        (
+            "街道·待分配",
+            actor(&township, Role::TownshipOfficer),
+            ItemView::Unassigned,
+        ),
+        ("区级·未核查", Actor::system("bench"), ItemView::Open),
+        ("区级·超时（空）", Actor::system("bench"), ItemView::Overdue),
+    ];
+    let mut out = Vec::with_capacity(cases.len());
+    for (what, actor, view) in cases {
+        let filter = PushItemFilter {
+            view,
+            limit: 50,
+            ..Default::default()
+        };
+        let started = Instant::now();
+        let page = store
+            .list_push_items(&actor, &filter, wangge_store::now())
+            .await?;
+        out.push((what, page.len(), started.elapsed().as_secs_f64() * 1e3));
+    }
+    Ok(out)
 }
 
 fn mib(v: Option<f64>) -> String {
