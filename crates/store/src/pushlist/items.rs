@@ -161,6 +161,13 @@ impl Store {
         if filter.view == ItemView::Unassigned && !actor.role.places_push_items() {
             return Err(StoreError::Forbidden("此角色不能查看待分配名单".into()));
         }
+        // nothing is overdue before some batch's deadline: the counters know without reading
+        // the scope's items (the district's empty overdue list read all of them)
+        if filter.view == ItemView::Overdue
+            && !self.any_batch_past_due(filter.batch_id, now).await?
+        {
+            return Ok(Vec::new());
+        }
         let path = match path {
             Some(path) => path,
             // the unassigned queue is one grid key
@@ -203,9 +210,14 @@ impl Store {
         } else {
             "SELECT id FROM grid_nodes WHERE path >= $1 AND path < $2 UNION ALL SELECT 0 WHERE $3"
         };
+        // an overdue list looks only at the batches past their deadline
+        let batches = if filter.view == ItemView::Overdue {
+            "SELECT id FROM push_batches WHERE ($4 IS NULL OR id = $4) AND due_at < $7"
+        } else {
+            "SELECT id FROM push_batches WHERE $4 IS NULL OR id = $4"
+        };
         let window_ids = format!(
-            "SELECT x.item_id FROM push_item_grid x \
-             WHERE x.batch_id IN (SELECT id FROM push_batches WHERE $4 IS NULL OR id = $4) \
+            "SELECT x.item_id FROM push_item_grid x WHERE x.batch_id IN ({batches}) \
              AND x.node_key IN ({grids}) AND x.item_id > $5 ORDER BY x.item_id LIMIT $8"
         );
         let window_sql = format!("SELECT COUNT(*), MAX(w.item_id) FROM ({window_ids}) w");
@@ -246,6 +258,20 @@ impl Store {
                 _ => return Ok(out),
             }
         }
+    }
+
+    /// Whether `batch` (or any batch) is past its deadline at `now`.
+    async fn any_batch_past_due(&self, batch: Option<i64>, now: DateTime<Utc>) -> Result<bool> {
+        Ok(on_pool!(self, pool => {
+            sqlx::query_scalar::<_, bool>(
+                "SELECT EXISTS (SELECT 1 FROM push_batches \
+                 WHERE ($1 IS NULL OR id = $1) AND due_at < $2)",
+            )
+            .bind(batch)
+            .bind(now)
+            .fetch_one(pool)
+            .await?
+        }))
     }
 
     /// Items (all states) in the scope `lo`..`hi` (with the unassigned queue when
@@ -558,13 +584,12 @@ mod tests {
         actor: &Actor,
         filter: &PushItemFilter,
         path: Option<ListPath>,
+        now: DateTime<Utc>,
     ) -> Result<Vec<i64>> {
         let mut ids = Vec::new();
         let mut filter = filter.clone();
         loop {
-            let page = store
-                .list_push_items_via(actor, &filter, crate::now(), path)
-                .await?;
+            let page = store.list_push_items_via(actor, &filter, now, path).await?;
             let Some(last) = page.last() else {
                 return Ok(ids);
             };
@@ -592,6 +617,7 @@ mod tests {
                 ..Default::default()
             },
             None,
+            crate::now(),
         )
         .await
         .unwrap();
@@ -617,6 +643,7 @@ mod tests {
                 ..Default::default()
             },
             None,
+            crate::now(),
         )
         .await
         .unwrap();
@@ -627,6 +654,9 @@ mod tests {
         s.place_push_item(&admin, unassigned[0], "410105001001002")
             .await
             .unwrap();
+        // the first batch is past its deadline now, the second in two days
+        s.backdate_push_batch(first, 30).await.unwrap();
+        let times = [crate::now(), crate::now() + chrono::Duration::hours(48)];
 
         let actor = |path: &str, role: Role| Actor {
             scope: Scope::new(path),
@@ -661,10 +691,14 @@ mod tests {
             ItemView::Unassigned,
         ];
         let mut compared = 0;
+        let mut overdue = 0;
         for a in &actors {
             for view in views {
                 for batch_id in [None, Some(first), Some(second)] {
-                    for node_path in [None, Some(community.clone())] {
+                    for (node_path, now) in [None, Some(community.clone())]
+                        .into_iter()
+                        .flat_map(|p| times.map(|t| (p.clone(), t)))
+                    {
                         let filter = PushItemFilter {
                             batch_id,
                             view,
@@ -672,14 +706,17 @@ mod tests {
                             after_id: 0,
                             limit: 7,
                         };
-                        let by_item = pages(s, a, &filter, Some(ListPath::ByItem)).await;
-                        let by_grid = pages(s, a, &filter, Some(ListPath::ByGrid)).await;
-                        let chosen = pages(s, a, &filter, None).await;
+                        let by_item = pages(s, a, &filter, Some(ListPath::ByItem), now).await;
+                        let by_grid = pages(s, a, &filter, Some(ListPath::ByGrid), now).await;
+                        let chosen = pages(s, a, &filter, None, now).await;
                         match (&by_item, &by_grid, &chosen) {
                             (Ok(x), Ok(y), Ok(z)) => {
-                                assert_eq!(x, y, "{:?} {filter:?}", a.scope);
-                                assert_eq!(x, z, "{:?} {filter:?}", a.scope);
+                                assert_eq!(x, y, "{:?} {filter:?} {now}", a.scope);
+                                assert_eq!(x, z, "{:?} {filter:?} {now}", a.scope);
                                 compared += x.len();
+                                if view == ItemView::Overdue {
+                                    overdue += x.len();
+                                }
                             }
                             (Err(_), Err(_), Err(_)) => {}
                             other => panic!("paths disagree on {filter:?}: {other:?}"),
@@ -689,6 +726,7 @@ mod tests {
             }
         }
         assert!(compared > 500, "the lists compared held items ({compared})");
+        assert!(overdue > 50, "the overdue lists held items ({overdue})");
         db.cleanup().await.unwrap();
     }
     crate::both_backends!(list_paths, both_list_paths_agree);
