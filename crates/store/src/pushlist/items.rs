@@ -104,8 +104,9 @@ enum ListPath {
     /// Walk all items in id order and keep those in scope: for a scope holding much of the
     /// district, where the first page is found after a few rows.
     ByItem,
-    /// Read the scope's grids from the grid lists' index (`push_item_grid`) and sort what is
-    /// there: for a grid, a community or the unassigned queue, a small part of the whole.
+    /// Read the scope's grids from the grid lists' index (`push_item_grid`), a window of item
+    /// ids at a time: for a grid, a community or the unassigned queue, a small part of the
+    /// whole.
     ByGrid,
 }
 
