@@ -192,8 +192,8 @@ pub async fn run(rows: u64) -> Result<(), BoxError> {
 }
 
 /// The first page of the lists people open after an import, from a grid worker's to the
-/// district's, timed: (what, items on the page, milliseconds). The overdue list right after an
-/// import is empty, so it reads the whole scope before it can say so: the worst case.
+/// district's, timed: (what, items on the page, milliseconds). Right after an import the overdue
+/// lists are empty: no batch is past its deadline yet.
 async fn list_timings(
     store: &Store,
     tree: &str,
