@@ -8,6 +8,19 @@ use sqlx::Connection;
 
 use crate::{Result, Store, StoreError};
 
+/// The grid tree the push-list tests place people in: two streets, two communities, three
+/// grids (纬五路第一/第二网格 under one community, 农科路第一网格 under the other).
+pub const PUSH_TREE: &str = "code,name,level,parent_code
+410105,金水区,district,
+410105001,经八路街道,township,410105
+410105001001,纬五路社区,community,410105001
+410105001001001,纬五路第一网格,grid,410105001001
+410105001001002,纬五路第二网格,grid,410105001001
+410105002,花园路街道,township,410105
+410105002001,农科路社区,community,410105002
+410105002001001,农科路第一网格,grid,410105002001
+";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Sqlite,

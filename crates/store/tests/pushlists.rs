@@ -10,19 +10,9 @@ use wangge_domain::pushlist::{PushState, Verification};
 use wangge_domain::role::Role;
 use wangge_domain::validate::make_valid;
 use wangge_store::pushlist::{ItemView, PushImport, PushItemFilter, ReadProgress};
-use wangge_store::testing::{Kind, TestDb};
+use wangge_store::testing::{Kind, TestDb, PUSH_TREE};
 use wangge_store::{both_backends, Actor, AuditFilter, RowError, Scope, Store, StoreError};
 
-const TREE: &str = "code,name,level,parent_code
-410105,金水区,district,
-410105001,经八路街道,township,410105
-410105001001,纬五路社区,community,410105001
-410105001001001,纬五路第一网格,grid,410105001001
-410105001001002,纬五路第二网格,grid,410105001001
-410105002,花园路街道,township,410105
-410105002001,农科路社区,community,410105002
-410105002001001,农科路第一网格,grid,410105002001
-";
 const GRID_A: &str = "410105001001001";
 const GRID_B: &str = "410105001001002";
 const HEADER: &str = "姓名,身份证号,手机号,来源地,抵达时间,现住址,备注";
@@ -30,7 +20,7 @@ const HEADER: &str = "姓名,身份证号,手机号,来源地,抵达时间,现�
 async fn seeded(kind: Kind) -> TestDb {
     let db = TestDb::new(kind).await.expect("test database");
     db.store
-        .import_grid_csv(&Actor::system("test"), TREE.as_bytes())
+        .import_grid_csv(&Actor::system("test"), PUSH_TREE.as_bytes())
         .await
         .expect("tree imports");
     db

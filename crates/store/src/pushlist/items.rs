@@ -520,7 +520,7 @@ mod tests {
 
     use super::*;
     use crate::pushlist::{PushImport, ReadProgress};
-    use crate::testing::{Kind, TestDb};
+    use crate::testing::{Kind, TestDb, PUSH_TREE};
     use crate::Scope;
 
     #[test]
@@ -532,16 +532,6 @@ mod tests {
         assert_eq!(ListPath::for_counts(i64::MAX, i64::MAX), ListPath::ByItem);
     }
 
-    const TREE: &str = "code,name,level,parent_code
-410105,金水区,district,
-410105001,经八路街道,township,410105
-410105001001,纬五路社区,community,410105001
-410105001001001,纬五路第一网格,grid,410105001001
-410105001001002,纬五路第二网格,grid,410105001001
-410105002,花园路街道,township,410105
-410105002001,农科路社区,community,410105002
-410105002001001,农科路第一网格,grid,410105002001
-";
     const PLACES: [&str; 4] = [
         "纬五路第一网格",
         "纬五路第二网格",
@@ -583,12 +573,11 @@ mod tests {
     async fn pages(
         store: &Store,
         actor: &Actor,
-        filter: &PushItemFilter,
+        mut filter: PushItemFilter,
         path: Option<ListPath>,
         now: DateTime<Utc>,
     ) -> Result<Vec<i64>> {
         let mut ids = Vec::new();
-        let mut filter = filter.clone();
         loop {
             let page = store.list_push_items_via(actor, &filter, now, path).await?;
             let Some(last) = page.last() else {
@@ -605,23 +594,21 @@ mod tests {
         let db = TestDb::new(kind).await.unwrap();
         let s = &db.store;
         let admin = Actor::system("test");
-        s.import_grid_csv(&admin, TREE.as_bytes()).await.unwrap();
+        s.import_grid_csv(&admin, PUSH_TREE.as_bytes())
+            .await
+            .unwrap();
         let first = import(s, "first", 0..60).await;
         // people 40..60 again (merged), 60..90 new
         let second = import(s, "second", 40..90).await;
-        let all = pages(
-            s,
-            &admin,
-            &PushItemFilter {
-                view: ItemView::All,
+        let everything_in = |view| {
+            let filter = PushItemFilter {
+                view,
                 limit: 1000,
                 ..Default::default()
-            },
-            None,
-            crate::now(),
-        )
-        .await
-        .unwrap();
+            };
+            pages(s, &admin, filter, None, crate::now())
+        };
+        let all = everything_in(ItemView::All).await.unwrap();
         assert_eq!(all.len(), 90);
         s.verify_push_item(&admin, all[0], Verification::Reached)
             .await
@@ -635,19 +622,7 @@ mod tests {
         )
         .await
         .unwrap();
-        let unassigned = pages(
-            s,
-            &admin,
-            &PushItemFilter {
-                view: ItemView::Unassigned,
-                limit: 1000,
-                ..Default::default()
-            },
-            None,
-            crate::now(),
-        )
-        .await
-        .unwrap();
+        let unassigned = everything_in(ItemView::Unassigned).await.unwrap();
         assert_eq!(
             unassigned.len(),
             (0..90).filter(|n| n % PLACES.len() == 3).count()
@@ -707,9 +682,11 @@ mod tests {
                             after_id: 0,
                             limit: 7,
                         };
-                        let by_item = pages(s, a, &filter, Some(ListPath::ByItem), now).await;
-                        let by_grid = pages(s, a, &filter, Some(ListPath::ByGrid), now).await;
-                        let chosen = pages(s, a, &filter, None, now).await;
+                        let by_item =
+                            pages(s, a, filter.clone(), Some(ListPath::ByItem), now).await;
+                        let by_grid =
+                            pages(s, a, filter.clone(), Some(ListPath::ByGrid), now).await;
+                        let chosen = pages(s, a, filter.clone(), None, now).await;
                         match (&by_item, &by_grid, &chosen) {
                             (Ok(x), Ok(y), Ok(z)) => {
                                 assert_eq!(x, y, "{:?} {filter:?} {now}", a.scope);
