@@ -22,6 +22,11 @@ pub enum Role {
     CheckpointOperator,
     /// 检测机构操作员
     LabOperator,
+    /// 公众报备: whoever fills in the public arrival form. Not a role of any account (it is
+    /// not in [`Role::ALL`], so no stored role parses to it): it may create reports and read
+    /// nothing.
+    #[serde(skip_deserializing)]
+    PublicReporter,
 }
 
 impl Role {
@@ -44,6 +49,7 @@ impl Role {
             Role::EnterpriseContact => "enterprise_contact",
             Role::CheckpointOperator => "checkpoint_operator",
             Role::LabOperator => "lab_operator",
+            Role::PublicReporter => "public_reporter",
         }
     }
 
@@ -56,6 +62,7 @@ impl Role {
             Role::EnterpriseContact => "企业联系人",
             Role::CheckpointOperator => "卡口操作员",
             Role::LabOperator => "检测机构操作员",
+            Role::PublicReporter => "公众报备",
         }
     }
 
@@ -116,7 +123,15 @@ impl Role {
     }
 
     /// Which roles this role may give to accounts it creates: never one above itself.
+    /// Whether this is the public reporter, who creates arrival reports and reads nothing.
+    pub fn is_public(self) -> bool {
+        self == Role::PublicReporter
+    }
+
     pub fn may_assign(self, other: Role) -> bool {
+        if other == Role::PublicReporter {
+            return false;
+        }
         match self {
             Role::DistrictAdmin => true,
             Role::TownshipOfficer => other != Role::DistrictAdmin,
@@ -162,6 +177,10 @@ mod tests {
             assert_eq!(r.as_str().parse::<Role>().unwrap(), r);
         }
         assert!("root".parse::<Role>().is_err());
+        assert!(
+            "public_reporter".parse::<Role>().is_err(),
+            "no account can hold the public reporter's role"
+        );
     }
 
     #[test]
@@ -169,5 +188,6 @@ mod tests {
         assert!(!Role::TownshipOfficer.may_assign(Role::DistrictAdmin));
         assert!(Role::TownshipOfficer.may_assign(Role::GridWorker));
         assert!(!Role::GridWorker.may_assign(Role::GridWorker));
+        assert!(!Role::DistrictAdmin.may_assign(Role::PublicReporter));
     }
 }

@@ -5,9 +5,8 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use wangge_domain::arrival::{is_late, ArrivalStatus, FactsInput, Origin, Place, Stay};
 use wangge_domain::grid::Level;
 use wangge_domain::policy::{PlanRecord, RiskLevel};
-use wangge_domain::validate::Sex;
 
-use crate::people::{check_person, mask, UPSERT_PERSON};
+use crate::people::{check_person, mask, sex_of, UPSERT_PERSON};
 use crate::plans::{compute, parse_json};
 use crate::{Actor, AuditEntry, GridNode, Result, Scope, Store, StoreError};
 
@@ -172,7 +171,7 @@ impl TryFrom<ArrivalRow> for Arrival {
     }
 }
 
-pub(crate) const ARRIVAL_SELECT: &str = "SELECT a.id, a.person_id, p.id_number, p.name, \
+pub(crate) const ARRIVAL_SELECT: &str = "SELECT a.id, a.person_id, p.id_number, a.name, \
     a.phone, g.code AS node_code, g.name AS node_name, g.path AS node_path, a.destination, \
     a.origin_json, a.travel_json, a.occupation, a.key_industry, a.arrival_date, a.employer, \
     a.late, a.channel, a.status, a.origin_risk, a.risk_city_stay, a.other_province, \
@@ -182,8 +181,9 @@ pub(crate) const ARRIVAL_SELECT: &str = "SELECT a.id, a.person_id, p.id_number, 
 const INSERT_ARRIVAL: &str = "INSERT INTO arrivals (person_id, node_id, destination, \
     origin_json, travel_json, occupation, key_industry, arrival_date, employer, phone, late, \
     channel, status, origin_risk, risk_city_stay, other_province, policy_id, rule_id, category, \
-    plan_json, plan_end, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
-    $10, $11, $12, 'reported', $13, $14, $15, $16, $17, $18, $19, $20, $21, $21) RETURNING id";
+    plan_json, plan_end, created_at, updated_at, name) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
+    $9, $10, $11, $12, 'reported', $13, $14, $15, $16, $17, $18, $19, $20, $21, $21, $22) \
+    RETURNING id";
 
 /// Filters of [`Store::list_arrivals`]; newest first, `limit` at a time before `before_id`.
 #[derive(Debug, Clone, Default)]
@@ -367,8 +367,15 @@ impl Store {
         }
     }
 
-    /// Registers an arrival report made on `today` (the district's local date). The person is
-    /// linked by ID number; the same person and arrival date cannot be reported twice.
+    /// Registers an arrival report made on `today` (the district's local date), with the name
+    /// and phone typed in it. The person is linked by ID number, and nothing stored elsewhere
+    /// changes.
+    ///
+    /// The public reporter ([`Channel::Public`]) places the report in any community and gets
+    /// back exactly what it typed and the plan: known person or not, reported before or not,
+    /// the answer is the same. A repeat of the same person and arrival date is stored like any
+    /// report and listed as a possible duplicate for staff who see both (data quality). Staff
+    /// get a conflict only for a report of that person and date in their own scope.
     pub async fn create_arrival(
         &self,
         actor: &Actor,
@@ -376,8 +383,14 @@ impl Store {
         new: &NewArrival,
         today: NaiveDate,
     ) -> Result<Arrival> {
-        if channel == Channel::Staff && !actor.role.handles_residents() {
-            return Err(StoreError::Forbidden("此角色不能登记来返报备".into()));
+        match channel {
+            Channel::Public if !actor.role.is_public() => {
+                return Err(StoreError::Forbidden("公众报备须经公众报备入口".into()))
+            }
+            Channel::Staff if !actor.role.handles_residents() => {
+                return Err(StoreError::Forbidden("此角色不能登记来返报备".into()))
+            }
+            _ => {}
         }
         let person = check_person(&new.id_number, &new.name, Some(&new.phone), today)?;
         let phone = person
@@ -388,8 +401,13 @@ impl Store {
         let window = wangge_domain::policy::in_force(&policies, today)
             .map_or(14, |p| p.risk_city_stay_days());
         let c = check_report(new, today, window)?;
+        // the public form offers every community; grid nodes are not personal data
+        let places = match channel {
+            Channel::Public => Scope::everything(),
+            Channel::Staff => actor.scope.clone(),
+        };
         let node = self
-            .destination_node(&actor.scope, new.node_code.as_deref(), &c.destination)
+            .destination_node(&places, new.node_code.as_deref(), &c.destination)
             .await?;
         let input = FactsInput {
             arrival: c.arrival,
@@ -400,13 +418,10 @@ impl Store {
             home_province: node.code.get(..2).unwrap_or(""),
         };
         let (origin_json, travel_json) = (to_json(&c.origin)?, to_json(&c.travel)?);
-        let sex = match person.id_number.sex() {
-            Sex::Male => "male",
-            Sex::Female => "female",
-        };
         let now = crate::now();
         let lock_rules = matches!(self.backend(), crate::Backend::Postgres(_));
-        let id: i64 = on_pool!(self, pool => {
+        let (lo, hi) = actor.scope.bounds();
+        let (id, person_id, computed, late) = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             // The plan must see every committed change of the rules, and a change of the rules
             // must see this report when it recomputes. PostgreSQL: a share lock on the rule
@@ -419,13 +434,34 @@ impl Store {
             }
             let (person_id,): (i64,) = sqlx::query_as(UPSERT_PERSON)
                 .bind(person.id_number.as_str())
-                .bind(&person.name)
-                .bind(&person.phone)
                 .bind(person.id_number.birth_date())
-                .bind(sex)
+                .bind(sex_of(&person.id_number))
                 .bind(now)
                 .fetch_one(&mut *tx)
                 .await?;
+            if channel == Channel::Staff {
+                // the public reporter's scope is empty, so this finds nothing for it
+                let seen: Option<(i64,)> = sqlx::query_as(
+                    "SELECT a.id FROM arrivals a JOIN grid_nodes g ON g.id = a.node_id \
+                     WHERE a.person_id = $1 AND a.arrival_date = $2 \
+                     AND g.path >= $3 AND g.path < $4 LIMIT 1",
+                )
+                .bind(person_id)
+                .bind(c.arrival)
+                .bind(&lo)
+                .bind(&hi)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some((other,)) = seen {
+                    return Err(StoreError::Conflict {
+                        field: "arrival_date".into(),
+                        message: format!(
+                            "辖区内已有此身份证号 {} 抵达的报备（编号 {other}），不能重复登记",
+                            c.arrival
+                        ),
+                    });
+                }
+            }
             let (policies, register) = load_rules!(&mut *tx);
             let computed = compute(&input, &policies, &register)?;
             let record = &computed.record;
@@ -453,15 +489,9 @@ impl Store {
                 .bind(&plan_json)
                 .bind(record.end())
                 .bind(now)
+                .bind(&person.name)
                 .fetch_one(&mut *tx)
-                .await
-                .map_err(|e| match StoreError::from(e) {
-                    StoreError::Conflict { .. } => StoreError::Conflict {
-                        field: "arrival_date".into(),
-                        message: format!("此身份证号已报备 {} 抵达，不能重复登记", c.arrival),
-                    },
-                    other => other,
-                })?;
+                .await?;
             write_events!(&mut *tx, id, record);
             let entry = AuditEntry::new("create", "arrival", id).at_node(&node.path).after(
                 serde_json::json!({
@@ -472,9 +502,35 @@ impl Store {
             );
             record_audit!(&mut *tx, actor, &entry)?;
             tx.commit().await?;
-            id
+            (id, person_id, computed, late)
         });
-        self.arrival_by_id(&Scope::everything(), id).await
+        // what was written, not read back: the public reporter reads nothing
+        Ok(Arrival {
+            id,
+            person_id,
+            id_number: person.id_number.as_str().to_string(),
+            name: person.name,
+            phone,
+            node_code: node.code,
+            node_name: node.name,
+            node_path: node.path,
+            destination: c.destination,
+            origin: c.origin,
+            travel: c.travel,
+            occupation: c.occupation,
+            key_industry: new.key_industry,
+            arrival_date: c.arrival,
+            employer: c.employer,
+            late,
+            channel: channel.as_str().to_string(),
+            status: ArrivalStatus::Reported,
+            origin_risk: computed.facts.origin_risk,
+            risk_city_stay: computed.facts.risk_city_stay,
+            other_province: computed.facts.other_province,
+            plan: computed.record,
+            created_at: now,
+            updated_at: now,
+        })
     }
 
     /// An arrival in `scope`, or [`StoreError::NotFound`] (absent and out of scope look alike).

@@ -45,7 +45,7 @@ struct Row {
     measure: Option<String>,
 }
 
-const COLUMNS: &str = "a.id, p.name, p.id_number, a.phone, g.code AS node_code, \
+const COLUMNS: &str = "a.id, a.name, p.id_number, a.phone, g.code AS node_code, \
     g.name AS node_name, a.destination, a.arrival_date, a.category, a.status";
 const FROM: &str = "FROM arrivals a JOIN persons p ON p.id = a.person_id \
     JOIN grid_nodes g ON g.id = a.node_id";

@@ -1,4 +1,9 @@
 //! Persons (one per ID number, shared by every module) and the resident register (常住人口).
+//!
+//! A person record is identity only: the ID number and what it encodes. The name, phone and
+//! address a module shows are those of its own record, typed by someone in scope. A person is a
+//! resident of one grid; registering them in another is a move (迁入申请) that the current grid
+//! or a common superior confirms, and until then the requesting grid sees only what it typed.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -10,8 +15,6 @@ use crate::{Actor, AuditEntry, Result, Scope, Store, StoreError};
 pub struct Person {
     pub id: i64,
     pub id_number: String,
-    pub name: String,
-    pub phone: Option<String>,
     pub birth_date: NaiveDate,
     pub sex: String,
 }
@@ -93,28 +96,155 @@ pub(crate) fn check_person(
 }
 
 const RESIDENT_SELECT: &str =
-    "SELECT r.id, r.person_id, p.id_number, p.name, p.phone, p.birth_date, \
+    "SELECT r.id, r.person_id, p.id_number, r.name, r.phone, p.birth_date, \
     p.sex, r.node_id, g.code AS node_code, g.name AS node_name, g.path AS node_path, r.address, \
     r.created_at FROM residents r JOIN persons p ON p.id = r.person_id \
     JOIN grid_nodes g ON g.id = r.node_id";
 
-/// Links to the one person record for this ID number, creating it on first sight. A later
-/// sighting fills in a phone the record lacked but never overwrites what is there.
+/// Links to the one person record for this ID number, creating it on first sight. The record
+/// holds only what the ID number says; a sighting changes nothing in it.
 pub(crate) const UPSERT_PERSON: &str =
-    "INSERT INTO persons (id_number, name, phone, birth_date, sex, created_at, updated_at) \
-    VALUES ($1, $2, $3, $4, $5, $6, $6) \
-    ON CONFLICT (id_number) DO UPDATE SET phone = COALESCE(persons.phone, excluded.phone) \
+    "INSERT INTO persons (id_number, birth_date, sex, created_at, updated_at) \
+    VALUES ($1, $2, $3, $4, $4) \
+    ON CONFLICT (id_number) DO UPDATE SET updated_at = persons.updated_at \
     RETURNING id";
 
+/// The `sex` column of an ID number.
+pub(crate) fn sex_of(id_number: &IdNumber) -> &'static str {
+    match id_number.sex() {
+        Sex::Male => "male",
+        Sex::Female => "female",
+    }
+}
+
+/// What registering a resident came to.
+#[derive(Debug, Clone)]
+pub enum ResidentRegistration {
+    /// 已登记: the person is now a resident of the grid.
+    Registered(Resident),
+    /// 迁入申请: the person is a resident of a grid outside the caller's scope; the request
+    /// waits for that grid or a common superior to confirm. It carries only what was typed.
+    MoveRequested(ResidentMove),
+}
+
+/// 迁入申请: a request to register a resident of one grid in another.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ResidentMove {
+    pub id: i64,
+    pub resident_id: i64,
+    pub to_node_code: String,
+    pub to_node_name: String,
+    pub to_node_path: String,
+    /// Name, phone and address as the requesting grid typed them.
+    pub name: String,
+    pub phone: Option<String>,
+    pub address: String,
+    /// pending, confirmed or rejected
+    pub state: String,
+    pub requested_by: String,
+    pub requested_at: DateTime<Utc>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+    /// The grid the person lives in now: shown only to those who see it (and may decide).
+    pub from_node_name: Option<String>,
+}
+
+impl ResidentMove {
+    pub fn state_label_zh(&self) -> &'static str {
+        match self.state.as_str() {
+            "pending" => "待确认",
+            "confirmed" => "已迁入",
+            _ => "未同意",
+        }
+    }
+
+    /// Whether the caller may confirm or refuse it: it is pending and they see the grid the
+    /// person lives in now (that grid, or a common superior).
+    pub fn decidable(&self) -> bool {
+        self.state == "pending" && self.from_node_name.is_some()
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct MoveRow {
+    id: i64,
+    resident_id: i64,
+    to_node_code: String,
+    to_node_name: String,
+    to_node_path: String,
+    name: String,
+    phone: Option<String>,
+    address: String,
+    state: String,
+    requested_by: String,
+    requested_at: DateTime<Utc>,
+    decided_by: Option<String>,
+    decided_at: Option<DateTime<Utc>>,
+    from_node_name: String,
+    from_node_path: String,
+}
+
+impl MoveRow {
+    fn seen_by(self, scope: &Scope) -> ResidentMove {
+        let from_seen = scope.contains(&self.from_node_path);
+        ResidentMove {
+            id: self.id,
+            resident_id: self.resident_id,
+            to_node_code: self.to_node_code,
+            to_node_name: self.to_node_name,
+            to_node_path: self.to_node_path,
+            name: self.name,
+            phone: self.phone,
+            address: self.address,
+            state: self.state,
+            requested_by: self.requested_by,
+            requested_at: self.requested_at,
+            decided_by: self.decided_by,
+            decided_at: self.decided_at,
+            from_node_name: from_seen.then_some(self.from_node_name),
+        }
+    }
+}
+
+const MOVE_SELECT: &str = "SELECT m.id, m.resident_id, t.code AS to_node_code, \
+    t.name AS to_node_name, t.path AS to_node_path, m.name, m.phone, m.address, m.state, \
+    m.requested_by, m.requested_at, m.decided_by, m.decided_at, f.name AS from_node_name, \
+    f.path AS from_node_path FROM resident_moves m JOIN grid_nodes t ON t.id = m.to_node_id \
+    JOIN residents r ON r.id = m.resident_id JOIN grid_nodes f ON f.id = r.node_id";
+
+/// A move is seen from the grid that asked and from the grid the person lives in.
+const MOVE_IN_SCOPE: &str = "((t.path >= $1 AND t.path < $2) OR (f.path >= $1 AND f.path < $2))";
+
+fn residents_role(actor: &Actor) -> Result<()> {
+    if actor.role.handles_residents() {
+        Ok(())
+    } else {
+        Err(StoreError::Forbidden("此角色不能查看或登记人员信息".into()))
+    }
+}
+
 impl Store {
-    /// Registers a resident in a grid of the actor's scope. The same ID number can be a resident
-    /// of one place only: a second registration is a conflict naming the field.
-    pub async fn create_resident(&self, actor: &Actor, new: &NewResident) -> Result<Resident> {
+    /// Registers a resident in a grid of the actor's scope, with the name, phone and address
+    /// typed here. A person is a resident of one grid: one registered in the caller's scope is
+    /// a conflict naming the field; one registered outside it becomes a move request that shows
+    /// the caller nothing of the other grid's record.
+    pub async fn create_resident(
+        &self,
+        actor: &Actor,
+        new: &NewResident,
+    ) -> Result<ResidentRegistration> {
+        residents_role(actor)?;
         let today = crate::now().date_naive();
         let person = check_person(&new.id_number, &new.name, new.phone.as_deref(), today)?;
         let address = new.address.trim();
         if address.is_empty() {
             return Err(StoreError::invalid("address", "住址不能为空"));
+        }
+        if address.chars().count() > 200 {
+            return Err(StoreError::invalid("address", "住址过长（最多 200 字）"));
+        }
+        if address.contains('\0') {
+            return Err(StoreError::invalid("address", "住址含有不可见的控制字符"));
         }
         let node = self
             .grid_node_by_code(&actor.scope, &new.node_code)
@@ -126,50 +256,213 @@ impl Store {
                 ),
                 other => other,
             })?;
-        let sex = match person.id_number.sex() {
-            Sex::Male => "male",
-            Sex::Female => "female",
-        };
         let now = crate::now();
-        let id: i64 = on_pool!(self, pool => {
+        let (lo, hi) = actor.scope.bounds();
+        let outcome: (bool, i64) = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let (person_id,): (i64,) = sqlx::query_as(UPSERT_PERSON)
                 .bind(person.id_number.as_str())
-                .bind(&person.name)
-                .bind(&person.phone)
                 .bind(person.id_number.birth_date())
-                .bind(sex)
+                .bind(sex_of(&person.id_number))
                 .bind(now)
                 .fetch_one(&mut *tx)
                 .await?;
-            let (id,): (i64,) = sqlx::query_as(
-                "INSERT INTO residents (person_id, node_id, address, created_at) \
-                 VALUES ($1, $2, $3, $4) RETURNING id",
+            let existing: Option<(i64, String)> = sqlx::query_as(
+                "SELECT r.id, g.path FROM residents r JOIN grid_nodes g ON g.id = r.node_id \
+                 WHERE r.person_id = $1",
             )
             .bind(person_id)
-            .bind(node.id)
-            .bind(address)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let outcome = match existing {
+                Some((_, path)) if path >= lo && path < hi => {
+                    return Err(StoreError::Conflict {
+                        field: "id_number".into(),
+                        message: "此身份证号已在辖区内登记为常住人口".into(),
+                    });
+                }
+                Some((resident_id, _)) => {
+                    let (id,): (i64,) = sqlx::query_as(
+                        "INSERT INTO resident_moves (resident_id, to_node_id, name, phone, \
+                         address, state, requested_by, requested_at) \
+                         VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7) RETURNING id",
+                    )
+                    .bind(resident_id)
+                    .bind(node.id)
+                    .bind(&person.name)
+                    .bind(&person.phone)
+                    .bind(address)
+                    .bind(&actor.username)
+                    .bind(now)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(|e| match StoreError::from(e) {
+                        StoreError::Conflict { .. } => StoreError::Conflict {
+                            field: "id_number".into(),
+                            message: "已为此身份证号提交迁入申请，待现居网格确认".into(),
+                        },
+                        other => other,
+                    })?;
+                    let entry = AuditEntry::new("request_move", "resident_move", id)
+                        .at_node(&node.path)
+                        .after(serde_json::json!({
+                            "resident_id": resident_id, "id_number": mask(person.id_number.as_str()),
+                            "to": node.code, "address": address,
+                        }));
+                    record_audit!(&mut *tx, actor, &entry)?;
+                    (false, id)
+                }
+                None => {
+                    let (id,): (i64,) = sqlx::query_as(
+                        "INSERT INTO residents (person_id, node_id, address, created_at, name, \
+                         phone) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                    )
+                    .bind(person_id)
+                    .bind(node.id)
+                    .bind(address)
+                    .bind(now)
+                    .bind(&person.name)
+                    .bind(&person.phone)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    let entry = AuditEntry::new("create", "resident", id)
+                        .at_node(&node.path)
+                        .after(serde_json::json!({
+                            "person_id": person_id, "id_number": mask(person.id_number.as_str()),
+                            "node": node.code, "address": address,
+                        }));
+                    record_audit!(&mut *tx, actor, &entry)?;
+                    (true, id)
+                }
+            };
+            tx.commit().await?;
+            outcome
+        });
+        match outcome {
+            (true, id) => Ok(ResidentRegistration::Registered(
+                self.resident_by_id(&actor.scope, id).await?,
+            )),
+            (false, id) => Ok(ResidentRegistration::MoveRequested(
+                self.resident_move_by_id(actor, id).await?,
+            )),
+        }
+    }
+
+    /// Moves into or out of the actor's scope, newest first.
+    pub async fn list_resident_moves(
+        &self,
+        actor: &Actor,
+        pending_only: bool,
+    ) -> Result<Vec<ResidentMove>> {
+        residents_role(actor)?;
+        let (lo, hi) = actor.scope.bounds();
+        let sql = format!(
+            "{MOVE_SELECT} WHERE {MOVE_IN_SCOPE} AND ($3 = FALSE OR m.state = 'pending') \
+             ORDER BY m.id DESC LIMIT 500"
+        );
+        let rows: Vec<MoveRow> = on_pool!(self, pool => {
+            sqlx::query_as(&sql).bind(&lo).bind(&hi).bind(pending_only).fetch_all(pool).await?
+        });
+        Ok(rows.into_iter().map(|r| r.seen_by(&actor.scope)).collect())
+    }
+
+    /// A move seen from the actor's scope, or [`StoreError::NotFound`].
+    pub async fn resident_move_by_id(&self, actor: &Actor, id: i64) -> Result<ResidentMove> {
+        residents_role(actor)?;
+        let (lo, hi) = actor.scope.bounds();
+        let sql = format!("{MOVE_SELECT} WHERE m.id = $3 AND {MOVE_IN_SCOPE}");
+        let row: Option<MoveRow> = on_pool!(self, pool => {
+            sqlx::query_as(&sql).bind(&lo).bind(&hi).bind(id).fetch_optional(pool).await?
+        });
+        Ok(row.ok_or(StoreError::NotFound)?.seen_by(&actor.scope))
+    }
+
+    /// 确认迁入 or refuse: only the grid the person lives in now, or a superior of it, decides.
+    /// Confirming moves the resident record to the requesting grid with what it typed; the old
+    /// and new values go to the audit log.
+    pub async fn decide_resident_move(
+        &self,
+        actor: &Actor,
+        id: i64,
+        confirm: bool,
+    ) -> Result<ResidentMove> {
+        let m = self.resident_move_by_id(actor, id).await?;
+        if m.from_node_name.is_none() {
+            return Err(StoreError::Forbidden(
+                "迁入申请由此人现居网格或其上级确认".into(),
+            ));
+        }
+        if m.state != "pending" {
+            return Err(StoreError::Conflict {
+                field: "state".into(),
+                message: format!("此申请已{}", m.state_label_zh()),
+            });
+        }
+        let before = self.resident_by_id(&actor.scope, m.resident_id).await?;
+        let now = crate::now();
+        let state = if confirm { "confirmed" } else { "rejected" };
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query(
+                "UPDATE resident_moves SET state = $1, decided_by = $2, decided_at = $3 \
+                 WHERE id = $4 AND state = 'pending'",
+            )
+            .bind(state)
+            .bind(&actor.username)
             .bind(now)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(|e| match StoreError::from(e) {
-                StoreError::Conflict { .. } => StoreError::Conflict {
-                    field: "id_number".into(),
-                    message: "此身份证号已登记为常住人口".into(),
-                },
-                other => other,
-            })?;
-            let entry = AuditEntry::new("create", "resident", id).at_node(&node.path).after(
-                serde_json::json!({
-                    "person_id": person_id, "id_number": mask(person.id_number.as_str()),
-                    "node": node.code, "address": address,
-                }),
-            );
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() != 1 {
+                return Err(StoreError::Conflict {
+                    field: "state".into(),
+                    message: "此申请已被处理".into(),
+                });
+            }
+            let mut entry = AuditEntry::new(if confirm { "confirm_move" } else { "reject_move" },
+                "resident_move", id).at_node(&before.node_path);
+            if confirm {
+                sqlx::query(
+                    "UPDATE residents SET node_id = (SELECT id FROM grid_nodes WHERE code = $1), \
+                     name = $2, phone = $3, address = $4 WHERE id = $5",
+                )
+                .bind(&m.to_node_code)
+                .bind(&m.name)
+                .bind(&m.phone)
+                .bind(&m.address)
+                .bind(m.resident_id)
+                .execute(&mut *tx)
+                .await?;
+                // other requests for the same person are moot once they have moved
+                sqlx::query(
+                    "UPDATE resident_moves SET state = 'rejected', decided_by = $1, \
+                     decided_at = $2 WHERE resident_id = $3 AND state = 'pending'",
+                )
+                .bind(&actor.username)
+                .bind(now)
+                .bind(m.resident_id)
+                .execute(&mut *tx)
+                .await?;
+                entry = entry
+                    .before(serde_json::json!({
+                        "resident_id": before.id, "node": before.node_code,
+                        "name": before.name, "address": before.address,
+                    }))
+                    .after(serde_json::json!({
+                        "resident_id": before.id, "node": m.to_node_code,
+                        "name": m.name, "address": m.address,
+                    }));
+            }
             record_audit!(&mut *tx, actor, &entry)?;
             tx.commit().await?;
-            id
         });
-        self.resident_by_id(&actor.scope, id).await
+        // read back from here, a confirmed move may have left the decider's scope
+        Ok(ResidentMove {
+            state: state.to_string(),
+            decided_by: Some(actor.username.clone()),
+            decided_at: Some(now),
+            ..m
+        })
     }
 
     /// Residents of the scope, oldest first, `limit` at a time after `after_id` (keyset paging).

@@ -1,6 +1,9 @@
 use wangge_domain::grid;
 use wangge_domain::role::Role;
 
+/// The root of [`Scope::nothing`]: no node path starts with it (paths are codes, digits).
+const NOTHING: &str = "<nothing>";
+
 /// The subtree a caller may see: every node whose path starts with `root_path`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scope {
@@ -21,13 +24,23 @@ impl Scope {
         }
     }
 
+    /// Nothing at all: the scope of the public reporter, who reads no record.
+    pub fn nothing() -> Self {
+        Scope {
+            root_path: NOTHING.to_string(),
+        }
+    }
+
     pub fn root_path(&self) -> &str {
         &self.root_path
     }
 
     /// Bounds `[lo, hi)` for `path >= lo AND path < hi`.
     pub fn bounds(&self) -> (String, String) {
-        if self.root_path.is_empty() {
+        if self.root_path == NOTHING {
+            // an empty range: no path is >= and < the same value
+            (NOTHING.to_string(), NOTHING.to_string())
+        } else if self.root_path.is_empty() {
             // every path starts with a digit, and '~' sorts after all digits
             (String::new(), "~".to_string())
         } else {
@@ -36,7 +49,7 @@ impl Scope {
     }
 
     pub fn contains(&self, path: &str) -> bool {
-        grid::in_subtree(&self.root_path, path)
+        self.root_path != NOTHING && grid::in_subtree(&self.root_path, path)
     }
 }
 
@@ -57,6 +70,17 @@ impl Actor {
             username: name.to_string(),
             role: Role::DistrictAdmin,
             scope: Scope::everything(),
+        }
+    }
+
+    /// 公众报备: the public form's caller, known by client address. Creates arrival reports
+    /// (placed in any community, as the form offers) and reads nothing: its scope is empty.
+    pub fn public_reporter(client: &str) -> Self {
+        Actor {
+            user_id: None,
+            username: format!("公众报备 {client}"),
+            role: Role::PublicReporter,
+            scope: Scope::nothing(),
         }
     }
 }

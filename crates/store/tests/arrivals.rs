@@ -95,7 +95,7 @@ async fn plan_from_policy_and_risk_areas(kind: Kind) {
     .unwrap();
     let a = s
         .create_arrival(
-            &admin,
+            &Actor::public_reporter("t"),
             Channel::Public,
             &report("61011319900101123", "610113 电子城街道", "2021-12-28"),
             today(),
@@ -162,11 +162,12 @@ async fn bad_reports_name_the_field_and_store_nothing(kind: Kind) {
     let s = &db.store;
     let admin = Actor::system("test");
     let ok = report("41010519800101555", "110105", "2021-12-28");
-    s.create_arrival(&admin, Channel::Public, &ok, today())
+    s.create_arrival(&admin, Channel::Staff, &ok, today())
         .await
         .unwrap();
+    // staff hear of a report of the same person and date in their own scope
     let dup = s
-        .create_arrival(&admin, Channel::Public, &ok, today())
+        .create_arrival(&admin, Channel::Staff, &ok, today())
         .await
         .unwrap_err();
     assert!(matches!(dup, StoreError::Conflict { .. }), "{dup:?}");
@@ -216,7 +217,7 @@ async fn bad_reports_name_the_field_and_store_nothing(kind: Kind) {
         let mut n = report("41010519800101600", "110105", "2021-12-28");
         change(&mut n);
         let e = s
-            .create_arrival(&admin, Channel::Public, &n, today())
+            .create_arrival(&Actor::public_reporter("t"), Channel::Public, &n, today())
             .await
             .unwrap_err();
         assert_eq!(field_of(&e), field, "{e}");
@@ -337,7 +338,7 @@ async fn risk_area_changes_recompute_open_plans(kind: Kind) {
     // from 莲湖区 of 西安 (6101): an ordinary other-province arrival while 西安 has no risk area
     let a = s
         .create_arrival(
-            &admin,
+            &Actor::public_reporter("t"),
             Channel::Public,
             &report("61010419900101123", "610104", "2021-12-28"),
             today(),
@@ -346,7 +347,7 @@ async fn risk_area_changes_recompute_open_plans(kind: Kind) {
         .unwrap();
     let untouched = s
         .create_arrival(
-            &admin,
+            &Actor::public_reporter("t"),
             Channel::Public,
             &report("11010519900101123", "110105", "2021-12-28"),
             today(),
@@ -433,7 +434,7 @@ async fn risk_import_is_all_or_nothing(kind: Kind) {
     let admin = Actor::system("test");
     let a = s
         .create_arrival(
-            &admin,
+            &Actor::public_reporter("t"),
             Channel::Public,
             &report("61011319900101123", "610113 电子城街道", "2021-12-28"),
             today(),
@@ -514,7 +515,7 @@ async fn a_new_policy_version_recomputes_only_what_it_changes(kind: Kind) {
     let admin = Actor::system("test");
     let early = s
         .create_arrival(
-            &admin,
+            &Actor::public_reporter("t"),
             Channel::Public,
             &report("11010519900101123", "110105", "2021-12-26"),
             today(),
@@ -523,7 +524,7 @@ async fn a_new_policy_version_recomputes_only_what_it_changes(kind: Kind) {
         .unwrap();
     let other = s
         .create_arrival(
-            &admin,
+            &Actor::public_reporter("t"),
             Channel::Public,
             &report("11010519900101200", "110105", "2021-12-28"),
             today(),
@@ -533,7 +534,12 @@ async fn a_new_policy_version_recomputes_only_what_it_changes(kind: Kind) {
     let mut courier = report("41010219900101300", "410102", "2021-12-28");
     courier.key_industry = true;
     let courier = s
-        .create_arrival(&admin, Channel::Public, &courier, today())
+        .create_arrival(
+            &Actor::public_reporter("t"),
+            Channel::Public,
+            &courier,
+            today(),
+        )
         .await
         .unwrap();
     let r = s.register_policy(&admin, &policy_v2()).await.unwrap();
@@ -764,7 +770,7 @@ async fn reports_racing_a_risk_change_all_see_it(kind: Kind) {
         tasks.push(tokio::spawn(async move {
             let (s, admin) = (s1, admin1);
             let n = report(&format!("61010419900101{i:03}"), "610104", "2021-12-28");
-            s.create_arrival(&admin, Channel::Public, &n, today())
+            s.create_arrival(&Actor::public_reporter("t"), Channel::Public, &n, today())
                 .await
                 .map(|_| ())
         }));

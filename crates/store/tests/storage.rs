@@ -3,7 +3,10 @@
 use wangge_domain::role::Role;
 use wangge_domain::validate::make_valid;
 use wangge_store::testing::{Kind, TestDb};
-use wangge_store::{both_backends, Actor, AuditFilter, NewResident, NewUser, Scope, StoreError};
+use wangge_store::{
+    both_backends, Actor, AuditFilter, NewResident, NewUser, QualityKind, Resident,
+    ResidentRegistration, Scope, StoreError,
+};
 
 const TREE: &str = "code,name,level,parent_code
 410105,金水区,district,
@@ -23,6 +26,14 @@ async fn seeded(kind: Kind) -> TestDb {
         .await
         .expect("tree imports");
     db
+}
+
+/// The resident a registration created; a move request fails the test.
+fn registered(r: ResidentRegistration) -> Resident {
+    match r {
+        ResidentRegistration::Registered(r) => r,
+        other => panic!("expected a registration, got {other:?}"),
+    }
 }
 
 fn resident(id: &str, grid: &str) -> NewResident {
@@ -105,6 +116,7 @@ async fn scope_limits_every_query(kind: Kind) {
             &resident(&make_valid("41010519900101123"), "410105001001002"),
         )
         .await
+        .map(registered)
         .unwrap();
     assert!(matches!(
         s.resident_by_id(&scope_a, in_b.id).await,
@@ -169,6 +181,193 @@ async fn one_person_per_id_number(kind: Kind) {
     db.cleanup().await.unwrap();
 }
 both_backends!(person_unique_by_id_number, one_person_per_id_number);
+
+/// A grid worker bound to `grid`.
+async fn worker_of(s: &wangge_store::Store, grid: &str) -> Actor {
+    let node = s
+        .grid_node_by_code(&Scope::everything(), grid)
+        .await
+        .unwrap();
+    Actor {
+        scope: Scope::new(node.path),
+        role: Role::GridWorker,
+        ..Actor::system(&format!("worker-{grid}"))
+    }
+}
+
+/// Issue 12, finding 2: registering a resident of another grid shows nothing of that grid's
+/// record, takes nothing over, and becomes a move the current grid confirms.
+async fn a_resident_of_another_grid_is_a_move(kind: Kind) {
+    let db = seeded(kind).await;
+    let s = &db.store;
+    let (a, b) = (
+        worker_of(s, "410105001001001").await,
+        worker_of(s, "410105002001001").await,
+    );
+    let id = make_valid("41010519850203301");
+    let there = registered(
+        s.create_resident(&a, &resident(&id, "410105001001001"))
+            .await
+            .unwrap(),
+    );
+    let mut typed = resident(&id, "410105002001001");
+    typed.name = "李四".into();
+    typed.phone = Some("13900139000".into());
+    typed.address = "农科路8号".into();
+    let ResidentRegistration::MoveRequested(m) = s.create_resident(&b, &typed).await.unwrap()
+    else {
+        panic!("a resident of another grid must become a move request")
+    };
+    assert_eq!(
+        (m.name.as_str(), m.phone.as_deref(), m.address.as_str()),
+        ("李四", Some("13900139000"), "农科路8号"),
+        "the requesting grid sees only what it typed"
+    );
+    assert_eq!(m.from_node_name, None, "nor where the person lives now");
+    assert!(!m.decidable());
+    assert!(matches!(
+        s.resident_by_id(&b.scope, there.id).await,
+        Err(StoreError::NotFound)
+    ));
+    // the requesting grid cannot decide its own request
+    let err = s.decide_resident_move(&b, m.id, true).await.unwrap_err();
+    assert!(matches!(err, StoreError::Forbidden(_)), "{err:?}");
+    // the grid the person lives in sees it and confirms it
+    let seen = s.list_resident_moves(&a, true).await.unwrap();
+    assert_eq!(seen.len(), 1);
+    assert!(seen[0].decidable());
+    let done = s.decide_resident_move(&a, m.id, true).await.unwrap();
+    assert_eq!(done.state, "confirmed");
+    let moved = s.resident_by_id(&b.scope, there.id).await.unwrap();
+    assert_eq!(
+        (
+            moved.node_code.as_str(),
+            moved.name.as_str(),
+            moved.address.as_str()
+        ),
+        ("410105002001001", "李四", "农科路8号")
+    );
+    assert!(s.list_residents(&a.scope, 0, 100).await.unwrap().is_empty());
+    // a second decision is refused
+    let err = s.decide_resident_move(&b, m.id, false).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::NotFound | StoreError::Forbidden(_) | StoreError::Conflict { .. }
+        ),
+        "{err:?}"
+    );
+    db.cleanup().await.unwrap();
+}
+both_backends!(
+    resident_of_another_grid_is_a_move,
+    a_resident_of_another_grid_is_a_move
+);
+
+/// Issue 12, findings 1 and 2: each module shows its own record's name and phone; the public
+/// reporter reads nothing and changes nothing stored elsewhere; a repeat is stored and listed
+/// as a possible duplicate, and disagreeing names are flagged, for those who see both records.
+async fn records_keep_their_own_names_and_disagreements_are_flagged(kind: Kind) {
+    use wangge_store::{Channel, NewArrival};
+    let db = seeded(kind).await;
+    let s = &db.store;
+    let a = worker_of(s, "410105001001001").await;
+    let id = make_valid("41010519850203302");
+    let r = registered(
+        s.create_resident(&a, &resident(&id, "410105001001001"))
+            .await
+            .unwrap(),
+    );
+    let public = Actor::public_reporter("127.0.0.1");
+    let today = wangge_store::now().date_naive();
+    let report = NewArrival {
+        id_number: id.clone(),
+        name: "王五".into(),
+        phone: "13700137000".into(),
+        origin: "110105".into(),
+        arrival_date: (today + chrono::Days::new(4)).to_string(),
+        destination: "农科路社区1号".into(),
+        node_code: Some("410105002001001".into()),
+        ..NewArrival::default()
+    };
+    let first = s
+        .create_arrival(&public, Channel::Public, &report, today)
+        .await
+        .unwrap();
+    assert_eq!(
+        (first.name.as_str(), first.phone.as_str()),
+        ("王五", "13700137000")
+    );
+    let again = s
+        .create_arrival(&public, Channel::Public, &report, today)
+        .await
+        .expect("a repeat is accepted like a first report");
+    assert_eq!(
+        (
+            again.name.as_str(),
+            again.node_code.as_str(),
+            again.plan.rule.as_str()
+        ),
+        (
+            first.name.as_str(),
+            first.node_code.as_str(),
+            first.plan.rule.as_str()
+        )
+    );
+    // nothing of the resident changed, and the public reads nothing
+    let still = s.resident_by_id(&a.scope, r.id).await.unwrap();
+    assert_eq!(
+        (still.name.as_str(), still.phone.as_deref()),
+        ("张三", Some("13800138000"))
+    );
+    let none = s
+        .list_arrivals(
+            &public.scope,
+            &wangge_store::ArrivalFilter {
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(none.is_empty(), "the public reporter reads nothing");
+    assert!(s
+        .list_residents(&public.scope, 0, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    // the resident's grid sees only its own record: nothing to flag there
+    assert!(s.quality_issues(&a).await.unwrap().is_empty());
+    // the destination grid sees both reports: a possible duplicate
+    let b = worker_of(s, "410105002001001").await;
+    let at_b = s.quality_issues(&b).await.unwrap();
+    assert_eq!(at_b.len(), 1, "{at_b:?}");
+    assert_eq!(at_b[0].kinds, vec![QualityKind::DuplicateArrival]);
+    assert_eq!(at_b[0].records.len(), 2);
+    // the district sees all three records: another name, and the duplicate
+    let all = s.quality_issues(&Actor::system("test")).await.unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(
+        all[0].kinds,
+        vec![QualityKind::NameMismatch, QualityKind::DuplicateArrival]
+    );
+    assert_eq!(all[0].records.len(), 3);
+    assert!(all[0].id_number.starts_with("**************"), "masked");
+    // a role that handles no residents is refused
+    let lab = Actor {
+        role: Role::LabOperator,
+        ..Actor::system("lab")
+    };
+    assert!(matches!(
+        s.quality_issues(&lab).await,
+        Err(StoreError::Forbidden(_))
+    ));
+    db.cleanup().await.unwrap();
+}
+both_backends!(
+    records_keep_their_own_names,
+    records_keep_their_own_names_and_disagreements_are_flagged
+);
 
 async fn audit_records_changes_and_is_append_only(kind: Kind) {
     let db = seeded(kind).await;

@@ -229,7 +229,7 @@ pub async fn create(
             Ok((StatusCode::CREATED, Json(ArrivalJson::new(a, false))).into_response())
         }
         Reporter::Public(ip) => {
-            let actor = Actor::system(&format!("公众报备 {ip}"));
+            let actor = Actor::public_reporter(&ip.to_string());
             let a = state
                 .store
                 .create_arrival(&actor, Channel::Public, &new, today)

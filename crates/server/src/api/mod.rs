@@ -11,6 +11,7 @@ mod grid;
 pub mod openapi;
 mod policies;
 pub(crate) mod pushlists;
+mod quality;
 mod residents;
 mod risk;
 mod users;
@@ -39,7 +40,13 @@ pub fn routes(upload_limit: usize) -> Routes<AppState> {
         .route("/users/{id}", get(users::show))
         .route("/users/{id}/tokens", post(users::create_token))
         .route("/residents", get(residents::list).post(residents::create))
+        .route("/residents/moves", get(residents::moves))
+        .route(
+            "/residents/moves/{id}/decision",
+            post(residents::decide_move),
+        )
         .route("/residents/{id}", get(residents::show))
+        .route("/data-quality", get(quality::list))
         .route("/audit", get(audit::list))
         .route("/arrivals", get(arrivals::list).post(arrivals::create))
         .route("/arrivals/{id}", get(arrivals::show))

@@ -5,8 +5,8 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    arrivals, audit, checkpoints, daily, grid, policies, pushlists, residents, risk, users,
-    ErrorBody,
+    arrivals, audit, checkpoints, daily, grid, policies, pushlists, quality, residents, risk,
+    users, ErrorBody,
 };
 
 #[derive(OpenApi)]
@@ -16,7 +16,8 @@ use super::{
         super::me,
         grid::list, grid::show, grid::create, grid::import,
         users::list, users::show, users::create, users::create_token,
-        residents::list, residents::show, residents::create,
+        residents::list, residents::show, residents::create, residents::moves,
+        residents::decide_move, quality::list,
         audit::list,
         arrivals::list, arrivals::create, arrivals::show, arrivals::set_status,
         arrivals::check_ins, arrivals::add_check_in,

@@ -3,7 +3,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use wangge_store::{AuditEntry, NewResident, Resident};
+use wangge_store::{AuditEntry, NewResident, Resident, ResidentMove, ResidentRegistration};
 
 use super::ApiJson;
 use super::ErrorBody;
@@ -114,12 +114,64 @@ pub struct NewResidentBody {
     address: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/residents", tag = "residents", request_body = NewResidentBody, responses((status = 201, body = ResidentJson), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 409, description = "重复", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
+/// What registering a resident came to: the new resident (201), or a move request (202) when
+/// the person is a resident of a grid outside the caller's scope.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum RegistrationJson {
+    Registered(ResidentJson),
+    MoveRequested(MoveJson),
+}
+
+/// 迁入申请 as the API shows it: what the requesting grid typed, and the grid the person lives
+/// in now only to those who see it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MoveJson {
+    move_id: i64,
+    resident_id: i64,
+    /// pending, confirmed or rejected
+    state: String,
+    to_node_code: String,
+    to_node_name: String,
+    name: String,
+    phone: Option<String>,
+    address: String,
+    requested_by: String,
+    requested_at: chrono::DateTime<chrono::Utc>,
+    decided_by: Option<String>,
+    decided_at: Option<chrono::DateTime<chrono::Utc>>,
+    from_node_name: Option<String>,
+    /// whether the caller may confirm or refuse it
+    decidable: bool,
+}
+
+impl From<ResidentMove> for MoveJson {
+    fn from(m: ResidentMove) -> Self {
+        MoveJson {
+            decidable: m.decidable(),
+            move_id: m.id,
+            resident_id: m.resident_id,
+            state: m.state,
+            to_node_code: m.to_node_code,
+            to_node_name: m.to_node_name,
+            name: m.name,
+            phone: m.phone,
+            address: m.address,
+            requested_by: m.requested_by,
+            requested_at: m.requested_at,
+            decided_by: m.decided_by,
+            decided_at: m.decided_at,
+            from_node_name: m.from_node_name,
+        }
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/residents", tag = "residents", request_body = NewResidentBody, responses((status = 201, description = "已登记", body = ResidentJson), (status = 202, description = "此人是辖区外网格的常住人口：已提交迁入申请，待现居网格或共同上级确认", body = MoveJson), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 409, description = "重复", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<ResidentHandler>,
     ApiJson(body): ApiJson<NewResidentBody>,
-) -> ApiResult<(StatusCode, Json<ResidentJson>)> {
+) -> ApiResult<(StatusCode, Json<RegistrationJson>)> {
     let new = NewResident {
         id_number: body.id_number,
         name: body.name,
@@ -127,6 +179,60 @@ pub async fn create(
         node_code: body.node_code.trim().to_string(),
         address: body.address,
     };
-    let created = state.store.create_resident(&user.actor(), &new).await?;
-    Ok((StatusCode::CREATED, Json(ResidentJson::new(created, false))))
+    Ok(
+        match state.store.create_resident(&user.actor(), &new).await? {
+            ResidentRegistration::Registered(r) => (
+                StatusCode::CREATED,
+                Json(RegistrationJson::Registered(ResidentJson::new(r, false))),
+            ),
+            ResidentRegistration::MoveRequested(m) => (
+                StatusCode::ACCEPTED,
+                Json(RegistrationJson::MoveRequested(m.into())),
+            ),
+        },
+    )
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MovesQuery {
+    /// 1: only those waiting for a decision
+    #[serde(default)]
+    pending: Option<u8>,
+}
+
+/// 迁入申请 into or out of the caller's scope, newest first.
+#[utoipa::path(get, path = "/api/v1/residents/moves", tag = "residents", params(MovesQuery), responses((status = 200, body = Vec<MoveJson>), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody)))]
+pub async fn moves(
+    State(state): State<AppState>,
+    Allowed(user, _): Allowed<ResidentHandler>,
+    Query(q): Query<MovesQuery>,
+) -> ApiResult<Json<Vec<MoveJson>>> {
+    let rows = state
+        .store
+        .list_resident_moves(&user.actor(), q.pending == Some(1))
+        .await?;
+    Ok(Json(rows.into_iter().map(MoveJson::from).collect()))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionBody {
+    /// true: 确认迁入; false: 不同意
+    confirm: bool,
+}
+
+/// Confirms or refuses a move: the grid the person lives in now, or a superior of it.
+#[utoipa::path(post, path = "/api/v1/residents/moves/{id}/decision", tag = "residents", params(("id" = i64, Path)), request_body = DecisionBody, responses((status = 200, body = MoveJson), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "只有现居网格或其上级可以确认", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody), (status = 409, description = "已处理", body = ErrorBody)))]
+pub async fn decide_move(
+    State(state): State<AppState>,
+    Allowed(user, _): Allowed<ResidentHandler>,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<DecisionBody>,
+) -> ApiResult<Json<MoveJson>> {
+    let m = state
+        .store
+        .decide_resident_move(&user.actor(), id, body.confirm)
+        .await?;
+    Ok(Json(m.into()))
 }

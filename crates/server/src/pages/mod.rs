@@ -39,7 +39,12 @@ pub fn routes(upload_limit: usize) -> Routes<AppState> {
         .route("/users", get(users::list).post(users::create))
         .route("/users/{id}", get(users::show))
         .route("/residents", get(residents::list).post(residents::create))
+        .route(
+            "/residents/moves/{id}/decision",
+            post(residents::decide_move),
+        )
         .route("/residents/{id}", get(residents::show))
+        .route("/data-quality", get(residents::quality))
         .route("/audit", get(audit::list))
         .route("/report", get(report::form).post(report::submit))
         .route("/arrivals", get(arrivals::list))

@@ -194,7 +194,7 @@ pub async fn submit(
         node_code: Some(f.node_code.clone()),
         employer: f.employer.clone(),
     };
-    let actor = Actor::system(&format!("公众报备 {ip}"));
+    let actor = Actor::public_reporter(&ip.to_string());
     match state
         .store
         .create_arrival(&actor, Channel::Public, &new, crate::today())

@@ -5,7 +5,9 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use wangge_store::{AuditEntry, GridNode, NewResident, Resident};
+use wangge_store::{
+    AuditEntry, GridNode, NewResident, QualityIssue, Resident, ResidentMove, ResidentRegistration,
+};
 
 use super::{render, Layout, PageForm};
 use crate::error::PageResult;
@@ -21,12 +23,17 @@ struct ResidentsPage {
     residents: Vec<Resident>,
     grids: Vec<GridNode>,
     next_after: Option<i64>,
+    moves: Vec<ResidentMove>,
+    /// a move request was just sent
+    requested: bool,
 }
 
 #[derive(Deserialize)]
 pub struct ListQuery {
     #[serde(default)]
     after: i64,
+    #[serde(default)]
+    requested: Option<u8>,
 }
 
 pub async fn list(
@@ -49,11 +56,17 @@ pub async fn list(
         .into_iter()
         .filter(|n| n.level == wangge_domain::grid::Level::Grid)
         .collect();
+    let moves = state
+        .store
+        .list_resident_moves(&user.user.actor(), true)
+        .await?;
     Ok(render(&ResidentsPage {
         l: Layout::new(user, "residents"),
         residents,
         grids,
         next_after,
+        moves,
+        requested: q.requested == Some(1),
     })?
     .into_response())
 }
@@ -126,9 +139,68 @@ pub async fn create(
         node_code: form.node_code.trim().to_string(),
         address: form.address,
     };
-    let created = state
+    let to = match state
         .store
         .create_resident(&user.user.actor(), &new)
+        .await?
+    {
+        ResidentRegistration::Registered(r) => format!("/residents/{}", r.id),
+        ResidentRegistration::MoveRequested(_) => "/residents?requested=1#moves".to_string(),
+    };
+    Ok(Redirect::to(&to).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct DecisionForm {
+    #[serde(default)]
+    csrf: String,
+    /// confirm or reject
+    #[serde(default)]
+    decision: String,
+}
+
+/// 确认迁入 / 不同意, from the list's pending requests.
+pub async fn decide_move(
+    State(state): State<AppState>,
+    PageAllowed(user, _): PageAllowed<ResidentHandler>,
+    Path(id): Path<i64>,
+    PageForm(form): PageForm<DecisionForm>,
+) -> PageResult<Response> {
+    user.check_csrf(&form.csrf)?;
+    let confirm = match form.decision.as_str() {
+        "confirm" => true,
+        "reject" => false,
+        _ => {
+            return Err(
+                crate::error::AppError::invalid("decision", "请选择确认迁入或不同意").into(),
+            )
+        }
+    };
+    state
+        .store
+        .decide_resident_move(&user.user.actor(), id, confirm)
         .await?;
-    Ok(Redirect::to(&format!("/residents/{}", created.id)).into_response())
+    Ok(Redirect::to("/residents#moves").into_response())
+}
+
+#[derive(Template)]
+#[template(path = "data_quality.html")]
+struct QualityPage {
+    l: Layout,
+    issues: Vec<QualityIssue>,
+    limit: usize,
+}
+
+/// 数据质量: people whose records in scope disagree.
+pub async fn quality(
+    State(state): State<AppState>,
+    PageAllowed(user, _): PageAllowed<ResidentHandler>,
+) -> PageResult<Response> {
+    let issues = state.store.quality_issues(&user.user.actor()).await?;
+    Ok(render(&QualityPage {
+        l: Layout::new(user, "residents"),
+        issues,
+        limit: wangge_store::QUALITY_LIMIT,
+    })?
+    .into_response())
 }

@@ -86,7 +86,7 @@ pub struct PushItemFilter {
 }
 
 const ITEM_COLUMNS: &str = "SELECT i.id, i.batch_id, b.name AS batch_name, i.person_id, \
-    p.name, p.id_number, p.phone, i.node_id, g.code AS node_code, g.name AS node_name, \
+    i.name, p.id_number, i.phone, i.node_id, g.code AS node_code, g.name AS node_name, \
     g.path AS node_path, i.row_no, i.origin, i.arrived_at, i.address, i.note, i.state, \
     i.measures, i.arrival_id, i.destination, i.reason, b.due_at, i.verified_at, i.updated_at";
 

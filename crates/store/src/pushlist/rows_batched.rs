@@ -43,19 +43,18 @@ impl WriteRows for Transaction<'_, Postgres> {
                     .or_insert(m.as_str());
             }
         }
+        // identity only; the no-op update makes RETURNING give the ids of known persons too
         let sql = format!(
-            "INSERT INTO persons (id_number, name, phone, birth_date, sex, created_at, \
-             updated_at) VALUES {} ON CONFLICT (id_number) DO UPDATE SET \
-             phone = COALESCE(persons.phone, excluded.phone) RETURNING id, id_number",
-            PH.groups(unique.len(), 7, 1, "")
+            "INSERT INTO persons (id_number, birth_date, sex, created_at, updated_at) \
+             VALUES {} ON CONFLICT (id_number) DO UPDATE SET updated_at = persons.updated_at \
+             RETURNING id, id_number",
+            PH.groups(unique.len(), 5, 1, "")
         );
         let mut q = sqlx::query_as::<_, (i64, String)>(&sql);
         for r in &unique {
             let p = &r.row;
             q = q
                 .bind(p.id_number.as_str())
-                .bind(&p.name)
-                .bind(phone_of.get(p.id_number.as_str()).copied())
                 .bind(p.id_number.birth_date())
                 .bind(sex_str(p.id_number.sex()))
                 .bind(ctx.now)
@@ -75,10 +74,10 @@ impl WriteRows for Transaction<'_, Postgres> {
 
         let sql = format!(
             "INSERT INTO push_items (batch_id, person_id, node_id, row_no, origin, \
-             arrived_at, address, note, updated_at, state) VALUES {} \
+             arrived_at, address, note, name, phone, updated_at, state) VALUES {} \
              ON CONFLICT (person_id) WHERE state IN ('pending', 'reached') DO NOTHING \
              RETURNING person_id, id",
-            PH.groups(unique.len(), 9, 1, ", 'pending'")
+            PH.groups(unique.len(), 11, 1, ", 'pending'")
         );
         let mut q = sqlx::query_as::<_, (i64, i64)>(&sql);
         for r in &unique {
@@ -92,6 +91,8 @@ impl WriteRows for Transaction<'_, Postgres> {
                 .bind(p.arrived_at)
                 .bind(&p.address)
                 .bind(&p.note)
+                .bind(&p.name)
+                .bind(phone_of.get(p.id_number.as_str()).copied())
                 .bind(ctx.now);
         }
         // the items this statement opened, by person; a row whose person got none merges into
@@ -143,6 +144,30 @@ impl WriteRows for Transaction<'_, Postgres> {
             tally.merged();
         }
         q.execute(&mut **db).await?;
+        // a merged row may carry the phone an item of an earlier chunk or batch lacked
+        let mut fills: HashMap<i64, &str> = HashMap::new();
+        for r in repeats.iter().copied().chain(unique.iter().copied()) {
+            if let (Some(m), Some(item)) = (&r.row.phone, open.get(&person_of(r)?)) {
+                fills.entry(*item).or_insert(m.as_str());
+            }
+        }
+        let merged_items: HashSet<i64> = merges
+            .iter()
+            .filter_map(|(person, _)| open.get(person).copied())
+            .collect();
+        fills.retain(|item, _| merged_items.contains(item));
+        if !fills.is_empty() {
+            let (items, phones): (Vec<i64>, Vec<&str>) = fills.into_iter().unzip();
+            sqlx::query(
+                "UPDATE push_items i SET phone = f.phone \
+                 FROM UNNEST($1::BIGINT[], $2::TEXT[]) AS f (id, phone) \
+                 WHERE i.id = f.id AND i.phone IS NULL",
+            )
+            .bind(&items)
+            .bind(&phones)
+            .execute(&mut **db)
+            .await?;
+        }
         Ok(())
     }
 

@@ -94,11 +94,9 @@ struct Writer<'c> {
     now: String,
 }
 
-/// The columns a new person gets, formatted as sqlx writes them.
+/// The columns a new person gets (identity only), formatted as sqlx writes them.
 struct PersonValues<'r> {
     id_number: &'r str,
-    name: &'r str,
-    phone: Option<&'r str>,
     birth_date: String,
     sex: &'static str,
 }
@@ -121,33 +119,25 @@ impl<'c> Writer<'c> {
     }
 
     /// Inserts the people not yet known and returns the person id of every row, in order.
-    /// A person already on record keeps their record; a phone fills one that was missing.
+    /// A person already on record keeps their record, which holds only the ID number's facts.
     fn persons(&self, rows: &[ValidRow]) -> Result<Vec<i64>> {
         let values: Vec<PersonValues> = rows
             .iter()
             .map(|r| PersonValues {
                 id_number: r.row.id_number.as_str(),
-                name: &r.row.name,
-                phone: r.row.phone.as_ref().map(|m| m.as_str()),
                 birth_date: local_date(r.row.id_number.birth_date()),
                 sex: sex_str(r.row.id_number.sex()),
             })
             .collect();
-        let mut args: Vec<&dyn ToSql> = Vec::with_capacity(rows.len() * 5);
+        let mut args: Vec<&dyn ToSql> = Vec::with_capacity(rows.len() * 3);
         for v in &values {
-            args.extend([
-                &v.id_number as &dyn ToSql,
-                &v.name,
-                &v.phone,
-                &v.birth_date,
-                &v.sex,
-            ]);
+            args.extend([&v.id_number as &dyn ToSql, &v.birth_date, &v.sex]);
         }
         let added = self
             .multi_row(
-                "INSERT OR FAIL INTO persons (id_number, name, phone, birth_date, sex, \
-                 created_at, updated_at) VALUES ",
-                5,
+                "INSERT OR FAIL INTO persons (id_number, birth_date, sex, created_at, \
+                 updated_at) VALUES ",
+                3,
                 &format!(", {0}, {0}", self.now),
                 " ON CONFLICT (id_number) DO NOTHING",
                 rows.len(),
@@ -166,42 +156,34 @@ impl<'c> Writer<'c> {
         }
         // someone was known already, or repeated in this very statement: the rows this
         // statement added are read back by rowid range, the rest looked up one by one
-        let mut ids: HashMap<String, (i64, bool)> = HashMap::with_capacity(rows.len());
+        let mut ids: HashMap<String, i64> = HashMap::with_capacity(rows.len());
         if added > 0 {
             let last = self.conn.last_insert_rowid();
-            let mut range = self.conn.prepare_cached(
-                "SELECT id_number, id, phone IS NULL FROM persons WHERE id BETWEEN ? AND ?",
-            )?;
+            let mut range = self
+                .conn
+                .prepare_cached("SELECT id_number, id FROM persons WHERE id BETWEEN ? AND ?")?;
             ids.extend(
                 range
                     .query_map([last - added as i64 + 1, last], |row| {
-                        Ok((row.get(0)?, (row.get(1)?, row.get(2)?)))
+                        Ok((row.get(0)?, row.get(1)?))
                     })?
                     .collect::<rusqlite::Result<Vec<_>>>()?,
             );
         }
         let mut lookup = self
             .conn
-            .prepare_cached("SELECT id, phone IS NULL FROM persons WHERE id_number = ?")?;
-        let mut fill_phone = self
-            .conn
-            .prepare_cached("UPDATE persons SET phone = ? WHERE id = ? AND phone IS NULL")?;
+            .prepare_cached("SELECT id FROM persons WHERE id_number = ?")?;
         let mut out = Vec::with_capacity(rows.len());
         for v in &values {
-            let known = match ids.get_mut(v.id_number) {
-                Some(known) => known,
+            let id = match ids.get(v.id_number) {
+                Some(&id) => id,
                 None => {
-                    let found: (i64, bool) =
-                        lookup.query_row([v.id_number], |row| Ok((row.get(0)?, row.get(1)?)))?;
-                    ids.entry(v.id_number.to_string()).or_insert(found)
+                    let found: i64 = lookup.query_row([v.id_number], |row| row.get(0))?;
+                    ids.insert(v.id_number.to_string(), found);
+                    found
                 }
             };
-            // a later row may carry the phone an earlier one lacked: merged, not lost
-            if let (true, Some(phone)) = (known.1, v.phone) {
-                fill_phone.execute(params![phone, known.0])?;
-                known.1 = false;
-            }
-            out.push(known.0);
+            out.push(id);
         }
         Ok(out)
     }
@@ -223,7 +205,11 @@ impl<'c> Writer<'c> {
             .iter()
             .map(|r| r.row.arrived_at.map(local_time))
             .collect();
-        let mut args: Vec<&dyn ToSql> = Vec::with_capacity(rows.len() * 7);
+        let phones: Vec<Option<&str>> = rows
+            .iter()
+            .map(|r| r.row.phone.as_ref().map(|m| m.as_str()))
+            .collect();
+        let mut args: Vec<&dyn ToSql> = Vec::with_capacity(rows.len() * 9);
         for (i, r) in rows.iter().enumerate() {
             args.extend([
                 &persons[i] as &dyn ToSql,
@@ -233,13 +219,15 @@ impl<'c> Writer<'c> {
                 &arrived[i],
                 &r.row.address,
                 &r.row.note,
+                &r.row.name,
+                &phones[i],
             ]);
         }
         let added = self
             .multi_row(
                 "INSERT OR FAIL INTO push_items (person_id, node_id, row_no, origin, \
-                 arrived_at, address, note, batch_id, updated_at, state) VALUES ",
-                7,
+                 arrived_at, address, note, name, phone, batch_id, updated_at, state) VALUES ",
+                9,
                 &format!(", {batch}, {}, 'pending'", self.now),
                 " ON CONFLICT (person_id) WHERE state IN ('pending', 'reached') DO NOTHING",
                 rows.len(),
@@ -283,6 +271,10 @@ impl<'c> Writer<'c> {
         let mut merge = self.conn.prepare_cached(
             "INSERT INTO push_merges (batch_id, item_id, row_no) VALUES (?, ?, ?)",
         )?;
+        // a merged row may carry the phone the item lacked: merged, not lost
+        let mut fill_phone = self
+            .conn
+            .prepare_cached("UPDATE push_items SET phone = ? WHERE id = ? AND phone IS NULL")?;
         for (i, r) in rows.iter().enumerate() {
             let item = match opened.get(&persons[i]) {
                 Some(&(item, row_no)) if row_no == lines[i] => {
@@ -303,6 +295,9 @@ impl<'c> Writer<'c> {
                 }
             };
             merge.execute(params![batch, item, lines[i]])?;
+            if let Some(phone) = phones[i] {
+                fill_phone.execute(params![phone, item])?;
+            }
             tally.merged();
         }
         Ok(())
