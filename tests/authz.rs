@@ -258,6 +258,13 @@ fn expected_status(method: &Method, path: &str, caller: &Caller, variant: Varian
         (true, "/residents/{id}") | (true, "/api/v1/residents/{id}") => {
             gate(role.handles_residents(), scoped(200))
         }
+        // 迁入申请 and 数据质量: lists of the caller's scope; a decision without one is refused
+        // before the request is looked up, so it tells nothing either way
+        (true, "/api/v1/residents/moves")
+        | (true, "/data-quality")
+        | (true, "/api/v1/data-quality") => gate(role.handles_residents(), 200),
+        (false, "/residents/moves/{id}/decision")
+        | (false, "/api/v1/residents/moves/{id}/decision") => gate(role.handles_residents(), 422),
         (true, "/audit") | (true, "/api/v1/audit") => gate(role.reads_audit(), 200),
         (false, "/login") => 403, // no login-form token
         (false, "/logout") => 303,

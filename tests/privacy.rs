@@ -44,7 +44,11 @@ async fn pushed_person(store: &Store) -> (String, i64) {
          WHERE i.node_id IS NOT NULL ORDER BY i.id LIMIT 1",
     )
     .await;
-    sql_exec(store, &format!("UPDATE push_items SET phone = NULL WHERE id = {item}")).await;
+    sql_exec(
+        store,
+        &format!("UPDATE push_items SET phone = NULL WHERE id = {item}"),
+    )
+    .await;
     (id_number, item)
 }
 
@@ -97,7 +101,10 @@ async fn public_report_reveals_nothing(kind: Kind) {
     for id in [&unknown, &resident.id_number, &pushed, &pushed] {
         let r = c.post_form("/report", &form(&csrf, id, &arrival)).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-        assert!(r.body.contains("王小明"), "the receipt shows what was typed");
+        assert!(
+            r.body.contains("王小明"),
+            "the receipt shows what was typed"
+        );
         answers.push(without_number(&r.body));
     }
     for a in &answers[1..] {
@@ -128,7 +135,9 @@ async fn public_report_reveals_nothing(kind: Kind) {
     let r = admin.get(&format!("/api/v1/pushlists/items/{item}")).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["phone"], Value::Null, "{}", r.body);
-    let r = admin.get(&format!("/api/v1/residents/{}", resident.id)).await;
+    let r = admin
+        .get(&format!("/api/v1/residents/{}", resident.id))
+        .await;
     assert_eq!(r.json()["name"], resident.name.as_str());
     assert_eq!(
         r.json()["phone"].as_str(),
@@ -196,7 +205,10 @@ async fn a_worker_learns_nothing_of_other_grids(kind: Kind) {
     let r = worker.post_json("/api/v1/residents", &body, &h).await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
     let m = r.json();
-    assert_eq!((m["name"].as_str(), m["address"].as_str()), (Some("钱七"), Some("纬五路4号")));
+    assert_eq!(
+        (m["name"].as_str(), m["address"].as_str()),
+        (Some("钱七"), Some("纬五路4号"))
+    );
     assert_eq!(m["from_node_name"], Value::Null);
     assert_eq!(m["decidable"], false);
     assert!(!r.body.contains(&other.name) || other.name == "钱七");
@@ -261,4 +273,7 @@ async fn a_worker_learns_nothing_of_other_grids(kind: Kind) {
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     srv.stop().await;
 }
-both_backends!(worker_learns_nothing, a_worker_learns_nothing_of_other_grids);
+both_backends!(
+    worker_learns_nothing,
+    a_worker_learns_nothing_of_other_grids
+);
