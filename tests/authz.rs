@@ -938,7 +938,7 @@ async fn every_state_changing_route_refuses_a_missing_or_foreign_csrf_token(kind
 
     assert!(
         failures.is_empty(),
-        "{} of {checked} forged-token checks failed:\n{}",
+        "{} failures over {checked} calls with a forged token:\n{}",
         failures.len(),
         failures.join("\n")
     );
