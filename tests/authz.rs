@@ -573,3 +573,389 @@ both_backends!(
     authorization_matrix,
     every_route_role_and_scope_has_the_expected_status
 );
+
+// ---------------------------------------------------------------------------------------------
+// CSRF: every state-changing route of the table above, called by a caller the matrix allows,
+// with no CSRF token and with a foreign one (a valid token of another session), is refused and
+// changes nothing. API tokens are not ambient credentials and need none.
+// ---------------------------------------------------------------------------------------------
+
+/// How a forged request carries its CSRF token.
+#[derive(Clone, Copy, Debug)]
+enum Forged {
+    /// No token at all: no form field, no `X-CSRF-Token` header.
+    Missing,
+    /// A valid token, of another logged-in session (or another browser's login/report cookie).
+    Foreign,
+}
+
+/// What every CSRF refusal says: the JSON error and the error page name CSRF, the login and
+/// report forms come back with their "page expired" message.
+const CSRF_REFUSALS: [&str; 3] = ["CSRF", "登录页面已过期", "页面已过期或来源不明"];
+
+fn refused_for_csrf(r: &common::Reply) -> bool {
+    r.status.as_u16() == 403 && CSRF_REFUSALS.iter().any(|m| r.body.contains(m))
+}
+
+/// The number of rows of every table: any insert or delete shows, and every change of a record
+/// writes an `audit_log` row, so an accepted write of any kind changes these counts.
+async fn row_counts(store: &Store) -> Vec<(String, i64)> {
+    let tables: Vec<(String,)> = match store.backend() {
+        wangge_store::Backend::Sqlite(p) => {
+            sqlx::query_as(
+                "SELECT name FROM sqlite_master WHERE type = 'table' \
+                 AND name NOT LIKE 'sqlite_%' ORDER BY name",
+            )
+            .fetch_all(p)
+            .await
+        }
+        wangge_store::Backend::Postgres(p) => {
+            sqlx::query_as(
+                "SELECT table_name::text FROM information_schema.tables \
+                 WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1",
+            )
+            .fetch_all(p)
+            .await
+        }
+    }
+    .expect("tables");
+    assert!(
+        tables.iter().any(|(t,)| t == "audit_log"),
+        "the audit log is among the tables counted"
+    );
+    let sql = tables
+        .iter()
+        .map(|(t,)| format!("SELECT '{t}', COUNT(*) FROM {t}"))
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
+    match store.backend() {
+        wangge_store::Backend::Sqlite(p) => sqlx::query_as(&sql).fetch_all(p).await,
+        wangge_store::Backend::Postgres(p) => sqlx::query_as(&sql).fetch_all(p).await,
+    }
+    .expect("row counts")
+}
+
+/// The tables whose row count differs, for the failure message.
+fn changed(before: &[(String, i64)], after: &[(String, i64)]) -> Vec<String> {
+    before
+        .iter()
+        .zip(after)
+        .filter(|(b, a)| b != a)
+        .map(|((t, b), (_, a))| format!("{t} {b} → {a}"))
+        .collect()
+}
+
+/// The matrix's request for `method path` (the same body), with the CSRF token given or none.
+async fn send_token(
+    c: &Client,
+    method: &Method,
+    path: &str,
+    url: &str,
+    token: Option<&str>,
+) -> common::Reply {
+    let header: Vec<(&str, &str)> = token.map(|t| ("x-csrf-token", t)).into_iter().collect();
+    let field: Vec<(&str, &str)> = token.map(|t| ("csrf", t)).into_iter().collect();
+    if *method == Method::PUT || *method == Method::DELETE || *method == Method::PATCH {
+        return c
+            .send_json(method.clone(), url, &serde_json::json!({}), &header)
+            .await;
+    }
+    assert_eq!(
+        *method,
+        Method::POST,
+        "{method} {path}: a new state-changing method"
+    );
+    if path.starts_with("/api/") {
+        if path.ends_with("/import") {
+            return c.post_body(url, "", &header).await;
+        }
+        let body = if path.ends_with("/tokens") {
+            serde_json::json!({"name": "matrix"})
+        } else {
+            serde_json::json!({})
+        };
+        return c.post_json(url, &body, &header).await;
+    }
+    if path.ends_with("/import") {
+        let parts: Vec<(&str, Option<&str>, &[u8])> = token
+            .map(|t| ("csrf", None, t.as_bytes()))
+            .into_iter()
+            .collect();
+        return c.post_multipart(url, &parts).await;
+    }
+    c.post_form(url, &field).await
+}
+
+/// A logged-in demo account and the CSRF token of its session.
+struct Session {
+    name: &'static str,
+    client: Client,
+    csrf: String,
+}
+
+/// The session of `name`, logged in on first use.
+async fn session<'a>(
+    srv: &TestServer,
+    all: &'a mut Vec<Session>,
+    name: &'static str,
+) -> &'a Session {
+    if !all.iter().any(|s| s.name == name) {
+        let client = srv.login(name).await;
+        let csrf = client.csrf().await;
+        all.push(Session { name, client, csrf });
+    }
+    all.iter().find(|s| s.name == name).expect("session")
+}
+
+/// The public forms: no login, a double-submit cookie set by the form's page. Each gets a body
+/// that is accepted with the right token, so a refusal is the token's doing.
+fn public_form(path: &str, grid: &str, id_number: &str) -> Option<Vec<(&'static str, String)>> {
+    let arrival = (wangge_server::today() + chrono::Days::new(3)).to_string();
+    match path {
+        "/login" => Some(vec![
+            ("username", "admin".into()),
+            ("password", common::DEMO_PASSWORD.into()),
+        ]),
+        "/report" => Some(vec![
+            ("name", "矩阵测试".into()),
+            ("id_number", id_number.into()),
+            ("phone", "13900139000".into()),
+            ("origin", "110105 三里屯街道".into()),
+            ("arrival_date", arrival),
+            ("node_code", grid.into()),
+            ("destination", "矩阵测试1号楼".into()),
+        ]),
+        _ => None,
+    }
+}
+
+async fn every_state_changing_route_refuses_a_missing_or_foreign_csrf_token(kind: Kind) {
+    let config = wangge_server::AppConfig {
+        report_limit: wangge_server::ratelimit::RateLimit {
+            burst: 10_000,
+            refill: std::time::Duration::from_millis(1),
+        },
+        ..Default::default()
+    };
+    let srv = TestServer::start_with(kind, config).await;
+    let store = srv.store();
+    let users = store.list_users(&Scope::everything()).await.expect("users");
+    let account = |name: &str| {
+        users
+            .iter()
+            .find(|u| u.username == name)
+            .expect("demo account")
+            .clone()
+    };
+    let grid = store
+        .list_grid(&Scope::everything())
+        .await
+        .expect("grid")
+        .into_iter()
+        .find(|n| n.level == wangge_domain::grid::Level::Grid)
+        .expect("a grid")
+        .code;
+    let id_number = wangge_domain::validate::make_valid("41010519900307123");
+    let admin = account("admin");
+    // the demo has no address rules: one to delete, so its route is called on a real record
+    store
+        .create_address_rule(&admin.actor(), "矩阵测试路", &grid)
+        .await
+        .expect("address rule");
+
+    // the state-changing routes: every path of the route table × every method it answers
+    // but GET/HEAD/OPTIONS; logging out ends the session, so it goes last
+    let mut paths = wangge_server::route_paths();
+    paths.sort_by_key(|p| p == "/logout");
+    let probe = srv.client();
+    let admin_caller = Caller {
+        username: Some("admin"),
+        role: Some(admin.role),
+        user_id: admin.id,
+        node_path: admin.node_path.clone(),
+        node_code: admin.node_code.clone(),
+    };
+    let t = targets(store, &admin_caller, Variant::InScope).await;
+    let mut writes = Vec::new();
+    for path in &paths {
+        for method in methods_of(&probe, &fill(path, &t)).await {
+            if !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS) {
+                writes.push((method, path.clone()));
+            }
+        }
+    }
+    assert!(writes.len() > 30, "{} state-changing routes", writes.len());
+
+    let mut sessions: Vec<Session> = Vec::new();
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    let mut genuine = Vec::new();
+    'routes: for (method, path) in &writes {
+        let route = format!("{method} {path}");
+        if let Some(body) = public_form(path, &grid, &id_number) {
+            // the form's page gives this browser its cookie; another browser's pair is foreign
+            let browser = srv.client();
+            browser.get(path).await;
+            let other = srv.client();
+            let foreign = hidden_csrf(&other.get(path).await.body).expect("form token");
+            let before = row_counts(store).await;
+            for (forged, token) in [(Forged::Missing, None), (Forged::Foreign, Some(&foreign))] {
+                let mut form: Vec<(&str, &str)> =
+                    body.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                form.extend(token.map(|t| ("csrf", t.as_str())));
+                let r = browser.post_form(path, &form).await;
+                checked += 1;
+                if !refused_for_csrf(&r) {
+                    failures.push(format!(
+                        "{route} anonymous, {forged:?} token: got {}, not the CSRF refusal",
+                        r.status
+                    ));
+                }
+            }
+            let after = row_counts(store).await;
+            let diff = changed(&before, &after);
+            if !diff.is_empty() {
+                failures.push(format!(
+                    "{route}: refused calls changed {}",
+                    diff.join(", ")
+                ));
+            }
+            // the same body with a browser's own pair is accepted: the refusal was the token's
+            let fresh = srv.client();
+            let own = hidden_csrf(&fresh.get(path).await.body).expect("form token");
+            let mut form: Vec<(&str, &str)> = body.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            form.push(("csrf", &own));
+            let r = fresh.post_form(path, &form).await;
+            let accepted = if path == "/login" { 303 } else { 200 };
+            if r.status.as_u16() != accepted || changed(&after, &row_counts(store).await).is_empty()
+            {
+                failures.push(format!(
+                    "{route} with its own token: expected {accepted} and a change, got {}",
+                    r.status
+                ));
+            }
+            continue;
+        }
+        // the first demo account the matrix lets through, on a record in its scope
+        let mut chosen = None;
+        for name in ACCOUNTS {
+            let u = account(name);
+            let caller = Caller {
+                username: Some(name),
+                role: Some(u.role),
+                user_id: u.id,
+                node_path: u.node_path.clone(),
+                node_code: u.node_code.clone(),
+            };
+            let Some(want) = expected(method, path, &caller, Variant::InScope) else {
+                failures.push(format!("{route}: no entry in the authorization matrix"));
+                continue 'routes;
+            };
+            if want.iter().any(|s| matches!(s, 401 | 403 | 404)) {
+                continue;
+            }
+            if path.contains("/risk-areas/{id}") {
+                add_spare_risk_area(store).await; // the accepted call below may delete one
+            }
+            let url = fill(path, &targets(store, &caller, Variant::InScope).await);
+            if url.contains("/-1") {
+                continue; // no such record in this caller's scope
+            }
+            chosen = Some((name, want, url));
+            break;
+        }
+        let Some((name, want, url)) = chosen else {
+            failures.push(format!(
+                "{route}: no demo account may call it, and it is not a public form: \
+                 its CSRF check cannot be tested"
+            ));
+            continue;
+        };
+        // a valid token of another user's session
+        let other = if name == "admin" { "jingbalu" } else { "admin" };
+        let foreign = session(&srv, &mut sessions, other).await.csrf.clone();
+        let me = session(&srv, &mut sessions, name).await;
+        assert_ne!(me.csrf, foreign);
+        let before = row_counts(store).await;
+        for (forged, token) in [(Forged::Missing, None), (Forged::Foreign, Some(&foreign))] {
+            let r = send_token(&me.client, method, path, &url, token.map(String::as_str)).await;
+            checked += 1;
+            if !refused_for_csrf(&r) {
+                failures.push(format!(
+                    "{method} {url} as {name}, {forged:?} token: got {}, not the CSRF refusal",
+                    r.status
+                ));
+            }
+        }
+        let diff = changed(&before, &row_counts(store).await);
+        if !diff.is_empty() {
+            failures.push(format!(
+                "{method} {url} as {name}: refused calls changed {}",
+                diff.join(", ")
+            ));
+        }
+        genuine.push((method, path, url, name, want));
+    }
+    // the same requests with the session's own token get what the matrix expects, so the
+    // refusals above were the token's doing; sent after all of them, so that no refused call
+    // found its record already changed by an accepted one (logging out still goes last)
+    for (method, path, url, name, want) in genuine {
+        let me = session(&srv, &mut sessions, name).await;
+        let got = send_token(&me.client, method, path, &url, Some(&me.csrf))
+            .await
+            .status
+            .as_u16();
+        if !want.contains(&got) {
+            failures.push(format!(
+                "{method} {url} as {name} with its own token: expected {want:?}, got {got}"
+            ));
+        }
+    }
+
+    // a machine's API token is no ambient credential: a write with it needs no CSRF token
+    let token = store
+        .create_api_token(&admin.actor(), admin.id, "csrf-matrix")
+        .await
+        .expect("api token")
+        .token;
+    let path = "/api/v1/users/{id}/tokens";
+    assert!(
+        writes.iter().any(|(m, p)| *m == Method::POST && p == path),
+        "{path} is a state-changing route"
+    );
+    let before = row_counts(store).await;
+    let r = srv
+        .client()
+        .post_json(
+            &path.replace("{id}", &admin.id.to_string()),
+            &serde_json::json!({"name": "bearer"}),
+            &[("authorization", &format!("Bearer {token}"))],
+        )
+        .await;
+    assert_eq!(
+        r.status.as_u16(),
+        201,
+        "a Bearer write needs no CSRF token: {}",
+        r.body
+    );
+    assert!(
+        !changed(&before, &row_counts(store).await).is_empty(),
+        "the Bearer write was recorded"
+    );
+
+    assert!(
+        failures.is_empty(),
+        "{} failures over {checked} calls with a forged token:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    eprintln!(
+        "CSRF: {} state-changing routes, {checked} calls with a missing or foreign token refused",
+        writes.len()
+    );
+    srv.stop().await;
+}
+both_backends!(
+    csrf_matrix,
+    every_state_changing_route_refuses_a_missing_or_foreign_csrf_token
+);
