@@ -766,9 +766,9 @@ async fn reports_racing_a_risk_change_all_see_it(kind: Kind) {
     // whichever commits first, every plan must end up counting the area
     let mut tasks = Vec::new();
     for i in 0..20u32 {
-        let (s1, admin1) = (s.clone(), admin.clone());
+        let s1 = s.clone();
         tasks.push(tokio::spawn(async move {
-            let (s, admin) = (s1, admin1);
+            let s = s1;
             let n = report(&format!("61010419900101{i:03}"), "610104", "2021-12-28");
             s.create_arrival(&Actor::public_reporter("t"), Channel::Public, &n, today())
                 .await
