@@ -7,7 +7,7 @@ use std::io::{BufRead, Read};
 
 use wangge_domain::limits::{
     LimitError, XlsxScan, MAX_CELL_BYTES, MAX_COLUMNS, MAX_ROW_BYTES, MAX_TABLE_FILE_BYTES,
-    MAX_XLSX_ENTRIES, MAX_XLSX_ENTRY_BYTES, MAX_XLSX_TOTAL_BYTES,
+    MAX_TABLE_ROWS, MAX_XLSX_ENTRIES, MAX_XLSX_ENTRY_BYTES, MAX_XLSX_TOTAL_BYTES,
 };
 
 /// Why a bounded read stopped.
@@ -106,6 +106,96 @@ impl<R: BufRead> BoundedCsv<R> {
             start = end;
             field
         })
+    }
+}
+
+/// A risk-area or grid CSV (UTF-8, header first) read within the limits: at most
+/// [`MAX_TABLE_FILE_BYTES`], [`MAX_TABLE_ROWS`] data rows, and the row and column limits.
+/// Trouble with the file as a whole is a message for row 1 (the header) or the row at fault.
+pub struct TableCsv<R: Read> {
+    csv: BoundedCsv<std::io::BufReader<TableFileLimit<R>>>,
+    rows: usize,
+}
+
+/// A data row: its line, and its fields or why they are not text.
+pub type TableRow = (u64, Result<Vec<String>, String>);
+
+/// The whole file is refused: the row to name (1 for the header) and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableError {
+    pub row: u64,
+    pub message: String,
+}
+
+fn table_error(e: ReadError, row: u64) -> TableError {
+    match e {
+        ReadError::Limit(limit) => TableError {
+            row: match limit {
+                LimitError::TooManyColumns { row }
+                | LimitError::CellTooLong { row, .. }
+                | LimitError::RowTooLong { row } => row,
+                _ => row,
+            },
+            message: format!("文件无法导入：{limit}"),
+        },
+        ReadError::Io(e) => match limit_of(&e) {
+            Some(limit) => TableError {
+                row: 0,
+                message: format!("文件无法导入：{limit}"),
+            },
+            None => TableError {
+                row,
+                message: format!("无法读取：{e}"),
+            },
+        },
+    }
+}
+
+fn utf8_fields<'a>(fields: impl Iterator<Item = &'a [u8]>) -> Result<Vec<String>, String> {
+    fields
+        .enumerate()
+        .map(|(i, f)| {
+            String::from_utf8(f.to_vec()).map_err(|_| format!("第{}列不是有效的 UTF-8 文字", i + 1))
+        })
+        .collect()
+}
+
+impl<R: Read> TableCsv<R> {
+    /// Opens `input` and reads its header (empty when the file is).
+    pub fn open(input: R) -> Result<(Self, Vec<String>), TableError> {
+        let mut csv = BoundedCsv::new(std::io::BufReader::new(TableFileLimit::new(input)));
+        let headers = match csv.next_record() {
+            Ok(None) => Vec::new(),
+            Ok(Some(_)) => utf8_fields(csv.fields()).map_err(|m| TableError {
+                row: 1,
+                message: format!("无法读取表头：{m}"),
+            })?,
+            Err(e) => return Err(table_error(e, 1)),
+        };
+        Ok((TableCsv { csv, rows: 0 }, headers))
+    }
+
+    /// The next data row, or `None` at the end.
+    pub fn next_row(&mut self) -> Result<Option<TableRow>, TableError> {
+        match self.csv.next_record() {
+            Ok(None) => Ok(None),
+            Ok(Some(line)) => {
+                self.rows += 1;
+                if self.rows > MAX_TABLE_ROWS {
+                    return Err(TableError {
+                        row: line,
+                        message: format!(
+                            "文件无法导入：{}",
+                            LimitError::TooManyRows {
+                                limit: MAX_TABLE_ROWS as u64
+                            }
+                        ),
+                    });
+                }
+                Ok(Some((line, utf8_fields(self.csv.fields()))))
+            }
+            Err(e) => Err(table_error(e, self.csv.line)),
+        }
     }
 }
 
