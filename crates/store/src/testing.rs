@@ -348,3 +348,89 @@ pub mod hostile {
         bytes
     }
 }
+
+/// Writes the hostile files into the fuzz corpus (`fuzz/corpus/…`):
+/// `cargo test -p wangge-store --lib write_hostile_corpus -- --ignored`.
+#[cfg(test)]
+mod corpus {
+    use super::hostile;
+
+    #[test]
+    #[ignore = "writes files into fuzz/corpus"]
+    fn write_hostile_corpus() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus");
+        let header = "姓名,身份证号,手机号,来源地,抵达时间,现住址,备注\n";
+        let risk = "code,street,name,level,valid_from,valid_until\n";
+        let files: Vec<(&str, &str, Vec<u8>)> = vec![
+            (
+                "pushlist_xlsx",
+                "hostile-wide-column.xlsx",
+                hostile::wide_column(),
+            ),
+            (
+                "pushlist_xlsx",
+                "hostile-wide-dimension.xlsx",
+                hostile::wide_dimension(),
+            ),
+            (
+                "pushlist_xlsx",
+                "hostile-shared-string-1gib.xlsx",
+                hostile::huge_shared_string(1 << 30),
+            ),
+            (
+                "pushlist_xlsx",
+                "hostile-zip-bomb-300mib.xlsx",
+                hostile::zip_bomb(300 << 20),
+            ),
+            (
+                "pushlist_xlsx",
+                "hostile-zip-bomb-lying-size.xlsx",
+                hostile::zip_bomb_declaring(1 << 20, 10_000),
+            ),
+            (
+                "pushlist_csv",
+                "hostile-long-cell.csv",
+                format!("{header}张三,{}\n", "x".repeat(5000)).into_bytes(),
+            ),
+            (
+                "pushlist_csv",
+                "hostile-65-columns.csv",
+                format!("{header}{}\n", vec!["1"; 65].join(",")).into_bytes(),
+            ),
+            (
+                "pushlist_csv",
+                "hostile-open-quote.csv",
+                format!("{header}\"{}", "x".repeat(70_000)).into_bytes(),
+            ),
+            (
+                "risk_areas_csv",
+                "hostile-65-columns.csv",
+                format!("{risk}{}\n", vec!["1"; 65].join(",")).into_bytes(),
+            ),
+            (
+                "risk_areas_json",
+                "hostile-long-value.json",
+                format!(r#"[{{"code":"320105","name":"{}"}}]"#, "x".repeat(5000)).into_bytes(),
+            ),
+            (
+                "risk_areas_json",
+                "hostile-nested.json",
+                format!(r#"[{{"code":{}1{}}}]"#, "[".repeat(100), "]".repeat(100)).into_bytes(),
+            ),
+            (
+                "grid_csv",
+                "hostile-long-cell.csv",
+                format!(
+                    "code,name,level,parent_code\n410105,{},district,\n",
+                    "x".repeat(5000)
+                )
+                .into_bytes(),
+            ),
+        ];
+        for (target, name, bytes) in files {
+            let dir = root.join(target);
+            std::fs::create_dir_all(&dir).expect("corpus dir");
+            std::fs::write(dir.join(name), bytes).expect("corpus file");
+        }
+    }
+}
