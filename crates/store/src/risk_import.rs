@@ -386,7 +386,13 @@ fn parse_json(bytes: &[u8]) -> Result<Vec<(u64, Result<RiskArea, RowError>)>> {
         )]));
     }
     let file: JsonFile = serde_json::from_slice(text).map_err(|e| {
-        StoreError::RowsRejected(vec![row_error(0, "file", format!("不是有效的 JSON：{e}"))])
+        let message = if e.is_data() {
+            // the shape or a limit: the message says which
+            format!("文件无法导入：{e}")
+        } else {
+            format!("不是有效的 JSON：{e}")
+        };
+        StoreError::RowsRejected(vec![row_error(0, "file", message)])
     })?;
     let items = file.0.ok_or_else(|| {
         StoreError::RowsRejected(vec![row_error(
