@@ -246,8 +246,20 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             what: ImportCommand::RiskAreas { file, db },
         } => {
             let store = open(&db.url(DEFAULT_DB)).await?;
-            let bytes =
-                std::fs::read(&file).map_err(|e| format!("无法读取 {}：{e}", file.display()))?;
+            let input = std::fs::File::open(&file)
+                .map_err(|e| format!("无法打开 {}：{e}", file.display()))?;
+            // at most the size limit is read: a larger file is refused, not loaded
+            let bytes = match wangge_store::limits::read_table_file(input) {
+                Ok(bytes) => bytes,
+                Err(wangge_store::limits::ReadError::Limit(e)) => {
+                    return Ok(rows_rejected(&[wangge_store::RowError {
+                        row: 0,
+                        field: "file".into(),
+                        message: format!("文件无法导入：{e}"),
+                    }]))
+                }
+                Err(e) => return Err(format!("无法读取 {}：{e}", file.display()).into()),
+            };
             let name = file.file_name().and_then(|n| n.to_str());
             let format = RiskFormat::detect(name, &bytes);
             match store

@@ -5,6 +5,7 @@
 pub mod arrival;
 pub mod checkpoint;
 pub mod grid;
+pub mod limits;
 pub mod policy;
 pub mod pushlist;
 pub mod role;

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use wangge_domain::grid::{self, Level};
 
+use crate::limits::TableCsv;
 use crate::{Actor, AuditEntry, Result, Scope, Store, StoreError};
 
 /// 网格节点
@@ -275,7 +276,7 @@ fn field_of(e: &grid::GridError) -> &'static str {
     }
 }
 
-fn column(headers: &csv::StringRecord, names: &[&str]) -> Option<usize> {
+fn column(headers: &[String], names: &[&str]) -> Option<usize> {
     headers.iter().position(|h| {
         let h = h.trim().trim_start_matches('\u{feff}');
         names.iter().any(|n| h.eq_ignore_ascii_case(n))
@@ -283,18 +284,16 @@ fn column(headers: &csv::StringRecord, names: &[&str]) -> Option<usize> {
 }
 
 fn parse_grid_csv(input: impl Read) -> Result<Vec<CsvRow>> {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
-    let bad_file = |message: String| {
+    let bad = |row: u64, message: String| {
         StoreError::RowsRejected(vec![RowError {
-            row: 1,
+            row,
             field: "header".into(),
             message,
         }])
     };
-    let headers = reader
-        .headers()
-        .map_err(|e| bad_file(format!("无法读取表头：{e}")))?
-        .clone();
+    let bad_file = |message: String| bad(1, message);
+    // bounded: size, rows, columns and cell lengths (crate::limits)
+    let (mut reader, headers) = TableCsv::open(input).map_err(|e| bad(e.row, e.message))?;
     let col = |names: &[&str]| {
         column(&headers, names)
             .ok_or_else(|| bad_file(format!("缺少列“{}”（或“{}”）", names[0], names[1])))
@@ -307,24 +306,22 @@ fn parse_grid_csv(input: impl Read) -> Result<Vec<CsvRow>> {
     );
     let mut rows = Vec::new();
     let mut errors = Vec::new();
-    for record in reader.records() {
+    while let Some((line, record)) = reader.next_row().map_err(|e| bad(e.row, e.message))? {
         if rows.len() + errors.len() >= MAX_GRID_ROWS {
             return Err(bad_file(format!("超过 {MAX_GRID_ROWS} 行上限，请分批导入")));
         }
         let record = match record {
             Ok(r) => r,
-            Err(e) => {
-                let row = e.position().map(|p| p.line()).unwrap_or(0);
+            Err(message) => {
                 errors.push(RowError {
-                    row,
+                    row: line,
                     field: "row".into(),
-                    message: format!("无法解析：{e}"),
+                    message: format!("无法解析：{message}"),
                 });
                 continue;
             }
         };
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
-        let get = |i: usize| record.get(i).unwrap_or("").trim().to_string();
+        let get = |i: usize| record.get(i).map_or("", |s| s.as_str()).trim().to_string();
         let parent = get(c_parent);
         rows.push(CsvRow {
             line,
@@ -448,5 +445,39 @@ fn plan_import(
     } else {
         errors.sort_by_key(|e| e.row);
         Err(StoreError::RowsRejected(errors))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refusal(text: &str) -> RowError {
+        match parse_grid_csv(text.as_bytes()) {
+            Err(StoreError::RowsRejected(rows)) => rows[0].clone(),
+            Err(e) => panic!("{e}"),
+            Ok(rows) => panic!("accepted {} rows", rows.len()),
+        }
+    }
+
+    #[test]
+    fn hostile_files_are_refused_naming_the_limit() {
+        let header = "code,name,level,parent_code\n";
+        let e = refusal(&format!("{header}410105,{},district,\n", "x".repeat(5000)));
+        assert!(e.message.contains("4096 字节") && e.row == 2, "{e:?}");
+        let e = refusal(&format!("{header}{}\n", vec!["1"; 65].join(",")));
+        assert!(e.message.contains("64 列"), "{e:?}");
+        let e = refusal(&format!("{}\n", vec!["code"; 65].join(",")));
+        assert!(e.message.contains("64 列") && e.row == 1, "{e:?}");
+        let e = refusal(&format!("{header}\"{}", "x".repeat(1 << 20)));
+        assert!(e.message.contains("64 KB"), "{e:?}");
+        // a file past the size limit is refused without being read to its end
+        let big = std::io::Read::chain(header.as_bytes(), std::io::repeat(b'\n'));
+        match parse_grid_csv(big) {
+            Err(StoreError::RowsRejected(rows)) => {
+                assert!(rows[0].message.contains("16 MB"), "{rows:?}")
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

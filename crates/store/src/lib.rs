@@ -52,6 +52,7 @@ mod connect;
 mod daily;
 mod error;
 mod grid;
+pub mod limits;
 mod people;
 mod policies;
 pub mod pushlist;

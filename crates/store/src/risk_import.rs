@@ -8,6 +8,12 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use wangge_domain::policy::{RiskArea, RiskLevel};
 
+use serde::Deserialize;
+use wangge_domain::limits::{
+    LimitError, MAX_CELL_BYTES, MAX_COLUMNS, MAX_TABLE_FILE_BYTES, MAX_TABLE_ROWS,
+};
+
+use crate::limits::TableCsv;
 use crate::plans::RecomputeSummary;
 use crate::risk::{normalize, require_admin, INSERT_AREA, UPDATE_AREA};
 use crate::{Actor, AuditEntry, Result, RowError, Store, StoreError};
@@ -97,22 +103,21 @@ fn area_of(row: u64, cells: [&str; 6]) -> Result<RiskArea, RowError> {
     })
 }
 
-fn column(headers: &csv::StringRecord, names: &[&str]) -> Option<usize> {
+fn column(headers: &[String], names: &[&str]) -> Option<usize> {
     headers.iter().position(|h| {
         let h = h.trim().trim_start_matches('\u{feff}');
         names.iter().any(|n| h.eq_ignore_ascii_case(n))
     })
 }
 
-/// CSV rows with their line numbers (the header is line 1).
+/// CSV rows with their line numbers (the header is line 1), read within the limits of
+/// `crate::limits` (file size, rows, columns, cell and row lengths).
 fn parse_csv(bytes: &[u8]) -> Result<Vec<(u64, Result<RiskArea, RowError>)>> {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
-    let bad_file =
-        |message: String| StoreError::RowsRejected(vec![row_error(1, "header", message)]);
-    let headers = reader
-        .headers()
-        .map_err(|e| bad_file(format!("无法读取表头：{e}")))?
-        .clone();
+    let bad = |row: u64, message: String| {
+        StoreError::RowsRejected(vec![row_error(row, "header", message)])
+    };
+    let bad_file = |message: String| bad(1, message);
+    let (mut reader, headers) = TableCsv::open(bytes).map_err(|e| bad(e.row, e.message))?;
     let mut cols = [0usize; 6];
     for (slot, names) in cols
         .iter_mut()
@@ -131,68 +136,287 @@ fn parse_csv(bytes: &[u8]) -> Result<Vec<(u64, Result<RiskArea, RowError>)>> {
         };
     }
     let mut out = Vec::new();
-    for record in reader.records() {
+    while let Some((line, record)) = reader.next_row().map_err(|e| bad(e.row, e.message))? {
         match record {
             Ok(r) => {
-                let line = r.position().map(|p| p.line()).unwrap_or(0);
-                let cells = cols.map(|i| r.get(i).unwrap_or(""));
+                let cells = cols.map(|i| r.get(i).map_or("", |s| s.as_str()));
                 out.push((line, area_of(line, cells)));
             }
-            Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
-                out.push((line, Err(row_error(line, "row", format!("无法解析：{e}")))));
+            Err(message) => {
+                out.push((
+                    line,
+                    Err(row_error(line, "row", format!("无法解析：{message}"))),
+                ));
             }
         }
     }
     Ok(out)
 }
 
-/// A JSON array of areas (or `{"areas": [...]}`); the row number is the entry's position from 1.
+/// One value of a JSON area, as far as the import cares: text (numbers as their text), none,
+/// or another kind (skipped without being built, and refused by name).
+enum JsonValue {
+    Text(String),
+    Null,
+    Other(&'static str),
+}
+
+impl<'de> serde::Deserialize<'de> for JsonValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = JsonValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("文本")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<JsonValue, E> {
+                if v.len() > MAX_CELL_BYTES {
+                    return Err(E::custom(format!(
+                        "有字段超过单元格 {MAX_CELL_BYTES} 字节（4 KB）的上限"
+                    )));
+                }
+                Ok(JsonValue::Text(v.to_string()))
+            }
+            fn visit_i64<E>(self, v: i64) -> std::result::Result<JsonValue, E> {
+                Ok(JsonValue::Text(v.to_string()))
+            }
+            fn visit_u64<E>(self, v: u64) -> std::result::Result<JsonValue, E> {
+                Ok(JsonValue::Text(v.to_string()))
+            }
+            fn visit_f64<E>(self, v: f64) -> std::result::Result<JsonValue, E> {
+                Ok(JsonValue::Text(
+                    serde_json::Number::from_f64(v).map_or_else(String::new, |n| n.to_string()),
+                ))
+            }
+            fn visit_bool<E>(self, _: bool) -> std::result::Result<JsonValue, E> {
+                Ok(JsonValue::Other("布尔值"))
+            }
+            fn visit_unit<E>(self) -> std::result::Result<JsonValue, E> {
+                Ok(JsonValue::Null)
+            }
+            fn visit_none<E>(self) -> std::result::Result<JsonValue, E> {
+                Ok(JsonValue::Null)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> std::result::Result<JsonValue, A::Error> {
+                while a.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(JsonValue::Other("数组"))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> std::result::Result<JsonValue, A::Error> {
+                while a
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(JsonValue::Other("对象"))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+const JSON_FIELDS: [&str; 6] = [
+    "code",
+    "street",
+    "name",
+    "level",
+    "valid_from",
+    "valid_until",
+];
+
+/// One entry of the array: the six fields (anything else is skipped; an entry that is not an
+/// object has none of them). At most [`MAX_COLUMNS`] keys.
+struct JsonItem([Option<JsonValue>; 6]);
+
+impl<'de> serde::Deserialize<'de> for JsonItem {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = JsonItem;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("风险地区对象")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> std::result::Result<JsonItem, A::Error> {
+                let mut item = JsonItem(Default::default());
+                let mut keys = 0;
+                while let Some(key) = a.next_key::<std::borrow::Cow<'de, str>>()? {
+                    keys += 1;
+                    if keys > MAX_COLUMNS {
+                        return Err(serde::de::Error::custom(format!(
+                            "有对象超过 {MAX_COLUMNS} 个字段的上限"
+                        )));
+                    }
+                    match JSON_FIELDS.iter().position(|f| *f == key) {
+                        Some(i) => item.0[i] = Some(a.next_value()?),
+                        None => {
+                            a.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(item)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> std::result::Result<JsonItem, A::Error> {
+                while a.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(JsonItem(Default::default()))
+            }
+            fn visit_str<E>(self, _: &str) -> std::result::Result<JsonItem, E> {
+                Ok(JsonItem(Default::default()))
+            }
+            fn visit_i64<E>(self, _: i64) -> std::result::Result<JsonItem, E> {
+                Ok(JsonItem(Default::default()))
+            }
+            fn visit_u64<E>(self, _: u64) -> std::result::Result<JsonItem, E> {
+                Ok(JsonItem(Default::default()))
+            }
+            fn visit_f64<E>(self, _: f64) -> std::result::Result<JsonItem, E> {
+                Ok(JsonItem(Default::default()))
+            }
+            fn visit_bool<E>(self, _: bool) -> std::result::Result<JsonItem, E> {
+                Ok(JsonItem(Default::default()))
+            }
+            fn visit_unit<E>(self) -> std::result::Result<JsonItem, E> {
+                Ok(JsonItem(Default::default()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The entries of the file, at most [`MAX_TABLE_ROWS`]; `None` when the file is neither an
+/// array nor an object with an `areas` array.
+struct JsonFile(Option<Vec<JsonItem>>);
+
+struct Items(Vec<JsonItem>);
+
+impl<'de> serde::Deserialize<'de> for Items {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Items;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("风险地区数组")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> std::result::Result<Items, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = a.next_element()? {
+                    if items.len() >= MAX_TABLE_ROWS {
+                        return Err(serde::de::Error::custom(format!(
+                            "超过 {MAX_TABLE_ROWS} 行的上限，请分批导入"
+                        )));
+                    }
+                    items.push(item);
+                }
+                Ok(Items(items))
+            }
+        }
+        d.deserialize_seq(V)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for JsonFile {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = JsonFile;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("风险地区数组，或含 areas 数组的对象")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                a: A,
+            ) -> std::result::Result<JsonFile, A::Error> {
+                let Items(items) =
+                    Items::deserialize(serde::de::value::SeqAccessDeserializer::new(a))?;
+                Ok(JsonFile(Some(items)))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> std::result::Result<JsonFile, A::Error> {
+                let mut found = None;
+                while let Some(key) = a.next_key::<std::borrow::Cow<'de, str>>()? {
+                    if key == "areas" && found.is_none() {
+                        found = Some(a.next_value::<Option<ItemsOrNot>>()?.and_then(|i| i.0));
+                    } else {
+                        a.next_value::<serde::de::IgnoredAny>()?;
+                    }
+                }
+                Ok(JsonFile(found.flatten()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The value of `areas`: the entries if it is an array.
+struct ItemsOrNot(Option<Vec<JsonItem>>);
+
+impl<'de> serde::Deserialize<'de> for ItemsOrNot {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        match JsonFile::deserialize(d)? {
+            // an object inside `areas` is not an array of areas
+            JsonFile(items) => Ok(ItemsOrNot(items)),
+        }
+    }
+}
+
+/// A JSON array of areas (or `{"areas": [...]}`); the row number is the entry's position,
+/// counted from one. Read within the limits (rows, keys of an entry, length of a value)
+/// without building the document as a whole.
 fn parse_json(bytes: &[u8]) -> Result<Vec<(u64, Result<RiskArea, RowError>)>> {
     let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let value: serde_json::Value = serde_json::from_slice(text).map_err(|e| {
-        StoreError::RowsRejected(vec![row_error(0, "file", format!("不是有效的 JSON：{e}"))])
+    if text.len() as u64 > MAX_TABLE_FILE_BYTES {
+        return Err(StoreError::RowsRejected(vec![row_error(
+            0,
+            "file",
+            format!("文件无法导入：{}", LimitError::FileTooLarge),
+        )]));
+    }
+    let file: JsonFile = serde_json::from_slice(text).map_err(|e| {
+        let message = if e.is_data() {
+            // the shape or a limit: the message says which
+            format!("文件无法导入：{e}")
+        } else {
+            format!("不是有效的 JSON：{e}")
+        };
+        StoreError::RowsRejected(vec![row_error(0, "file", message)])
     })?;
-    let items = match value {
-        serde_json::Value::Array(items) => items,
-        serde_json::Value::Object(mut o) => match o.remove("areas") {
-            Some(serde_json::Value::Array(items)) => items,
-            _ => {
-                return Err(StoreError::RowsRejected(vec![row_error(
-                    0,
-                    "file",
-                    "JSON 应为风险地区数组，或含 areas 数组的对象",
-                )]))
-            }
-        },
-        _ => {
-            return Err(StoreError::RowsRejected(vec![row_error(
-                0,
-                "file",
-                "JSON 应为风险地区数组",
-            )]))
-        }
-    };
+    let items = file.0.ok_or_else(|| {
+        StoreError::RowsRejected(vec![row_error(
+            0,
+            "file",
+            "JSON 应为风险地区数组，或含 areas 数组的对象",
+        )])
+    })?;
     Ok(items
         .into_iter()
         .enumerate()
-        .map(|(i, item)| {
+        .map(|(i, JsonItem(fields))| {
             let row = i as u64 + 1;
-            let text = |field: &str| match item.get(field) {
-                None | Some(serde_json::Value::Null) => Ok(String::new()),
-                Some(serde_json::Value::String(s)) => Ok(s.clone()),
-                Some(serde_json::Value::Number(n)) => Ok(n.to_string()),
-                Some(other) => Err(row_error(row, field, format!("应为文本，而不是 {other}"))),
-            };
             let parsed = (|| {
-                let cells = [
-                    text("code")?,
-                    text("street")?,
-                    text("name")?,
-                    text("level")?,
-                    text("valid_from")?,
-                    text("valid_until")?,
-                ];
+                let mut cells: [String; 6] = Default::default();
+                for ((cell, value), field) in cells.iter_mut().zip(fields).zip(JSON_FIELDS) {
+                    *cell = match value {
+                        None | Some(JsonValue::Null) => String::new(),
+                        Some(JsonValue::Text(s)) => s,
+                        Some(JsonValue::Other(kind)) => {
+                            return Err(row_error(row, field, format!("应为文本，而不是{kind}")))
+                        }
+                    };
+                }
                 let [a, b, c, d, e, f] = &cells;
                 area_of(row, [a, b, c, d, e, f])
             })();
@@ -357,5 +581,48 @@ mod tests {
         assert_eq!(rows[0].1.as_ref().unwrap().level, RiskLevel::Medium);
         let e = rows[1].1.clone().unwrap_err();
         assert_eq!((e.row, e.field.as_str()), (2, "valid_from"));
+    }
+
+    fn refusal(r: Result<Vec<(u64, Result<RiskArea, RowError>)>>) -> RowError {
+        match r {
+            Err(StoreError::RowsRejected(rows)) => rows[0].clone(),
+            Err(e) => panic!("{e}"),
+            Ok(rows) => panic!("accepted {} rows", rows.len()),
+        }
+    }
+
+    #[test]
+    fn hostile_files_are_refused_naming_the_limit() {
+        let header = "code,street,name,level,valid_from,valid_until\n";
+        let long = format!("{header}610113,,{},high,2021-12-20,\n", "名".repeat(2000));
+        let e = refusal(parse_csv(long.as_bytes()));
+        assert!(e.message.contains("4096 字节") && e.row == 2, "{e:?}");
+        let wide = format!("{header}{}\n", vec!["1"; 65].join(","));
+        assert!(refusal(parse_csv(wide.as_bytes()))
+            .message
+            .contains("64 列"));
+        let many = format!("{header}{}", ",,,,,\n".repeat(MAX_TABLE_ROWS + 1));
+        assert!(refusal(parse_csv(many.as_bytes()))
+            .message
+            .contains("100000 行"));
+        // JSON: a long value, too many keys, too many entries
+        let json = format!(r#"[{{"code":"610113","name":"{}"}}]"#, "x".repeat(5000));
+        assert!(refusal(parse_json(json.as_bytes()))
+            .message
+            .contains("4096 字节"));
+        let keys: Vec<String> = (0..65).map(|i| format!(r#""k{i}":1"#)).collect();
+        let json = format!("[{{{}}}]", keys.join(","));
+        assert!(refusal(parse_json(json.as_bytes()))
+            .message
+            .contains("64 个字段"));
+        let json = format!("[{}{{}}]", "{},".repeat(MAX_TABLE_ROWS));
+        assert!(refusal(parse_json(json.as_bytes()))
+            .message
+            .contains("100000 行"));
+        // nested values are skipped, not built, and refused by kind
+        let json = r#"{"areas":[{"code":[[1,2],[3]],"name":"x","level":"high","valid_from":"2021-12-20"}]}"#;
+        let rows = parse_json(json.as_bytes()).unwrap();
+        let e = rows[0].1.clone().unwrap_err();
+        assert_eq!((e.row, e.field.as_str()), (1, "code"));
     }
 }

@@ -1,6 +1,7 @@
 //! Reading a push-list file row by row, CSV (UTF-8 or GB18030) or XLSX, without holding the
 //! file in memory. Each reader calls `on_row` once per data row; header trouble and unreadable
-//! files end the read with a [`FileError`].
+//! files end the read with a [`FileError`], and so does a file past the limits of
+//! [`wangge_domain::limits`] (checked as it is read: nothing grows with a hostile file).
 
 use std::borrow::Cow;
 use std::fs::File;
@@ -9,7 +10,10 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use wangge_domain::limits::{LimitError, MAX_CELL_BYTES, MAX_COLUMNS, MAX_ROW_BYTES};
 use wangge_domain::pushlist::{decode_field, detect_encoding, Cell, TextEncoding};
+
+use crate::limits::{check_xlsx, BoundedCsv, ReadError, XlsxCheckError};
 
 /// What kind of file this is, from its first bytes: an XLSX file is a zip archive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,19 +153,29 @@ fn read_csv(
     on_header: &mut dyn FnMut(&[String]) -> Result<(), FileError>,
     on_row: &mut dyn FnMut(u64, RowRead) -> bool,
 ) -> Result<(), FileError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(input);
-    let mut record = csv::ByteRecord::new();
-    let got = reader
-        .read_byte_record(&mut record)
-        .map_err(|e| FileError::header(format!("无法读取表头：{e}")))?;
-    if !got {
+    // records never grow past the row and column limits, however long a line is
+    let mut reader = BoundedCsv::new(BufReader::with_capacity(SNIFF_BYTES, input));
+    let refused = |e: ReadError, line: u64| match e {
+        ReadError::Limit(limit) => FileError {
+            row: limit_row(&limit).unwrap_or(line),
+            field: "文件",
+            message: format!("文件无法导入：{limit}"),
+        },
+        ReadError::Io(e) => FileError {
+            row: line,
+            field: "文件",
+            message: format!("第{line}行无法解析：{e}"),
+        },
+    };
+    let got = reader.next_record().map_err(|e| match e {
+        ReadError::Limit(limit) => FileError::header(format!("表头无法导入：{limit}")),
+        ReadError::Io(e) => FileError::header(format!("无法读取表头：{e}")),
+    })?;
+    if got.is_none() {
         return Err(FileError::file("文件为空"));
     }
-    let mut headers = Vec::with_capacity(record.len());
-    for (i, field) in record.iter().enumerate() {
+    let mut headers = Vec::with_capacity(MAX_COLUMNS);
+    for (i, field) in reader.fields().enumerate() {
         let h = decode_field(encoding, field).ok_or_else(|| {
             FileError::header(format!(
                 "表头第{}列的文字无法识别（按{}解码失败），请另存为 UTF-8 或 GBK 编码的 CSV",
@@ -172,24 +186,18 @@ fn read_csv(
         headers.push(h.into_owned());
     }
     on_header(&headers)?;
+    let mut last_line = 1;
     loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(false) => return Ok(()),
-            Ok(true) => {}
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                return Err(FileError {
-                    row: line,
-                    field: "文件",
-                    message: format!("第{line}行无法解析：{e}"),
-                });
-            }
-        }
-        let line = record.position().map_or(0, |p| p.line());
+        let line = match reader.next_record() {
+            Ok(None) => return Ok(()),
+            Ok(Some(line)) => line,
+            Err(e) => return Err(refused(e, last_line + 1)),
+        };
+        last_line = line;
         progress.rows.fetch_add(1, Ordering::Relaxed);
-        let mut cells = Vec::with_capacity(record.len());
+        let mut cells = Vec::with_capacity(MAX_COLUMNS);
         let mut bad = None;
-        for (i, field) in record.iter().enumerate() {
+        for (i, field) in reader.fields().enumerate() {
             match decode_field(encoding, field) {
                 Some(Cow::Borrowed("")) => cells.push(Cell::Empty),
                 Some(s) => cells.push(Cell::Text(Cow::Owned(s.into_owned()))),
@@ -209,6 +217,16 @@ fn read_csv(
     }
 }
 
+/// The row a limit error names, if it names one.
+fn limit_row(e: &LimitError) -> Option<u64> {
+    match e {
+        LimitError::TooManyColumns { row }
+        | LimitError::CellTooLong { row, .. }
+        | LimitError::RowTooLong { row } => Some(*row),
+        _ => None,
+    }
+}
+
 fn read_xlsx(
     path: &Path,
     progress: Arc<ReadProgress>,
@@ -217,6 +235,13 @@ fn read_xlsx(
 ) -> Result<(), FileError> {
     use calamine::Reader;
     let unreadable = |e: calamine::XlsxError| FileError::file(format!("无法读取 Excel 文件：{e}"));
+    // the archive passes the limits before calamine opens it: calamine holds the shared
+    // strings whole and trusts cell references, sizes and lengths
+    let file = File::open(path).map_err(|e| FileError::file(format!("无法打开文件：{e}")))?;
+    check_xlsx(BufReader::new(file)).map_err(|e| match e {
+        XlsxCheckError::Limit(limit) => FileError::file(format!("文件无法导入：{limit}")),
+        XlsxCheckError::Zip(e) => FileError::file(format!("无法读取 Excel 文件：{e}")),
+    })?;
     let mut book: calamine::Xlsx<_> = calamine::open_workbook(path).map_err(unreadable)?;
     let sheet = book
         .sheet_names()
@@ -232,6 +257,7 @@ fn read_xlsx(
     );
     let mut current: Option<u32> = None;
     let mut row: Vec<Cell<'static>> = Vec::new();
+    let mut row_bytes = 0usize;
     let mut header_done = false;
     // rows arrive cell by cell; a row is complete when the next one starts
     let mut flush = |r: u32, row: &mut Vec<Cell<'static>>| -> Result<bool, FileError> {
@@ -256,12 +282,33 @@ fn read_xlsx(
                 }
             }
             current = Some(r);
+            row_bytes = 0;
         }
+        // checked again here, before anything is sized by the reference
+        let line = u64::from(r) + 1;
         let c = c as usize;
+        if c >= MAX_COLUMNS {
+            return Err(too_big(LimitError::TooManyColumns { row: line }));
+        }
+        let value = from_excel(cell.get_value());
+        let len = match &value {
+            Cell::Text(t) => t.len(),
+            _ => 0,
+        };
+        if len > MAX_CELL_BYTES {
+            return Err(too_big(LimitError::CellTooLong {
+                row: line,
+                column: c + 1,
+            }));
+        }
+        row_bytes += len;
+        if row_bytes > MAX_ROW_BYTES {
+            return Err(too_big(LimitError::RowTooLong { row: line }));
+        }
         if row.len() < c {
             row.resize(c, Cell::Empty);
         }
-        row.push(from_excel(cell.get_value()));
+        row.push(value);
     }
     match current {
         Some(last) => {
@@ -273,6 +320,14 @@ fn read_xlsx(
         return Err(FileError::file("Excel 工作表为空"));
     }
     Ok(())
+}
+
+fn too_big(limit: LimitError) -> FileError {
+    FileError {
+        row: limit_row(&limit).unwrap_or(0),
+        field: "文件",
+        message: format!("文件无法导入：{limit}"),
+    }
 }
 
 fn from_excel(v: &calamine::DataRef<'_>) -> Cell<'static> {
@@ -299,5 +354,115 @@ fn cell_text(c: &Cell<'_>) -> String {
         Cell::Text(t) => t.to_string(),
         Cell::Number(n) => n.to_string(),
         Cell::DateTime(t) => t.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod limit_tests {
+    //! Hostile files (issue 12): refused, naming the limit, without memory growing with them.
+    use super::*;
+    use crate::testing::hostile;
+
+    /// Peak resident memory of this process in KiB (VmHWM), after resetting it.
+    fn reset_peak() {
+        let _ = std::fs::write("/proc/self/clear_refs", "5");
+    }
+
+    fn peak_kib() -> u64 {
+        std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmHWM:"))
+                    .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+            })
+            .unwrap_or(0)
+    }
+
+    /// Reads `bytes` as a push-list file; the refusal, if any, and the peak memory in MiB.
+    fn read(name: &str, bytes: &[u8]) -> (Result<u64, FileError>, u64) {
+        let path =
+            std::env::temp_dir().join(format!("wangge-limit-{}-{name}.xlsx", std::process::id()));
+        std::fs::write(&path, bytes).expect("write");
+        reset_peak();
+        let mut rows = 0u64;
+        let result = read_file(
+            &path,
+            Arc::new(ReadProgress::default()),
+            &mut |_| Ok(()),
+            &mut |_, _| {
+                rows += 1;
+                true
+            },
+        );
+        let peak = peak_kib() / 1024;
+        let _ = std::fs::remove_file(&path);
+        (result.map(|()| rows), peak)
+    }
+
+    #[test]
+    fn a_cell_at_column_fxshrxw_is_refused() {
+        let file = hostile::wide_column();
+        assert!(file.len() < 4096);
+        let (result, _) = read("wide", &file);
+        let e = result.unwrap_err();
+        assert!(
+            e.message.contains("FXSHRXW2") && e.message.contains("64 列"),
+            "{e:?}"
+        );
+        let (result, _) = read("dimension", &hostile::wide_dimension());
+        let e = result.unwrap_err();
+        assert!(
+            e.message.contains("A1:FXSHRXW2") && e.message.contains("64 列"),
+            "{e:?}"
+        );
+        // the builders make readable files otherwise
+        let (result, _) = read("ordinary", &hostile::ordinary("110101198501010012"));
+        assert_eq!(result, Ok(1));
+    }
+
+    #[test]
+    fn a_huge_shared_string_is_refused_before_it_is_read() {
+        // 256 MiB of one string in ~260 KB; the old reader held it three times over
+        let file = hostile::huge_shared_string(256 << 20);
+        assert!(file.len() < 512 * 1024, "{}", file.len());
+        let (result, peak) = read("string", &file);
+        let e = result.unwrap_err();
+        assert!(e.message.contains("64 KB"), "{e:?}");
+        assert!(peak < 200, "peak RSS {peak} MiB");
+        eprintln!("huge shared string: refused, peak RSS {peak} MiB");
+    }
+
+    #[test]
+    fn a_zip_bomb_is_refused_at_the_first_limit() {
+        let file = hostile::zip_bomb(200 << 20);
+        assert!(file.len() < 512 * 1024, "{}", file.len());
+        let (result, peak) = read("bomb", &file);
+        let e = result.unwrap_err();
+        assert!(e.message.contains("64 KB"), "{e:?}");
+        assert!(peak < 200, "peak RSS {peak} MiB");
+        // a part that declares less than it holds is refused at what it declares
+        let (result, _) = read("liar", &hostile::zip_bomb_declaring(1 << 20, 10_000));
+        let e = result.unwrap_err();
+        assert!(e.message.contains("大于其声明的大小"), "{e:?}");
+        // and one that declares more than the limit before a byte is decompressed
+        let (result, _) = read("declared", &hostile::zip_bomb_declaring(1 << 20, u32::MAX));
+        let e = result.unwrap_err();
+        assert!(e.message.contains("2048 MB"), "{e:?}");
+    }
+
+    #[test]
+    fn csv_rows_past_the_limits_are_refused() {
+        let header = "姓名,身份证号,来源地,抵达时间,现住址\n";
+        let cases = [
+            (format!("{header}a,{}\n", "x".repeat(5000)), "4096 字节"),
+            (format!("{header}{}\n", vec!["a"; 65].join(",")), "64 列"),
+            (format!("{header}\"{}", "x".repeat(2 << 20)), "64 KB"),
+        ];
+        for (text, limit) in cases {
+            let (result, _) = read("csv", text.as_bytes());
+            let e = result.unwrap_err();
+            assert!(e.message.contains(limit) && e.row == 2, "{e:?}");
+        }
     }
 }
