@@ -13,16 +13,20 @@
 
 use std::fmt;
 
-/// 姓名、显示名称。
+/// 姓名、显示名称、卡口名称。
 pub const NAME_MAX: usize = 50;
-/// 登录用户名。
+/// 登录用户名（用户名另有字符规则，见存储层）。
 pub const USERNAME_MAX: usize = 32;
+/// 密码（不规整、不去空白，只限长度：哈希一段几 MB 的“密码”是白费算力）。
+pub const PASSWORD_MAX: usize = 128;
 /// 住址、目的地地址、卡口位置。
 pub const ADDRESS_MAX: usize = 200;
 /// 多行备注、核查说明以外的长说明。
 pub const NOTE_MAX: usize = 2000;
-/// 名称类短文本：API 令牌名、卡口名、批次名、风险地区名、网格节点名。
+/// 名称类短文本：API 令牌名、批次名。
 pub const TITLE_MAX: usize = 100;
+/// 地名：网格节点名称、风险地区名称及其街道（沿用既有上限）。
+pub const PLACE_NAME_MAX: usize = 64;
 /// 地址关键词（地址 → 网格规则）。
 pub const KEYWORD_MAX: usize = 100;
 /// 一句话的说明：管控措施、去向、查无此人的原因、状态变更的理由。
