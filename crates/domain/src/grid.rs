@@ -123,6 +123,9 @@ pub enum GridError {
     EmptyName,
     #[error("名称过长（最多 64 字）")]
     NameTooLong,
+    /// 名称含有控制字符（如 NUL）。
+    #[error("{0}")]
+    BadName(crate::validate::TextError),
 }
 
 /// Checks that a node of `level` with `code` may hang under a parent of `parent` (level, code).
@@ -132,12 +135,12 @@ pub fn validate_node(
     name: &str,
     parent: Option<(Level, &str)>,
 ) -> Result<(), GridError> {
-    let name = name.trim();
-    if name.is_empty() {
-        return Err(GridError::EmptyName);
-    }
-    if name.chars().count() > 64 {
-        return Err(GridError::NameTooLong);
+    use crate::validate::text::{self, TextError, PLACE_NAME_MAX};
+    match text::required("name", "名称", name, PLACE_NAME_MAX) {
+        Ok(_) => {}
+        Err(TextError::Empty { .. }) => return Err(GridError::EmptyName),
+        Err(TextError::TooLong { .. }) => return Err(GridError::NameTooLong),
+        Err(e) => return Err(GridError::BadName(e)),
     }
     if code.len() != level.code_len() || !code.bytes().all(|b| b.is_ascii_digit()) {
         return Err(GridError::CodeFormat {
@@ -242,6 +245,14 @@ mod tests {
         assert_eq!(
             validate_node(Level::District, "410105", "  ", None),
             Err(GridError::EmptyName)
+        );
+        assert!(matches!(
+            validate_node(Level::District, "410105", "金水\0区", None),
+            Err(GridError::BadName(_))
+        ));
+        assert_eq!(
+            validate_node(Level::District, "410105", &"区".repeat(65), None),
+            Err(GridError::NameTooLong)
         );
     }
 

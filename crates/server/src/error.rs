@@ -95,6 +95,24 @@ impl From<StoreError> for AppError {
     }
 }
 
+impl From<wangge_domain::validate::TextError> for AppError {
+    fn from(e: wangge_domain::validate::TextError) -> Self {
+        AppError::invalid(e.field(), e.to_string())
+    }
+}
+
+impl From<wangge_domain::validate::date::DateError> for AppError {
+    fn from(e: wangge_domain::validate::date::DateError) -> Self {
+        AppError::invalid(e.field(), e.to_string())
+    }
+}
+
+impl From<wangge_domain::validate::number::NumberError> for AppError {
+    fn from(e: wangge_domain::validate::number::NumberError) -> Self {
+        AppError::invalid(e.field(), e.to_string())
+    }
+}
+
 impl From<askama::Error> for AppError {
     fn from(e: askama::Error) -> Self {
         AppError::Internal(format!("template: {e}"))

@@ -198,7 +198,10 @@ pub struct PushTexts {
     pub mark_reached: &'static str,
     pub mark_measures: &'static str,
     pub measures: &'static str,
+    /// the form's label (says the field is optional)
     pub arrival_id: &'static str,
+    /// how a stored arrival number is shown beside the measures
+    pub arrival_ref: &'static str,
     pub mark_left: &'static str,
     pub destination: &'static str,
     pub mark_not_found: &'static str,
@@ -453,6 +456,7 @@ pub static PUSH_ZH: PushTexts = PushTexts {
     mark_measures: "已落实管控措施",
     measures: "管控措施",
     arrival_id: "来返报备编号（可选）",
+    arrival_ref: "来返报备编号",
     mark_left: "已离开本区",
     destination: "去向",
     mark_not_found: "查无此人",

@@ -10,6 +10,7 @@ pub mod error;
 pub mod i18n;
 mod jobs;
 mod pages;
+mod params;
 mod permission;
 pub mod ratelimit;
 mod routes;

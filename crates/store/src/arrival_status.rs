@@ -3,6 +3,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 use wangge_domain::arrival::{check_transition, ArrivalStatus};
+use wangge_domain::validate::{date, text};
 
 use crate::{Actor, AuditEntry, Result, Store, StoreError};
 
@@ -59,10 +60,7 @@ impl Store {
         let a = self.arrival_by_id(&actor.scope, id).await?;
         check_transition(a.status, to, a.arrival_date, &a.plan, today)
             .map_err(|e| StoreError::invalid("status", e.to_string()))?;
-        let note = note.trim();
-        if note.chars().count() > 200 {
-            return Err(StoreError::invalid("note", "备注过长（最多 200 字）"));
-        }
+        let note = &text::multiline("note", "备注", note, text::NOTE_MAX)?;
         let entry = AuditEntry::new("status", "arrival", id)
             .at_node(&a.node_path)
             .before(serde_json::json!({ "status": a.status }))
@@ -148,12 +146,7 @@ impl Store {
     ) -> Result<CheckIn> {
         require_handler(actor)?;
         let a = self.arrival_by_id(&actor.scope, id).await?;
-        let day = match new.date.trim() {
-            "" => today,
-            d => NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
-                StoreError::invalid("date", format!("打卡日期“{d}”无效，应为 YYYY-MM-DD"))
-            })?,
-        };
+        let day = date::parse_optional("date", &new.date)?.unwrap_or(today);
         if !matches!(
             a.status,
             ArrivalStatus::Arrived | ArrivalStatus::UnderMeasures
@@ -189,10 +182,7 @@ impl Store {
                 ));
             }
         }
-        let note = new.note.trim();
-        if note.chars().count() > 200 {
-            return Err(StoreError::invalid("note", "备注过长（最多 200 字）"));
-        }
+        let note = &text::multiline("note", "备注", &new.note, text::NOTE_MAX)?;
         let now = crate::now();
         let check_in = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;

@@ -76,7 +76,11 @@ impl Store {
     /// appear only for the end of a measure.
     pub async fn daily_list(&self, scope: &Scope, day: NaiveDate) -> Result<Vec<DailyEntry>> {
         let (lo, hi) = scope.bounds();
-        let yesterday = day - Days::new(1);
+        // the one date rule: inside 1900..=2100 the day before always exists
+        let day = wangge_domain::validate::date::in_range("date", day)?;
+        let yesterday = day
+            .checked_sub_days(Days::new(1))
+            .ok_or_else(|| StoreError::invalid("date", "日期超出范围"))?;
         let arrives = format!(
             "SELECT {COLUMNS}, 'arrives' AS kind, NULL AS measure {FROM} \
              WHERE a.arrival_date = $1 AND a.status <> 'no_show' AND g.path >= $2 AND g.path < $3"

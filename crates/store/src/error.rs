@@ -41,6 +41,24 @@ impl StoreError {
     }
 }
 
+impl From<wangge_domain::validate::TextError> for StoreError {
+    fn from(e: wangge_domain::validate::TextError) -> Self {
+        StoreError::invalid(e.field(), e.to_string())
+    }
+}
+
+impl From<wangge_domain::validate::date::DateError> for StoreError {
+    fn from(e: wangge_domain::validate::date::DateError) -> Self {
+        StoreError::invalid(e.field(), e.to_string())
+    }
+}
+
+impl From<wangge_domain::validate::number::NumberError> for StoreError {
+    fn from(e: wangge_domain::validate::number::NumberError) -> Self {
+        StoreError::invalid(e.field(), e.to_string())
+    }
+}
+
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         match &e {

@@ -81,6 +81,13 @@ impl Store {
     /// A node by code, or [`StoreError::NotFound`] when it is absent or outside `scope`:
     /// the caller cannot tell the two apart.
     pub async fn grid_node_by_code(&self, scope: &Scope, code: &str) -> Result<GridNode> {
+        // no stored code is long or holds a control character: such a value cannot name a
+        // node, and it never reaches the database (PostgreSQL would refuse NUL unnamed)
+        if code.chars().count() > wangge_domain::validate::text::CODE_MAX
+            || code.chars().any(char::is_control)
+        {
+            return Err(StoreError::NotFound);
+        }
         let (lo, hi) = scope.bounds();
         let sql = format!(
             "SELECT {NODE_COLUMNS} FROM grid_nodes WHERE code = $1 AND path >= $2 AND path < $3"
@@ -132,7 +139,7 @@ impl Store {
         }
         let new = PlannedNode {
             code: node.code.clone(),
-            name: node.name.trim().to_string(),
+            name: wangge_domain::validate::normalize_typed(&node.name),
             level: node.level,
             parent: parent.map(|p| ParentRef::Existing(p.id)),
             path,
@@ -272,7 +279,7 @@ fn field_of(e: &grid::GridError) -> &'static str {
         UnknownLevel(_) => "level",
         CodeFormat { .. } | CodeNotUnderParent { .. } => "code",
         WrongParentLevel { .. } | DistrictWithParent | MissingParent(_) => "parent_code",
-        EmptyName | NameTooLong => "name",
+        EmptyName | NameTooLong | BadName(_) => "name",
     }
 }
 
@@ -326,7 +333,7 @@ fn parse_grid_csv(input: impl Read) -> Result<Vec<CsvRow>> {
         rows.push(CsvRow {
             line,
             code: get(c_code),
-            name: get(c_name),
+            name: wangge_domain::validate::normalize_typed(&get(c_name)),
             level: get(c_level).parse::<Level>().map_err(|e| e.to_string()),
             parent_code: (!parent.is_empty()).then_some(parent),
         });

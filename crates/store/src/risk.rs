@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use wangge_domain::policy::{validate_area, RiskArea, RiskLevel};
 use wangge_domain::role::Role;
+use wangge_domain::validate::{date, text};
 
 use crate::plans::RecomputeSummary;
 use crate::{Actor, AuditEntry, Result, Store, StoreError};
@@ -65,16 +66,17 @@ pub(crate) const INSERT_AREA: &str = "INSERT INTO risk_areas \
 pub(crate) const UPDATE_AREA: &str = "UPDATE risk_areas SET code = $1, street = $2, name = $3, \
     level = $4, valid_from = $5, valid_until = $6, updated_at = $7 WHERE id = $8";
 
-/// Trims what people type and drops an empty street, then validates, naming the field.
+/// Normalises what people type (lengths and control characters by the domain's text rules,
+/// dates by its date range) and drops an empty street, then validates, naming the field.
 pub(crate) fn normalize(area: &RiskArea) -> Result<RiskArea> {
     let mut a = area.clone();
-    a.code = a.code.trim().to_string();
-    a.name = a.name.trim().to_string();
-    a.street = a
-        .street
-        .take()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty());
+    a.code = text::bounded("code", "区划代码", &a.code, text::CODE_MAX)?;
+    a.name = text::bounded("name", "地区名称", &a.name, text::PLACE_NAME_MAX)?;
+    a.street = text::optional("street", "街道", a.street.as_deref(), text::PLACE_NAME_MAX)?;
+    date::in_range("valid_from", a.valid_from)?;
+    if let Some(until) = a.valid_until {
+        date::in_range("valid_until", until)?;
+    }
     validate_area(&a).map_err(|e| StoreError::invalid(e.field(), e.to_string()))?;
     Ok(a)
 }

@@ -72,13 +72,8 @@ fn row_error(row: u64, field: &str, message: impl Into<String>) -> RowError {
 }
 
 fn parse_date(row: u64, field: &str, text: &str) -> Result<Option<NaiveDate>, RowError> {
-    let t = text.trim();
-    if t.is_empty() {
-        return Ok(None);
-    }
-    NaiveDate::parse_from_str(t, "%Y-%m-%d")
-        .map(Some)
-        .map_err(|_| row_error(row, field, format!("日期“{t}”无效，应为 YYYY-MM-DD")))
+    wangge_domain::validate::date::parse_optional(field, text)
+        .map_err(|e| row_error(row, field, e.to_string()))
 }
 
 /// One row's cells, as typed, into a validated area.

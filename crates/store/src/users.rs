@@ -134,8 +134,14 @@ static DUMMY_HASH: std::sync::LazyLock<String> =
 impl Store {
     pub async fn create_user(&self, actor: &Actor, new: &NewUser) -> Result<User> {
         validate_username(&new.username)?;
-        if new.display_name.trim().is_empty() {
-            return Err(StoreError::invalid("display_name", "姓名不能为空"));
+        use wangge_domain::validate::text;
+        let display_name =
+            text::required("display_name", "姓名", &new.display_name, text::NAME_MAX)?;
+        if new.password.chars().count() > text::PASSWORD_MAX {
+            return Err(StoreError::invalid(
+                "password",
+                format!("密码过长（最多 {} 位）", text::PASSWORD_MAX),
+            ));
         }
         validate_password(&new.password, &new.username)?;
         if !actor.role.may_assign(new.role) {
@@ -162,7 +168,7 @@ impl Store {
                  VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
             )
             .bind(&new.username)
-            .bind(new.display_name.trim())
+            .bind(&display_name)
             .bind(new.role.as_str())
             .bind(node.id)
             .bind(&hash)
@@ -171,7 +177,7 @@ impl Store {
             .await?;
             let entry = AuditEntry::new("create", "user", id).at_node(&node.path).after(
                 serde_json::json!({
-                    "username": new.username, "display_name": new.display_name.trim(),
+                    "username": new.username, "display_name": display_name,
                     "role": new.role, "node": node.code,
                 }),
             );
@@ -338,6 +344,8 @@ impl Store {
         user_id: i64,
         name: &str,
     ) -> Result<ApiToken> {
+        use wangge_domain::validate::text;
+        let name = &text::required("name", "令牌名称", name, text::TITLE_MAX)?;
         let user = self.user_by_id(&actor.scope, user_id).await?;
         if !actor.role.manages_users() && actor.user_id != Some(user.id) {
             return Err(StoreError::Forbidden(

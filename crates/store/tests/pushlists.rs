@@ -454,15 +454,12 @@ async fn every_state_change_is_checked_counted_and_audited(kind: Kind) {
             jia,
             Verification::MeasuresInPlace {
                 measures: "居家健康监测14天".into(),
-                arrival_id: Some(77),
+                arrival_id: None,
             },
         )
         .await
         .unwrap();
-    assert_eq!(
-        (r.state, r.arrival_id),
-        (PushState::MeasuresInPlace, Some(77))
-    );
+    assert_eq!((r.state, r.arrival_id), (PushState::MeasuresInPlace, None));
     assert!(r.verified_at.is_some());
     // pending → reached → left the district, with destination
     s.verify_push_item(&a, yi, Verification::Reached)
@@ -497,28 +494,42 @@ async fn every_state_change_is_checked_counted_and_audited(kind: Kind) {
         .unwrap();
     assert_eq!(r.state, PushState::Reached);
 
-    // refused: skipping a step, leaving a final state, missing details
-    for (item, v) in [
+    // refused: skipping a step, leaving a final state (naming the state), missing details
+    // (naming the detail)
+    for (item, v, field) in [
         (
             ding,
             Verification::MeasuresInPlace {
                 measures: "隔离".into(),
                 arrival_id: None,
             },
+            "state",
         ),
-        (jia, Verification::Reached),
-        (yi, Verification::NotFound { reason: "x".into() }),
-        (ding, Verification::NotFound { reason: " ".into() }),
+        (jia, Verification::Reached, "state"),
+        (yi, Verification::NotFound { reason: "x".into() }, "state"),
+        (
+            ding,
+            Verification::NotFound { reason: " ".into() },
+            "reason",
+        ),
+        (
+            ding,
+            Verification::NotFound {
+                reason: "空\0号".into(),
+            },
+            "reason",
+        ),
         (
             bing,
             Verification::LeftDistrict {
                 destination: String::new(),
             },
+            "destination",
         ),
     ] {
         let err = s.verify_push_item(&a, item, v.clone()).await.unwrap_err();
         assert!(
-            matches!(err, StoreError::Invalid { ref field, .. } if field == "state"),
+            matches!(err, StoreError::Invalid { field: ref f, .. } if f == field),
             "{v:?}: {err:?}"
         );
     }

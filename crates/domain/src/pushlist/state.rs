@@ -116,13 +116,12 @@ impl Verification {
     /// 规整说明文字并检查必填项；返回规整后的结果。
     pub fn checked(self) -> Result<Verification, TransitionError> {
         let clean = |s: String, what: &'static str| {
-            let s = crate::validate::normalize_typed(&s);
-            if s.is_empty() {
-                Err(TransitionError::MissingDetail(what))
-            } else if s.chars().count() > 200 {
-                Err(TransitionError::DetailTooLong(what))
-            } else {
-                Ok(s)
+            use crate::validate::text::{self, TextError, REASON_MAX};
+            match text::required(what, what, &s, REASON_MAX) {
+                Ok(s) => Ok(s),
+                Err(TextError::Empty { .. }) => Err(TransitionError::MissingDetail(what)),
+                Err(TextError::TooLong { .. }) => Err(TransitionError::DetailTooLong(what)),
+                Err(e) => Err(TransitionError::BadDetail(e)),
             }
         };
         Ok(match self {
@@ -152,6 +151,9 @@ pub enum TransitionError {
     MissingDetail(&'static str),
     #[error("{0}不能超过200字")]
     DetailTooLong(&'static str),
+    /// 说明里有控制字符（如 NUL）。
+    #[error("{0}")]
+    BadDetail(crate::validate::TextError),
 }
 
 /// 从 `from` 能否改为 `to`。

@@ -1,16 +1,22 @@
-//! Validators for what people type: resident ID numbers, credit codes, mobile numbers.
+//! Validators for what people type: resident ID numbers, credit codes, mobile numbers, and the
+//! bounds of free text, dates and numbers.
 //!
-//! 录入校验：居民身份证号码（GB 11643-1999）、统一社会信用代码（GB 32100-2015）、手机号。
+//! 录入校验：居民身份证号码（GB 11643-1999）、统一社会信用代码（GB 32100-2015）、手机号；
+//! 自由文本的长度与控制字符（[`text`]）、日期范围（[`date`]）、数字范围（[`number`]）。
 //! 每个类型只能通过 `parse` 得到，所以拿到值就说明已校验；错误信息用中文说明错在哪里，
 //! 导入报告可以直接展示给录入人员。
 
 pub mod credit_code;
+pub mod date;
 pub mod id_number;
 pub mod mobile;
+pub mod number;
+pub mod text;
 
 pub use credit_code::{credit_check_char, make_valid_credit_code, CreditCode, CreditCodeError};
 pub use id_number::{check_char, make_valid, IdNumber, IdNumberError, Sex, PROVINCE_CODES};
 pub use mobile::{Mobile, MobileError};
+pub use text::TextError;
 
 /// 按办公室人员的录入习惯规整一个值：全角 ASCII（U+FF01–U+FF5E）转半角，全角空格（U+3000）
 /// 和不间断空格（U+00A0）转普通空格，再去掉首尾空白。

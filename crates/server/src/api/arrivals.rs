@@ -3,7 +3,8 @@
 //! limit, the answer is the full record). Reading and changing reports needs a handler role and
 //! stays in the caller's subtree.
 
-use axum::extract::{FromRequestParts, Path, Query, State};
+use crate::params::{ApiId, ApiQuery};
+use axum::extract::{FromRequestParts, State};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
@@ -267,7 +268,7 @@ pub struct ListQuery {
 pub async fn list(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<ArrivalHandler>,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Vec<ArrivalJson>>> {
     let status = match q.status.trim() {
         "" => None,
@@ -279,8 +280,8 @@ pub async fn list(
     let filter = ArrivalFilter {
         status,
         arrival_date: super::query_date("date", &q.date)?,
-        before_id: q.before,
-        limit: q.limit.unwrap_or(100),
+        before_id: crate::params::opt_id("before", q.before)?,
+        limit: crate::params::limit(q.limit, 100)?,
     };
     let rows = state.store.list_arrivals(&user.scope(), &filter).await?;
     Ok(Json(
@@ -302,8 +303,8 @@ pub struct ShowQuery {
 pub async fn show(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<ArrivalHandler>,
-    Path(id): Path<i64>,
-    Query(q): Query<ShowQuery>,
+    ApiId(id): ApiId,
+    ApiQuery(q): ApiQuery<ShowQuery>,
 ) -> ApiResult<Json<ArrivalJson>> {
     let a = state.store.arrival_by_id(&user.scope(), id).await?;
     let reveal = q.reveal == Some(1);
@@ -332,7 +333,7 @@ pub struct StatusBody {
 pub async fn set_status(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<ArrivalHandler>,
-    Path(id): Path<i64>,
+    ApiId(id): ApiId,
     ApiJson(body): ApiJson<StatusBody>,
 ) -> ApiResult<Json<ArrivalJson>> {
     let actor = user.actor();
@@ -368,7 +369,7 @@ pub struct CheckInBody {
 pub async fn add_check_in(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<ArrivalHandler>,
-    Path(id): Path<i64>,
+    ApiId(id): ApiId,
     ApiJson(body): ApiJson<CheckInBody>,
 ) -> ApiResult<(StatusCode, Json<CheckIn>)> {
     let new = NewCheckIn {
@@ -387,7 +388,7 @@ pub async fn add_check_in(
 pub async fn check_ins(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<ArrivalHandler>,
-    Path(id): Path<i64>,
+    ApiId(id): ApiId,
 ) -> ApiResult<Json<Vec<CheckIn>>> {
     Ok(Json(state.store.list_check_ins(&user.scope(), id).await?))
 }

@@ -1,4 +1,5 @@
-use axum::extract::{Query, State};
+use crate::params::ApiQuery;
+use axum::extract::State;
 use axum::Json;
 use wangge_store::AuditRecord;
 
@@ -13,7 +14,7 @@ use crate::AppState;
 pub async fn list(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<Auditor>,
-    Query(q): Query<AuditQuery>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<Json<Vec<AuditRecord>>> {
     Ok(Json(
         state

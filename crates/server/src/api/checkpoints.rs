@@ -4,8 +4,9 @@
 use std::convert::Infallible;
 use std::sync::Arc;
 
+use crate::params::{ApiId, ApiQuery};
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::Json;
@@ -75,7 +76,7 @@ pub async fn create(
 pub async fn show(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<i64>,
+    ApiId(id): ApiId,
 ) -> ApiResult<Json<Checkpoint>> {
     Ok(Json(state.store.checkpoint(&user.actor(), id).await?))
 }
@@ -95,7 +96,7 @@ pub struct ChangeBody {
 pub async fn update(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<i64>,
+    ApiId(id): ApiId,
     ApiJson(b): ApiJson<ChangeBody>,
 ) -> ApiResult<Json<Checkpoint>> {
     let cp = state
@@ -156,7 +157,7 @@ fn parse_scans(body: &[u8]) -> ApiResult<Vec<ScanInput>> {
 pub async fn post_scans(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<i64>,
+    ApiId(id): ApiId,
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<ScansJson>)> {
     let target = target(&state, &user, id).await?;
@@ -215,10 +216,15 @@ pub struct HoursQuery {
 pub async fn hours(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<i64>,
-    Query(q): Query<HoursQuery>,
+    ApiId(id): ApiId,
+    ApiQuery(q): ApiQuery<HoursQuery>,
 ) -> ApiResult<Json<Vec<HourCount>>> {
-    let n = q.hours.unwrap_or(24).clamp(1, 24 * 31);
+    let n = wangge_domain::validate::number::in_range(
+        "hours",
+        "小时数",
+        q.hours.unwrap_or(24),
+        1..=24 * 31,
+    )?;
     let end = Utc::now()
         .duration_trunc(TimeDelta::hours(1))
         .unwrap_or_else(|_| Utc::now())
@@ -292,13 +298,13 @@ fn default_limit() -> i64 {
 pub async fn alerts(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Query(q): Query<AlertsQuery>,
+    ApiQuery(q): ApiQuery<AlertsQuery>,
 ) -> ApiResult<Json<Vec<AlertJson>>> {
     let filter = AlertFilter {
-        checkpoint_id: q.checkpoint,
+        checkpoint_id: crate::params::opt_id("checkpoint", q.checkpoint)?,
         open_only: q.open == Some(1),
-        before_id: q.before,
-        limit: q.limit,
+        before_id: crate::params::opt_id("before", q.before)?,
+        limit: crate::params::limit(Some(q.limit), 100)?,
     };
     let list = state.store.list_alerts(&user.actor(), &filter).await?;
     Ok(Json(list.iter().map(AlertJson::from).collect()))
@@ -308,7 +314,7 @@ pub async fn alerts(
 pub async fn handle(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<i64>,
+    ApiId(id): ApiId,
 ) -> ApiResult<Json<AlertJson>> {
     let a = state.store.handle_alert(&user.actor(), id).await?;
     Ok(Json(AlertJson::from(&a)))

@@ -1,7 +1,8 @@
 //! `GET /api/v1/daily?date=YYYY-MM-DD`: the grid worker's list for a day (default today) in the
 //! caller's subtree, each duty with its Chinese label.
 
-use axum::extract::{Query, State};
+use crate::params::ApiQuery;
+use axum::extract::State;
 use axum::Json;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -84,7 +85,7 @@ pub struct DailyJson {
 pub async fn list(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<ArrivalHandler>,
-    Query(q): Query<DailyQuery>,
+    ApiQuery(q): ApiQuery<DailyQuery>,
 ) -> ApiResult<Json<DailyJson>> {
     let date = super::query_date("date", &q.date)?.unwrap_or_else(crate::today);
     let entries = state.store.daily_list(&user.scope(), date).await?;

@@ -151,13 +151,8 @@ pub fn parse_json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> 
     })
 }
 
-/// An optional `YYYY-MM-DD` query value, naming the field when malformed.
+/// An optional `YYYY-MM-DD` query value within 1900-01-01..=2100-12-31 (the domain's one date
+/// rule), naming the field when malformed or out of range.
 pub fn query_date(field: &str, text: &str) -> Result<Option<chrono::NaiveDate>, AppError> {
-    let t = text.trim();
-    if t.is_empty() {
-        return Ok(None);
-    }
-    chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
-        .map(Some)
-        .map_err(|_| AppError::invalid(field, format!("日期“{t}”应为 YYYY-MM-DD")))
+    Ok(wangge_domain::validate::date::parse_optional(field, text)?)
 }

@@ -1,8 +1,9 @@
 //! 推送核查 over JSON: import a batch, list and verify people, place the unassigned, the
 //! 见底清零 counts, the address table. ID numbers are masked unless asked for (and audited).
 
+use crate::params::{ApiId, ApiQuery};
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -99,17 +100,17 @@ pub struct ImportQuery {
 pub async fn import(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Query(q): Query<ImportQuery>,
+    ApiQuery(q): ApiQuery<ImportQuery>,
     body: Body,
 ) -> ApiResult<(StatusCode, Json<ImportJson>)> {
     if !user.role.imports_push_lists() {
         return Err(AppError::Forbidden("只有区级管理员可以导入推送名单".into()));
     }
+    use wangge_domain::validate::text;
+    let name = text::optional("name", "批次名称", q.name.as_deref(), text::TITLE_MAX)?;
     let (path, _) = crate::upload::save(body.into_data_stream()).await?;
     let opts = PushImport {
-        name: q
-            .name
-            .unwrap_or_else(|| format!("推送名单 {}", crate::timefmt::local(&Utc::now()))),
+        name: name.unwrap_or_else(|| format!("推送名单 {}", crate::timefmt::local(&Utc::now()))),
         due_hours: q.due_hours.unwrap_or(state.config.push_due_hours),
     };
     let mut first_errors = Vec::new();
@@ -181,7 +182,7 @@ pub async fn batches(
 pub async fn errors_csv(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<i64>,
+    ApiId(id): ApiId,
 ) -> ApiResult<Response> {
     let rows = state.store.push_batch_errors(&user.actor(), id).await?;
     Ok(csv_download(
@@ -226,15 +227,15 @@ fn default_limit() -> i64 {
 pub async fn items(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Query(q): Query<ItemsQuery>,
+    ApiQuery(q): ApiQuery<ItemsQuery>,
 ) -> ApiResult<Json<Vec<ItemJson>>> {
     let now = wangge_store::now();
     let filter = PushItemFilter {
-        batch_id: q.batch,
+        batch_id: crate::params::opt_id("batch", q.batch)?,
         view: q.view,
         node_path: None,
-        after_id: q.after,
-        limit: q.limit,
+        after_id: crate::params::after("after", q.after)?,
+        limit: crate::params::limit(Some(q.limit), 100)?,
     };
     let rows = state
         .store
@@ -258,8 +259,8 @@ pub struct ShowQuery {
 pub async fn item(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<i64>,
-    Query(q): Query<ShowQuery>,
+    ApiId(id): ApiId,
+    ApiQuery(q): ApiQuery<ShowQuery>,
 ) -> ApiResult<Json<ItemJson>> {
     let actor = user.actor();
     let item = state.store.push_item(&actor, id).await?;
@@ -281,7 +282,7 @@ pub async fn item(
 pub async fn verify(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<PushHandler>,
-    Path(id): Path<i64>,
+    ApiId(id): ApiId,
     ApiJson(v): ApiJson<Verification>,
 ) -> ApiResult<Json<ItemJson>> {
     let item = state.store.verify_push_item(&user.actor(), id, v).await?;
@@ -298,7 +299,7 @@ pub struct PlaceBody {
 pub async fn place(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<PushHandler>,
-    Path(id): Path<i64>,
+    ApiId(id): ApiId,
     ApiJson(body): ApiJson<PlaceBody>,
 ) -> ApiResult<Json<ItemJson>> {
     if !user.role.places_push_items() && !user.role.handles_push_lists() {
@@ -337,12 +338,17 @@ pub async fn dashboard_node(
 pub async fn dashboard(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Query(q): Query<DashboardQuery>,
+    ApiQuery(q): ApiQuery<DashboardQuery>,
 ) -> ApiResult<Json<Dashboard>> {
     let node = dashboard_node(&state, &user, q.node.as_deref()).await?;
     let d = state
         .store
-        .push_dashboard(&user.actor(), &node, q.batch, wangge_store::now())
+        .push_dashboard(
+            &user.actor(),
+            &node,
+            crate::params::opt_id("batch", q.batch)?,
+            wangge_store::now(),
+        )
         .await?;
     Ok(Json(d))
 }

@@ -1,7 +1,8 @@
 //! `/api/v1/risk-areas`: the register for every logged-in user to read, and for district
 //! admins to change (each change recomputes the open plans and says how many changed).
 
-use axum::extract::{Path, State};
+use crate::params::ApiId;
+use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
@@ -36,7 +37,7 @@ pub async fn list(
 pub async fn show(
     State(state): State<AppState>,
     ApiUser(_): ApiUser,
-    Path(id): Path<i64>,
+    ApiId(id): ApiId,
 ) -> ApiResult<Json<StoredRiskArea>> {
     Ok(Json(state.store.risk_area_by_id(id).await?))
 }
@@ -55,7 +56,7 @@ pub async fn create(
 pub async fn update(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<RiskAdmin>,
-    Path(id): Path<i64>,
+    ApiId(id): ApiId,
     ApiJson(area): ApiJson<RiskArea>,
 ) -> ApiResult<Json<Changed>> {
     let (area, recompute) = state
@@ -69,7 +70,7 @@ pub async fn update(
 pub async fn delete(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<RiskAdmin>,
-    Path(id): Path<i64>,
+    ApiId(id): ApiId,
 ) -> ApiResult<Json<RecomputeSummary>> {
     Ok(Json(state.store.delete_risk_area(&user.actor(), id).await?))
 }

@@ -1,4 +1,5 @@
-use axum::extract::{Path, State};
+use crate::params::ApiId;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
@@ -25,7 +26,7 @@ pub async fn list(
 pub async fn show(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<UserManager>,
-    Path(id): Path<i64>,
+    ApiId(id): ApiId,
 ) -> ApiResult<Json<User>> {
     Ok(Json(state.store.user_by_id(&user.scope(), id).await?))
 }
@@ -71,7 +72,7 @@ pub struct NewTokenBody {
 pub async fn create_token(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<i64>,
+    ApiId(id): ApiId,
     ApiJson(body): ApiJson<NewTokenBody>,
 ) -> ApiResult<(StatusCode, Json<ApiToken>)> {
     let name = body.name.trim();

@@ -1,8 +1,9 @@
 //! 来返报备 for staff: the list of the user's subtree, one report with its plan, and the forms
 //! that change its status, record a check-in or assign it to a grid.
 
+use crate::params::{PageId, PageQuery};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use wangge_domain::arrival::ArrivalStatus;
@@ -40,7 +41,7 @@ pub struct ListQuery {
 pub async fn list(
     State(state): State<AppState>,
     PageAllowed(user, _): PageAllowed<ArrivalHandler>,
-    Query(q): Query<ListQuery>,
+    PageQuery(q): PageQuery<ListQuery>,
 ) -> PageResult<Response> {
     let status = match q.status.trim() {
         "" => None,
@@ -52,7 +53,7 @@ pub async fn list(
     let filter = ArrivalFilter {
         status,
         arrival_date: query_date("date", &q.date)?,
-        before_id: q.before,
+        before_id: crate::params::opt_id("before", q.before)?,
         limit: PAGE_SIZE,
     };
     let arrivals = state
@@ -95,8 +96,8 @@ pub struct ShowQuery {
 pub async fn show(
     State(state): State<AppState>,
     PageAllowed(user, _): PageAllowed<ArrivalHandler>,
-    Path(id): Path<i64>,
-    Query(q): Query<ShowQuery>,
+    PageId(id): PageId,
+    PageQuery(q): PageQuery<ShowQuery>,
 ) -> PageResult<Response> {
     let scope = user.user.scope();
     let a = state.store.arrival_by_id(&scope, id).await?;
@@ -143,7 +144,7 @@ pub struct StatusForm {
 pub async fn set_status(
     State(state): State<AppState>,
     PageAllowed(user, _): PageAllowed<ArrivalHandler>,
-    Path(id): Path<i64>,
+    PageId(id): PageId,
     PageForm(f): PageForm<StatusForm>,
 ) -> PageResult<Response> {
     user.check_csrf(&f.csrf)?;
@@ -178,7 +179,7 @@ pub struct CheckInForm {
 pub async fn check_in(
     State(state): State<AppState>,
     PageAllowed(user, _): PageAllowed<ArrivalHandler>,
-    Path(id): Path<i64>,
+    PageId(id): PageId,
     PageForm(f): PageForm<CheckInForm>,
 ) -> PageResult<Response> {
     user.check_csrf(&f.csrf)?;

@@ -1,9 +1,10 @@
 //! 审计日志: newest first, filterable by user, entity and time; district admins only.
 
+use crate::params::PageQuery;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use chrono::{NaiveDate, TimeZone};
+use chrono::TimeZone;
 use serde::Deserialize;
 use wangge_store::{AuditFilter, AuditRecord};
 
@@ -31,34 +32,40 @@ pub struct AuditQuery {
     pub before: Option<i64>,
 }
 
+/// Midnight in Beijing of `date` plus `days_after`, in UTC. The date is range-checked first
+/// (1900..=2100), so the day after and the time-zone conversion cannot overflow.
 fn local_midnight(
     field: &str,
     date: &str,
-    days_after: i64,
+    days_after: u64,
 ) -> Result<Option<chrono::DateTime<chrono::Utc>>, AppError> {
-    if date.trim().is_empty() {
+    let Some(d) = crate::api::query_date(field, date)? else {
         return Ok(None);
-    }
-    let d = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
-        .map_err(|_| AppError::invalid(field, format!("日期“{date}”应为 YYYY-MM-DD")))?;
-    let d = d + chrono::Duration::days(days_after);
+    };
+    let invalid = || AppError::invalid(field, "日期无效");
+    let d = d
+        .checked_add_days(chrono::Days::new(days_after))
+        .ok_or_else(invalid)?;
     let local = chrono_tz::Asia::Shanghai
-        .from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default())
-        .single()
-        .ok_or_else(|| AppError::invalid(field, "日期无效"))?;
+        .from_local_datetime(&d.and_time(chrono::NaiveTime::MIN))
+        .earliest()
+        .ok_or_else(invalid)?;
     Ok(Some(local.with_timezone(&chrono::Utc)))
 }
 
 impl AuditQuery {
     pub fn filter(&self, limit: i64) -> Result<AuditFilter, AppError> {
-        let opt = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+        use wangge_domain::validate::text;
+        let opt = |field: &str, label: &str, s: &str| {
+            text::optional(field, label, Some(s), text::FILTER_MAX)
+        };
         Ok(AuditFilter {
-            username: opt(&self.user),
-            entity: opt(&self.entity),
-            entity_id: opt(&self.entity_id),
+            username: opt("user", "用户名", &self.user)?,
+            entity: opt("entity", "对象类型", &self.entity)?,
+            entity_id: opt("entity_id", "对象编号", &self.entity_id)?,
             from: local_midnight("from", &self.from, 0)?,
             until: local_midnight("until", &self.until, 1)?,
-            before_id: self.before,
+            before_id: crate::params::opt_id("before", self.before)?,
             limit,
         })
     }
@@ -80,7 +87,7 @@ const PAGE_SIZE: i64 = 100;
 pub async fn list(
     State(state): State<AppState>,
     PageAllowed(user, _): PageAllowed<Auditor>,
-    Query(q): Query<AuditQuery>,
+    PageQuery(q): PageQuery<AuditQuery>,
 ) -> PageResult<Response> {
     let records = state
         .store

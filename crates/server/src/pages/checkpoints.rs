@@ -1,8 +1,9 @@
 //! 卡口 pages: the checkpoints of the user's subtree (managers add and close them), one
 //! checkpoint's hourly counts, scans and alerts, and the live alert list.
 
+use crate::params::{PageId, PageQuery};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Duration, DurationRound, TimeDelta, Utc};
 use serde::Deserialize;
@@ -137,7 +138,7 @@ impl ShowPage {
 pub async fn show(
     State(state): State<AppState>,
     PageAllowed(user, _): PageAllowed<CheckpointViewer>,
-    Path(id): Path<i64>,
+    PageId(id): PageId,
 ) -> PageResult<Response> {
     let actor = user.user.actor();
     let cp = state.store.checkpoint(&actor, id).await?;
@@ -198,7 +199,7 @@ pub struct ChangeForm {
 pub async fn update(
     State(state): State<AppState>,
     user: PageUser,
-    Path(id): Path<i64>,
+    PageId(id): PageId,
     PageForm(f): PageForm<ChangeForm>,
 ) -> PageResult<Response> {
     user.check_csrf(&f.csrf)?;
@@ -251,7 +252,7 @@ pub struct AlertsQuery {
 pub async fn alerts(
     State(state): State<AppState>,
     PageAllowed(user, _): PageAllowed<CheckpointViewer>,
-    Query(q): Query<AlertsQuery>,
+    PageQuery(q): PageQuery<AlertsQuery>,
 ) -> PageResult<Response> {
     const LIMIT: i64 = 100;
     let open_only = q.open == Some(1);
@@ -261,7 +262,7 @@ pub async fn alerts(
             &user.user.actor(),
             &AlertFilter {
                 open_only,
-                before_id: q.before,
+                before_id: crate::params::opt_id("before", q.before)?,
                 limit: LIMIT,
                 ..Default::default()
             },
@@ -288,7 +289,7 @@ pub struct CsrfForm {
 pub async fn handle(
     State(state): State<AppState>,
     user: PageUser,
-    Path(id): Path<i64>,
+    PageId(id): PageId,
     PageForm(f): PageForm<CsrfForm>,
 ) -> PageResult<Response> {
     user.check_csrf(&f.csrf)?;

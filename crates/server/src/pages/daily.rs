@@ -1,7 +1,8 @@
 //! 网格员每日清单: the page (printable through the print stylesheet) and its XLSX export.
 
+use crate::params::PageQuery;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -30,7 +31,7 @@ struct DailyPage {
 pub async fn page(
     State(state): State<AppState>,
     PageAllowed(user, _): PageAllowed<ArrivalHandler>,
-    Query(q): Query<DailyQuery>,
+    PageQuery(q): PageQuery<DailyQuery>,
 ) -> PageResult<Response> {
     let date = query_date("date", &q.date)?.unwrap_or_else(crate::today);
     let entries = state.store.daily_list(&user.user.scope(), date).await?;
@@ -45,7 +46,7 @@ pub async fn page(
 pub async fn xlsx(
     State(state): State<AppState>,
     PageAllowed(user, _): PageAllowed<ArrivalHandler>,
-    Query(q): Query<DailyQuery>,
+    PageQuery(q): PageQuery<DailyQuery>,
 ) -> PageResult<Response> {
     let date = query_date("date", &q.date)?.unwrap_or_else(crate::today);
     let entries = state.store.daily_list(&user.user.scope(), date).await?;

@@ -14,7 +14,6 @@ mod risk;
 mod users;
 
 use askama::Template;
-use axum::extract::rejection::FormRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -250,20 +249,28 @@ async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> 
     }
 }
 
-/// A form body; a malformed one is a 400 page naming the problem, not axum's plain text.
+/// A form body (`application/x-www-form-urlencoded`). NUL in any field, or a value of the wrong
+/// shape, is a 422 page naming the field, as on the JSON API; nothing with NUL reaches the
+/// store from a form. Another content type or an unreadable body is a 400 page.
 pub struct PageForm<T>(pub T);
 
-impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequest<S> for PageForm<T> {
+impl<T: DeserializeOwned + Send> FromRequest<AppState> for PageForm<T> {
     type Rejection = PageError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, PageError> {
-        match axum::Form::<T>::from_request(req, state).await {
-            Ok(axum::Form(v)) => Ok(PageForm(v)),
-            Err(e) => Err(PageError(form_error(e))),
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, PageError> {
+        let is_form = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+        if !is_form {
+            return Err(PageError(AppError::BadRequest(
+                "表单内容无效：应为 application/x-www-form-urlencoded".into(),
+            )));
         }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| crate::error::body_error(e, state.config.body_limit))?;
+        Ok(PageForm(crate::params::decode_pairs(&bytes, "form")?))
     }
-}
-
-fn form_error(e: FormRejection) -> AppError {
-    AppError::BadRequest(format!("表单内容无效：{}", e.body_text()))
 }

@@ -2,8 +2,9 @@
 //! highlighted), one person's record with the verification steps, the upload with progress,
 //! and the address → grid table.
 
+use crate::params::{PageId, PageQuery};
 use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
@@ -66,14 +67,14 @@ pub struct DashboardQuery {
 pub async fn dashboard(
     State(state): State<AppState>,
     PageAllowed(user, _): PageAllowed<PushViewer>,
-    Query(q): Query<DashboardQuery>,
+    PageQuery(q): PageQuery<DashboardQuery>,
 ) -> PageResult<Response> {
     let actor = user.user.actor();
     let now = wangge_store::now();
     let node = crate::api::pushlists::dashboard_node(&state, &user.user, q.node.as_deref()).await?;
     let dash = state
         .store
-        .push_dashboard(&actor, &node, q.batch, now)
+        .push_dashboard(&actor, &node, crate::params::opt_id("batch", q.batch)?, now)
         .await?;
     let batches = state.store.list_push_batches(&actor, now).await?;
     let crumbs = ancestors(&state, &user.user.scope(), &node).await;
@@ -172,7 +173,7 @@ pub struct ItemsQuery {
 pub async fn items(
     State(state): State<AppState>,
     PageAllowed(user, _): PageAllowed<PushViewer>,
-    Query(q): Query<ItemsQuery>,
+    PageQuery(q): PageQuery<ItemsQuery>,
 ) -> PageResult<Response> {
     let scope = user.user.scope();
     let node = match q.node.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
@@ -181,10 +182,10 @@ pub async fn items(
     };
     let now = wangge_store::now();
     let filter = PushItemFilter {
-        batch_id: q.batch,
+        batch_id: crate::params::opt_id("batch", q.batch)?,
         view: q.view,
         node_path: node.as_ref().map(|n| n.path.clone()),
-        after_id: q.after,
+        after_id: crate::params::after("after", q.after)?,
         limit: PAGE_SIZE,
     };
     let items = state
@@ -247,8 +248,8 @@ pub struct ShowQuery {
 pub async fn item(
     State(state): State<AppState>,
     PageAllowed(user, _): PageAllowed<PushViewer>,
-    Path(id): Path<i64>,
-    Query(q): Query<ShowQuery>,
+    PageId(id): PageId,
+    PageQuery(q): PageQuery<ShowQuery>,
 ) -> PageResult<Response> {
     let actor = user.user.actor();
     let i = state.store.push_item(&actor, id).await?;
@@ -322,7 +323,7 @@ pub struct VerifyForm {
 pub async fn verify(
     State(state): State<AppState>,
     PageAllowed(user, _): PageAllowed<PushViewer>,
-    Path(id): Path<i64>,
+    PageId(id): PageId,
     PageForm(f): PageForm<VerifyForm>,
 ) -> PageResult<Response> {
     user.check_csrf(&f.csrf)?;
@@ -333,8 +334,8 @@ pub async fn verify(
             arrival_id: match f.arrival_id.trim() {
                 "" => None,
                 s => Some(
-                    s.parse()
-                        .map_err(|_| AppError::invalid("arrival_id", "报备编号应为数字"))?,
+                    wangge_domain::validate::number::parse_id("arrival_id", "来返报备编号", s)
+                        .map_err(AppError::from)?,
                 ),
             },
         },
@@ -362,7 +363,7 @@ pub struct PlaceForm {
 pub async fn place(
     State(state): State<AppState>,
     PageAllowed(user, _): PageAllowed<PushViewer>,
-    Path(id): Path<i64>,
+    PageId(id): PageId,
     PageForm(f): PageForm<PlaceForm>,
 ) -> PageResult<Response> {
     user.check_csrf(&f.csrf)?;
@@ -422,6 +423,14 @@ pub async fn upload(
     } else {
         name
     };
+    use wangge_domain::validate::text;
+    let name = match text::bounded("name", "批次名称", &name, text::TITLE_MAX) {
+        Ok(n) => n,
+        Err(e) => {
+            let _ = std::fs::remove_file(&path);
+            return Err(AppError::from(e).into());
+        }
+    };
     let id = state.jobs.start(
         state.store.clone(),
         user.user.actor(),
@@ -451,8 +460,10 @@ impl JobPage {
 pub async fn job(
     State(state): State<AppState>,
     user: PageUser,
-    Path(id): Path<u64>,
+    PageId(id): PageId,
 ) -> PageResult<Response> {
+    // ids are ≥ 1, so the conversion cannot fail; jobs are numbered from 1
+    let id = u64::try_from(id).map_err(|_| AppError::NotFound)?;
     let job = state
         .jobs
         .get(id, Some(user.user.id))
@@ -472,8 +483,10 @@ pub async fn job(
 pub async fn job_progress(
     State(state): State<AppState>,
     user: PageUser,
-    Path(id): Path<u64>,
+    PageId(id): PageId,
 ) -> PageResult<Response> {
+    // ids are ≥ 1, so the conversion cannot fail; jobs are numbered from 1
+    let id = u64::try_from(id).map_err(|_| AppError::NotFound)?;
     let job = state
         .jobs
         .get(id, Some(user.user.id))
@@ -491,7 +504,7 @@ pub async fn job_progress(
 pub async fn errors_csv(
     State(state): State<AppState>,
     user: PageUser,
-    Path(id): Path<i64>,
+    PageId(id): PageId,
 ) -> PageResult<Response> {
     let rows = state
         .store
@@ -571,7 +584,7 @@ pub struct CsrfForm {
 pub async fn delete_rule(
     State(state): State<AppState>,
     user: PageUser,
-    Path(id): Path<i64>,
+    PageId(id): PageId,
     PageForm(f): PageForm<CsrfForm>,
 ) -> PageResult<Response> {
     user.check_csrf(&f.csrf)?;

@@ -1,8 +1,9 @@
 //! 风险地区名单 for district admins: the list, add, edit, delete and import (CSV/JSON). Every
 //! change recomputes the open arrival plans; the page says how many changed.
 
+use crate::params::{PageId, PageQuery};
 use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use wangge_domain::policy::{RiskArea, RiskLevel};
@@ -36,7 +37,7 @@ pub struct DoneQuery {
 pub async fn list(
     State(state): State<AppState>,
     PageAllowed(user, _): PageAllowed<RiskAdmin>,
-    Query(q): Query<DoneQuery>,
+    PageQuery(q): PageQuery<DoneQuery>,
 ) -> PageResult<Response> {
     let recompute = q.recomputed.map(|n| RecomputeSummary {
         recomputed: n,
@@ -116,7 +117,7 @@ struct EditPage {
 pub async fn edit(
     State(state): State<AppState>,
     PageAllowed(user, _): PageAllowed<RiskAdmin>,
-    Path(id): Path<i64>,
+    PageId(id): PageId,
 ) -> PageResult<Response> {
     let a = state.store.risk_area_by_id(id).await?;
     Ok(render(&EditPage {
@@ -130,7 +131,7 @@ pub async fn edit(
 pub async fn update(
     State(state): State<AppState>,
     PageAllowed(user, _): PageAllowed<RiskAdmin>,
-    Path(id): Path<i64>,
+    PageId(id): PageId,
     PageForm(f): PageForm<AreaForm>,
 ) -> PageResult<Response> {
     user.check_csrf(&f.csrf)?;
@@ -150,7 +151,7 @@ pub struct CsrfForm {
 pub async fn delete(
     State(state): State<AppState>,
     PageAllowed(user, _): PageAllowed<RiskAdmin>,
-    Path(id): Path<i64>,
+    PageId(id): PageId,
     PageForm(f): PageForm<CsrfForm>,
 ) -> PageResult<Response> {
     user.check_csrf(&f.csrf)?;

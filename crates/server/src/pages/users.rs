@@ -1,7 +1,8 @@
 //! 用户管理: accounts in the manager's subtree.
 
+use crate::params::PageId;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use wangge_domain::role::Role;
@@ -52,7 +53,7 @@ struct UserPage {
 pub async fn show(
     State(state): State<AppState>,
     PageAllowed(user, _): PageAllowed<UserManager>,
-    Path(id): Path<i64>,
+    PageId(id): PageId,
 ) -> PageResult<Response> {
     let shown = state.store.user_by_id(&user.user.scope(), id).await?;
     Ok(render(&UserPage {

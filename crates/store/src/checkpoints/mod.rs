@@ -10,6 +10,7 @@ pub use writer::{ScanAck, ScanTarget, ScanWriter};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use wangge_domain::checkpoint::CheckpointKind;
+use wangge_domain::validate::text;
 
 use crate::{Actor, AuditEntry, Result, Store, StoreError};
 
@@ -72,19 +73,16 @@ const CHECKPOINT_SELECT: &str = "SELECT c.id, c.node_id, g.code AS node_code, \
     FROM checkpoints c JOIN grid_nodes g ON g.id = c.node_id";
 
 fn clean_name(name: &str) -> Result<String> {
-    let name = wangge_domain::validate::normalize_typed(name);
-    if name.is_empty() || name.chars().count() > 50 {
-        return Err(StoreError::invalid("name", "卡口名称不能为空且不超过50字"));
-    }
-    Ok(name)
+    Ok(text::required("name", "卡口名称", name, text::NAME_MAX)?)
 }
 
 fn clean_location(location: &str) -> Result<String> {
-    let location = wangge_domain::validate::normalize_typed(location);
-    if location.chars().count() > 200 {
-        return Err(StoreError::invalid("location", "位置说明不超过200字"));
-    }
-    Ok(location)
+    Ok(text::bounded(
+        "location",
+        "位置说明",
+        location,
+        text::ADDRESS_MAX,
+    )?)
 }
 
 fn require_manager(actor: &Actor) -> Result<()> {

@@ -342,6 +342,18 @@ impl Store {
         verification: Verification,
     ) -> Result<PushItem> {
         let before = self.push_item(actor, id).await?;
+        // a step that is not allowed is refused as such first, whatever its details
+        let to = verification.target();
+        if !wangge_domain::pushlist::state::allowed(before.state, to) {
+            let e = wangge_domain::pushlist::TransitionError::NotAllowed {
+                from: before.state,
+                to,
+            };
+            return Err(StoreError::invalid("state", e.to_string()));
+        }
+        let verification = self
+            .checked_verification(actor, &before, verification)
+            .await?;
         let (to, v) = apply(before.state, verification)
             .map_err(|e| StoreError::invalid("state", e.to_string()))?;
         let (measures, arrival_id, destination, reason) = match &v {
@@ -406,6 +418,67 @@ impl Store {
             tx.commit().await?;
         });
         self.push_item(actor, id).await
+    }
+
+    /// The typed parts of a verification, each checked under its own field name: the texts by
+    /// the domain's text rules, the arrival number as a reference that must name an arrival of
+    /// this person in the actor's scope. A number that does not exist and one outside the
+    /// scope get the same answer, so the answer reveals nothing beyond the scope.
+    async fn checked_verification(
+        &self,
+        actor: &Actor,
+        item: &PushItem,
+        v: Verification,
+    ) -> Result<Verification> {
+        use wangge_domain::validate::{number, text};
+        let detail = |field: &str, label: &str, value: &str| {
+            text::required(field, label, value, text::REASON_MAX)
+        };
+        Ok(match v {
+            Verification::MeasuresInPlace {
+                measures,
+                arrival_id,
+            } => {
+                let measures = detail("measures", "管控措施", &measures)?;
+                let arrival_id = match arrival_id {
+                    None => None,
+                    Some(a) => {
+                        let a = number::id("arrival_id", "来返报备编号", a)?;
+                        let not_found = || {
+                            StoreError::invalid(
+                                "arrival_id",
+                                format!("来返报备编号 {a} 不存在或不在辖区内"),
+                            )
+                        };
+                        let arrival =
+                            self.arrival_by_id(&actor.scope, a)
+                                .await
+                                .map_err(|e| match e {
+                                    StoreError::NotFound => not_found(),
+                                    other => other,
+                                })?;
+                        if arrival.person_id != item.person_id {
+                            return Err(StoreError::invalid(
+                                "arrival_id",
+                                format!("来返报备编号 {a} 不是此人的报备"),
+                            ));
+                        }
+                        Some(a)
+                    }
+                };
+                Verification::MeasuresInPlace {
+                    measures,
+                    arrival_id,
+                }
+            }
+            Verification::LeftDistrict { destination } => Verification::LeftDistrict {
+                destination: detail("destination", "去向", &destination)?,
+            },
+            Verification::NotFound { reason } => Verification::NotFound {
+                reason: detail("reason", "原因", &reason)?,
+            },
+            Verification::Reached => Verification::Reached,
+        })
     }
 
     /// Places an item (unassigned, or assigned only to a community or township) in a node of

@@ -42,8 +42,13 @@ impl Store {
                 "只有区级管理员可以维护地址对照表".into(),
             ));
         }
-        let keyword = wangge_domain::validate::normalize_typed(keyword);
-        if keyword.chars().count() < 2 || keyword.chars().count() > 100 {
+        let keyword = wangge_domain::validate::text::required(
+            "keyword",
+            "关键词",
+            keyword,
+            wangge_domain::validate::text::KEYWORD_MAX,
+        )?;
+        if keyword.chars().count() < 2 {
             return Err(StoreError::invalid("keyword", "关键词应为2到100字"));
         }
         let node = self
