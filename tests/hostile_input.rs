@@ -148,6 +148,16 @@ async fn megabytes_of_text_answer_422_naming_the_field(kind: Kind) {
         )
         .await;
     assert_page_422(&r, "address", "6 MB address");
+    // the same over the API, refused by the store itself
+    let r = admin
+        .post_json(
+            "/api/v1/residents",
+            &json!({"id_number": id_number, "name": "钱七", "node_code": GRID_A,
+                    "address": address}),
+            &h,
+        )
+        .await;
+    assert_json_422(&r, "address", "6 MB address over the API");
     // a 6 MB checkpoint location over the API
     let r = admin
         .post_json(

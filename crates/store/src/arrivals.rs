@@ -198,15 +198,14 @@ fn invalid(field: impl Into<String>, message: impl Into<String>) -> StoreError {
     StoreError::invalid(field, message)
 }
 
+/// A free-text field through the one text rule (length by character, no control characters).
 fn text(field: &str, label: &str, value: &str, max: usize, required: bool) -> Result<String> {
-    let v = wangge_domain::validate::normalize_typed(value);
-    if required && v.is_empty() {
-        return Err(invalid(field, format!("{label}不能为空")));
-    }
-    if v.chars().count() > max {
-        return Err(invalid(field, format!("{label}过长（最多 {max} 字）")));
-    }
-    Ok(v)
+    use wangge_domain::validate::text;
+    Ok(if required {
+        text::required(field, label, value, max)?
+    } else {
+        text::bounded(field, label, value, max)?
+    })
 }
 
 fn date(field: &str, label: &str, value: &str) -> Result<NaiveDate> {
@@ -258,7 +257,8 @@ fn check_report(new: &NewArrival, today: NaiveDate, window_days: u16) -> Result<
             }
         }
         None => Origin::Domestic {
-            place: Place::parse(&new.origin).map_err(|e| invalid("origin", e.to_string()))?,
+            place: Place::parse(&text("origin", "来源地", &new.origin, 100, true)?)
+                .map_err(|e| invalid("origin", e.to_string()))?,
         },
     };
     if new.travel.len() > MAX_TRAVEL_ENTRIES {
@@ -281,7 +281,14 @@ fn check_report(new: &NewArrival, today: NaiveDate, window_days: u16) -> Result<
                 ),
             ));
         }
-        let place = Place::parse(&stay.place)
+        let place = text(
+            &field("place"),
+            &format!("第{n}条旅居史的地点"),
+            &stay.place,
+            100,
+            true,
+        )?;
+        let place = Place::parse(&place)
             .map_err(|e| invalid(field("place"), format!("第{n}条旅居史：{e}")))?;
         travel.push(Stay { date: day, place });
     }

@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
-use wangge_domain::validate::{IdNumber, Mobile, Sex};
+use wangge_domain::validate::{text, IdNumber, Mobile, Sex};
 
 use crate::{Actor, AuditEntry, Result, Scope, Store, StoreError};
 
@@ -74,12 +74,12 @@ pub(crate) fn check_person(
     phone: Option<&str>,
     today: NaiveDate,
 ) -> Result<CheckedPerson> {
-    let id_number = IdNumber::parse(id_number, today)
+    let id_number = text::required("id_number", "身份证号", id_number, text::CODE_MAX)?;
+    let id_number = IdNumber::parse(&id_number, today)
         .map_err(|e| StoreError::invalid("id_number", e.to_string()))?;
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 50 {
-        return Err(StoreError::invalid("name", "姓名不能为空且不超过50字"));
-    }
+    let name = text::required("name", "姓名", name, text::NAME_MAX)?;
+    let phone = text::optional("phone", "手机号", phone, text::CODE_MAX)?;
+    let phone = phone.as_deref();
     let phone = match phone.map(str::trim).filter(|p| !p.is_empty()) {
         Some(p) => Some(
             Mobile::parse(p)
@@ -90,7 +90,7 @@ pub(crate) fn check_person(
     };
     Ok(CheckedPerson {
         id_number,
-        name: name.to_string(),
+        name,
         phone,
     })
 }
@@ -236,16 +236,8 @@ impl Store {
         residents_role(actor)?;
         let today = crate::now().date_naive();
         let person = check_person(&new.id_number, &new.name, new.phone.as_deref(), today)?;
-        let address = new.address.trim();
-        if address.is_empty() {
-            return Err(StoreError::invalid("address", "住址不能为空"));
-        }
-        if address.chars().count() > 200 {
-            return Err(StoreError::invalid("address", "住址过长（最多 200 字）"));
-        }
-        if address.contains('\0') {
-            return Err(StoreError::invalid("address", "住址含有不可见的控制字符"));
-        }
+        let address = text::required("address", "住址", &new.address, text::ADDRESS_MAX)?;
+        let address = address.as_str();
         let node = self
             .grid_node_by_code(&actor.scope, &new.node_code)
             .await

@@ -1,4 +1,4 @@
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::NaiveDate;
@@ -8,6 +8,7 @@ use wangge_store::{AuditEntry, NewResident, Resident, ResidentMove, ResidentRegi
 use super::ApiJson;
 use super::ErrorBody;
 use crate::error::ApiResult;
+use crate::params::{ApiId, ApiQuery};
 use crate::permission::{Allowed, ResidentHandler};
 use crate::AppState;
 
@@ -67,7 +68,7 @@ fn default_limit() -> i64 {
 pub async fn list(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<ResidentHandler>,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Vec<ResidentJson>>> {
     let rows = state
         .store
@@ -92,8 +93,8 @@ pub struct ShowQuery {
 pub async fn show(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<ResidentHandler>,
-    Path(id): Path<i64>,
-    Query(q): Query<ShowQuery>,
+    ApiId(id): ApiId,
+    ApiQuery(q): ApiQuery<ShowQuery>,
 ) -> ApiResult<Json<ResidentJson>> {
     let r = state.store.resident_by_id(&user.scope(), id).await?;
     let reveal = q.reveal == Some(1);
@@ -206,7 +207,7 @@ pub struct MovesQuery {
 pub async fn moves(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<ResidentHandler>,
-    Query(q): Query<MovesQuery>,
+    ApiQuery(q): ApiQuery<MovesQuery>,
 ) -> ApiResult<Json<Vec<MoveJson>>> {
     let rows = state
         .store
@@ -227,7 +228,7 @@ pub struct DecisionBody {
 pub async fn decide_move(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<ResidentHandler>,
-    Path(id): Path<i64>,
+    ApiId(id): ApiId,
     ApiJson(body): ApiJson<DecisionBody>,
 ) -> ApiResult<Json<MoveJson>> {
     let m = state

@@ -170,7 +170,7 @@ pub struct DecisionForm {
 pub async fn decide_move(
     State(state): State<AppState>,
     PageAllowed(user, _): PageAllowed<ResidentHandler>,
-    Path(id): Path<i64>,
+    PageId(id): PageId,
     PageForm(form): PageForm<DecisionForm>,
 ) -> PageResult<Response> {
     user.check_csrf(&form.csrf)?;
