@@ -4,7 +4,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use wangge_domain::role::Role;
 
-use crate::secret::{hash_password, random_token, token_hash, verify_password};
+use crate::secret::{hash_password, random_token, token_hash, verify_password, DUMMY_HASH};
 use crate::{Actor, AuditEntry, Result, Scope, Store, StoreError};
 
 /// Failed logins in a row after which an account is locked for [`LOCKOUT`].
@@ -110,10 +110,15 @@ async fn hash_blocking(password: String) -> Result<String> {
         .map_err(|e| StoreError::Internal(e.to_string()))?
 }
 
-async fn verify_blocking(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .unwrap_or(false)
+/// Checks a password against `hash`, or against [`DUMMY_HASH`] when there is no account, so
+/// that every login attempt costs one argon2 verification whatever the username.
+async fn verify_blocking(password: String, hash: Option<String>) -> bool {
+    tokio::task::spawn_blocking(move || {
+        let hash = hash.as_deref().unwrap_or(DUMMY_HASH);
+        verify_password(&password, hash)
+    })
+    .await
+    .unwrap_or(false)
 }
 
 #[derive(sqlx::FromRow)]
@@ -125,11 +130,6 @@ struct LoginRow {
     active: bool,
     path: String,
 }
-
-/// A hash of a password nobody has, checked when the username is unknown so that a wrong
-/// username takes as long to refuse as a wrong password.
-static DUMMY_HASH: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| hash_password(&random_token()).unwrap_or_default());
 
 impl Store {
     pub async fn create_user(&self, actor: &Actor, new: &NewUser) -> Result<User> {
@@ -202,6 +202,11 @@ impl Store {
 
     /// Checks a password, counting failures and locking the account after
     /// [`LOCKOUT_THRESHOLD`] in a row. Every attempt is in the audit log.
+    ///
+    /// Every attempt costs the same: one argon2 verification (against [`DUMMY_HASH`] for an
+    /// unknown username, and against the account's own hash while it is locked, the answer
+    /// being refused either way) and one audit write. A caller answering the outcome must answer
+    /// `BadCredentials` and `Locked` alike, or the lockout tells which accounts exist.
     pub async fn login(&self, username: &str, password: &str) -> Result<LoginOutcome> {
         let row: Option<LoginRow> = on_pool!(self, pool => {
             sqlx::query_as(
@@ -221,18 +226,27 @@ impl Store {
             path,
         }) = row
         else {
-            verify_blocking(password.to_string(), DUMMY_HASH.clone()).await;
+            verify_blocking(password.to_string(), None).await;
+            // the typed name is not kept: it is often a password typed in the wrong field
+            let entry = AuditEntry::new("login_failed", "user", "")
+                .after(serde_json::json!({ "unknown_username": true }));
+            self.record_event(&Actor::system("(未知账号)"), &entry)
+                .await?;
             return Ok(LoginOutcome::BadCredentials);
         };
         let now = crate::now();
-        if let Some(until) = locked_until.filter(|u| *u > now) {
-            return Ok(LoginOutcome::Locked { until });
-        }
-        let ok = verify_blocking(password.to_string(), hash).await && active;
+        let locked = locked_until.filter(|u| *u > now);
+        let ok = verify_blocking(password.to_string(), Some(hash)).await && active;
         let actor = Actor {
             user_id: Some(id),
             ..Actor::system(username)
         };
+        if let Some(until) = locked {
+            // refused whatever the password; the lock is not extended
+            let entry = AuditEntry::new("login_locked", "user", id).at_node(&path);
+            self.record_event(&actor, &entry).await?;
+            return Ok(LoginOutcome::Locked { until });
+        }
         if ok {
             let entry = AuditEntry::new("login", "user", id).at_node(&path);
             on_pool!(self, pool => {
