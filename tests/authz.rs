@@ -39,6 +39,10 @@ struct Targets {
     risk_area_id: i64,
     policy_id: String,
     module: &'static str,
+    /// A machine account (checkpoint or lab operator), for issuing tokens.
+    machine_id: i64,
+    /// An API token the caller sees (their own, or as district admin one in their subtree).
+    token_id: i64,
     /// Ids of grid-placed records of the later modules, by path family.
     placed: Vec<(&'static str, i64)>,
 }
@@ -92,15 +96,48 @@ const ACCOUNTS: [&str; 8] = [
     "jiance",
 ];
 
+/// (token id, owner id, owner's node path) of every API token.
+async fn token_rows(store: &Store) -> Vec<(i64, i64, String)> {
+    let sql = "SELECT t.id, t.user_id, g.path FROM api_tokens t JOIN users u ON u.id = t.user_id \
+               JOIN grid_nodes g ON g.id = u.node_id ORDER BY t.id";
+    match store.backend() {
+        wangge_store::Backend::Sqlite(p) => sqlx::query_as(sql).fetch_all(p).await,
+        wangge_store::Backend::Postgres(p) => sqlx::query_as(sql).fetch_all(p).await,
+    }
+    .expect("tokens")
+}
+
 async fn targets(store: &Store, caller: &Caller, variant: Variant) -> Targets {
     let all = Scope::everything();
     let mine = Scope::new(caller.node_path.clone());
+    // a token is seen by its owner, and by a district admin over the owner's node
+    let sees_token = |owner: i64, path: &str| {
+        owner == caller.user_id
+            || (caller.role.is_some_and(|r| r.manages_tokens()) && mine.contains(path))
+    };
+    let tokens = token_rows(store).await;
+    let token_in = tokens
+        .iter()
+        .find(|(_, owner, path)| sees_token(*owner, path))
+        .map(|(id, _, _)| *id);
+    let token_out = tokens
+        .iter()
+        .find(|(_, owner, path)| !sees_token(*owner, path))
+        .map(|(id, _, _)| *id);
     let nodes = store.list_grid(&all).await.expect("grid");
     let residents = store
         .list_residents(&all, 0, 1000)
         .await
         .expect("residents");
     let users = store.list_users(&all).await.expect("users");
+    let machine_in = users
+        .iter()
+        .find(|u| u.role.is_machine() && mine.contains(&u.node_path))
+        .map(|u| u.id);
+    let machine_out = users
+        .iter()
+        .find(|u| u.role.is_machine() && !mine.contains(&u.node_path))
+        .map(|u| u.id);
     let arrivals = store
         .list_arrivals(
             &all,
@@ -162,6 +199,8 @@ async fn targets(store: &Store, caller: &Caller, variant: Variant) -> Targets {
             risk_area_id: risk_in.unwrap_or(999_999),
             policy_id: policy_in.unwrap_or_default(),
             module: "briefing",
+            machine_id: machine_in.unwrap_or(-1),
+            token_id: token_in.unwrap_or(-1),
             placed: placed.clone(),
         },
         Variant::OutOfScope => Targets {
@@ -184,13 +223,19 @@ async fn targets(store: &Store, caller: &Caller, variant: Variant) -> Targets {
             risk_area_id: 999_999,
             policy_id: "no-such-policy".into(),
             module: "no-such-module",
+            machine_id: machine_out.unwrap_or(999_999),
+            token_id: token_out.unwrap_or(999_999),
             placed,
         },
     }
 }
 
 fn fill(path: &str, t: &Targets) -> String {
-    let id = if path.contains("/users/") {
+    let id = if path.ends_with("/users/{id}/tokens") {
+        t.machine_id.to_string()
+    } else if path.contains("/tokens/") {
+        t.token_id.to_string()
+    } else if path.contains("/users/") {
         t.user_id.to_string()
     } else if path.contains("/arrivals/") {
         t.arrival_id.to_string()
@@ -237,11 +282,15 @@ fn expected_status(method: &Method, path: &str, caller: &Caller, variant: Varian
     let s = match (get, path) {
         _ if *method == Method::PATCH => match path {
             "/api/v1/checkpoints/{id}" => gate(role.manages_checkpoints(), scoped(200)),
+            // an empty change changes nothing (the caller's own account in scope)
+            "/api/v1/users/{id}" => gate(role.manages_users(), scoped(200)),
             _ => return None,
         },
         _ if *method == Method::PUT || *method == Method::DELETE => match path {
             "/api/v1/risk-areas/{id}" if *method == Method::PUT => gate(role.edits_grid(), 422),
             "/api/v1/risk-areas/{id}" => gate(role.edits_grid(), scoped(200)),
+            // a token the caller sees (revoking twice changes nothing), else 404
+            "/api/v1/tokens/{id}" => scoped(200),
             _ => return None,
         },
         (true, "/") | (true, "/grid") | (true, "/static/app.css") | (true, "/healthz") => 200,
@@ -266,7 +315,11 @@ fn expected_status(method: &Method, path: &str, caller: &Caller, variant: Varian
         }
         (false, "/users") | (false, "/api/v1/users") => gate(role.manages_users(), 422),
         (false, "/residents") | (false, "/api/v1/residents") => gate(role.handles_residents(), 422),
-        (false, "/api/v1/users/{id}/tokens") => scoped(201),
+        // tokens for machine accounts, issued by district admins only
+        (false, "/api/v1/users/{id}/tokens") => gate(role.manages_tokens(), scoped(201)),
+        // everyone lists the tokens they see (their own; an admin's subtree) and revokes them
+        (true, "/tokens") | (true, "/api/v1/tokens") => 200,
+        (false, "/tokens/{id}/revoke") => scoped(303),
         // arrivals (来返报备): the public form and report API, then staff views
         (true, "/report") => 200,
         (false, "/report") => 403, // no report-form token
@@ -468,6 +521,18 @@ async fn every_route_role_and_scope_has_the_expected_status(kind: Kind) {
     paths.sort_by_key(|p| p == "/logout");
     let users = store.list_users(&Scope::everything()).await.expect("users");
     let admin = users.iter().find(|u| u.username == "admin").expect("admin");
+    // one API token per machine account, so the token routes have records to name
+    for machine in users.iter().filter(|u| u.role.is_machine()) {
+        store
+            .create_api_token(
+                &wangge_store::Actor::system("matrix"),
+                machine.id,
+                "matrix",
+                1,
+            )
+            .await
+            .expect("machine token");
+    }
     // nobody logged in: asks for the same records as the district admin would
     let mut callers = vec![Caller {
         username: None,

@@ -47,6 +47,9 @@ pub struct Actor {
     pub username: String,
     pub role: Role,
     pub scope: Scope,
+    /// The API token the request came with, recorded in the audit log (`None`: a browser
+    /// session or the command line).
+    pub token_id: Option<i64>,
 }
 
 impl Actor {
@@ -57,6 +60,7 @@ impl Actor {
             username: name.to_string(),
             role: Role::DistrictAdmin,
             scope: Scope::everything(),
+            token_id: None,
         }
     }
 }

@@ -5,7 +5,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    arrivals, audit, checkpoints, daily, grid, policies, pushlists, residents, risk, users,
+    arrivals, audit, checkpoints, daily, grid, policies, pushlists, residents, risk, tokens, users,
     ErrorBody,
 };
 
@@ -15,7 +15,8 @@ use super::{
     paths(
         super::me,
         grid::list, grid::show, grid::create, grid::import,
-        users::list, users::show, users::create, users::create_token,
+        users::list, users::show, users::create, users::update, users::create_token,
+        tokens::list, tokens::revoke,
         residents::list, residents::show, residents::create,
         audit::list,
         arrivals::list, arrivals::create, arrivals::show, arrivals::set_status,
