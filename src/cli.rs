@@ -189,12 +189,23 @@ enum UserCommand {
         #[command(flatten)]
         db: DbArgs,
     },
-    /// Issue an API token for a machine account (checkpoint, lab); printed once
+    /// Issue an API token for a machine account (checkpoint_operator, lab_operator; never a
+    /// person's account); the token is printed once on standard output, its id on standard error
     Token {
         #[arg(long)]
         username: String,
         #[arg(long)]
         name: String,
+        /// Days the token lives (1 to 365)
+        #[arg(long, default_value_t = wangge_store::DEFAULT_TOKEN_DAYS)]
+        expires_days: i64,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Revoke an API token by its id (listed at /tokens and GET /api/v1/tokens)
+    RevokeToken {
+        #[arg(long)]
+        id: i64,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -337,7 +348,13 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             );
         }
         Command::User {
-            what: UserCommand::Token { username, name, db },
+            what:
+                UserCommand::Token {
+                    username,
+                    name,
+                    expires_days,
+                    db,
+                },
         } => {
             let store = open(&db.url(DEFAULT_DB)).await?;
             let user = store
@@ -347,9 +364,32 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
                 .find(|u| u.username == username)
                 .ok_or_else(|| format!("用户“{username}”不存在"))?;
             let token = store
-                .create_api_token(&Actor::system("cli"), user.id, &name)
+                .create_api_token(&Actor::system("cli"), user.id, &name, expires_days)
                 .await?;
             println!("{}", token.token);
+            eprintln!(
+                "令牌 {}（{}）已签发给 {}，有效至 {}",
+                token.id,
+                token.name,
+                user.username,
+                token.expires_at.format("%Y-%m-%d %H:%M UTC")
+            );
+        }
+        Command::User {
+            what: UserCommand::RevokeToken { id, db },
+        } => {
+            let store = open(&db.url(DEFAULT_DB)).await?;
+            let token = store
+                .revoke_api_token(&Actor::system("cli"), id)
+                .await
+                .map_err(|e| match e {
+                    StoreError::NotFound => format!("令牌 {id} 不存在").into(),
+                    other => Box::<dyn std::error::Error>::from(other),
+                })?;
+            println!(
+                "已吊销令牌 {}（{}，账号 {}）；运行中的服务最迟10秒内拒绝它",
+                token.id, token.name, token.username
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -39,6 +39,10 @@ struct Targets {
     risk_area_id: i64,
     policy_id: String,
     module: &'static str,
+    /// A machine account (checkpoint or lab operator), for issuing tokens.
+    machine_id: i64,
+    /// An API token the caller sees (their own, or as district admin one in their subtree).
+    token_id: i64,
     /// Ids of grid-placed records of the later modules, by path family.
     placed: Vec<(&'static str, i64)>,
 }
@@ -92,15 +96,48 @@ const ACCOUNTS: [&str; 8] = [
     "jiance",
 ];
 
+/// (token id, owner id, owner's node path) of every API token.
+async fn token_rows(store: &Store) -> Vec<(i64, i64, String)> {
+    let sql = "SELECT t.id, t.user_id, g.path FROM api_tokens t JOIN users u ON u.id = t.user_id \
+               JOIN grid_nodes g ON g.id = u.node_id ORDER BY t.id";
+    match store.backend() {
+        wangge_store::Backend::Sqlite(p) => sqlx::query_as(sql).fetch_all(p).await,
+        wangge_store::Backend::Postgres(p) => sqlx::query_as(sql).fetch_all(p).await,
+    }
+    .expect("tokens")
+}
+
 async fn targets(store: &Store, caller: &Caller, variant: Variant) -> Targets {
     let all = Scope::everything();
     let mine = Scope::new(caller.node_path.clone());
+    // a token is seen by its owner, and by a district admin over the owner's node
+    let sees_token = |owner: i64, path: &str| {
+        owner == caller.user_id
+            || (caller.role.is_some_and(|r| r.manages_tokens()) && mine.contains(path))
+    };
+    let tokens = token_rows(store).await;
+    let token_in = tokens
+        .iter()
+        .find(|(_, owner, path)| sees_token(*owner, path))
+        .map(|(id, _, _)| *id);
+    let token_out = tokens
+        .iter()
+        .find(|(_, owner, path)| !sees_token(*owner, path))
+        .map(|(id, _, _)| *id);
     let nodes = store.list_grid(&all).await.expect("grid");
     let residents = store
         .list_residents(&all, 0, 1000)
         .await
         .expect("residents");
     let users = store.list_users(&all).await.expect("users");
+    let machine_in = users
+        .iter()
+        .find(|u| u.role.is_machine() && mine.contains(&u.node_path))
+        .map(|u| u.id);
+    let machine_out = users
+        .iter()
+        .find(|u| u.role.is_machine() && !mine.contains(&u.node_path))
+        .map(|u| u.id);
     let arrivals = store
         .list_arrivals(
             &all,
@@ -162,6 +199,8 @@ async fn targets(store: &Store, caller: &Caller, variant: Variant) -> Targets {
             risk_area_id: risk_in.unwrap_or(999_999),
             policy_id: policy_in.unwrap_or_default(),
             module: "briefing",
+            machine_id: machine_in.unwrap_or(-1),
+            token_id: token_in.unwrap_or(-1),
             placed: placed.clone(),
         },
         Variant::OutOfScope => Targets {
@@ -184,13 +223,19 @@ async fn targets(store: &Store, caller: &Caller, variant: Variant) -> Targets {
             risk_area_id: 999_999,
             policy_id: "no-such-policy".into(),
             module: "no-such-module",
+            machine_id: machine_out.unwrap_or(999_999),
+            token_id: token_out.unwrap_or(999_999),
             placed,
         },
     }
 }
 
 fn fill(path: &str, t: &Targets) -> String {
-    let id = if path.contains("/users/") {
+    let id = if path.ends_with("/users/{id}/tokens") {
+        t.machine_id.to_string()
+    } else if path.contains("/tokens/") {
+        t.token_id.to_string()
+    } else if path.contains("/users/") {
         t.user_id.to_string()
     } else if path.contains("/arrivals/") {
         t.arrival_id.to_string()
@@ -237,11 +282,15 @@ fn expected_status(method: &Method, path: &str, caller: &Caller, variant: Varian
     let s = match (get, path) {
         _ if *method == Method::PATCH => match path {
             "/api/v1/checkpoints/{id}" => gate(role.manages_checkpoints(), scoped(200)),
+            // an empty change changes nothing (the caller's own account in scope)
+            "/api/v1/users/{id}" => gate(role.manages_users(), scoped(200)),
             _ => return None,
         },
         _ if *method == Method::PUT || *method == Method::DELETE => match path {
             "/api/v1/risk-areas/{id}" if *method == Method::PUT => gate(role.edits_grid(), 422),
             "/api/v1/risk-areas/{id}" => gate(role.edits_grid(), scoped(200)),
+            // a token the caller sees (revoking twice changes nothing), else 404
+            "/api/v1/tokens/{id}" => scoped(200),
             _ => return None,
         },
         (true, "/") | (true, "/grid") | (true, "/static/app.css") | (true, "/healthz") => 200,
@@ -273,7 +322,11 @@ fn expected_status(method: &Method, path: &str, caller: &Caller, variant: Varian
         }
         (false, "/users") | (false, "/api/v1/users") => gate(role.manages_users(), 422),
         (false, "/residents") | (false, "/api/v1/residents") => gate(role.handles_residents(), 422),
-        (false, "/api/v1/users/{id}/tokens") => scoped(201),
+        // tokens for machine accounts, issued by district admins only
+        (false, "/api/v1/users/{id}/tokens") => gate(role.manages_tokens(), scoped(201)),
+        // everyone lists the tokens they see (their own; an admin's subtree) and revokes them
+        (true, "/tokens") | (true, "/api/v1/tokens") => 200,
+        (false, "/tokens/{id}/revoke") => scoped(303),
         // arrivals (来返报备): the public form and report API, then staff views
         (true, "/report") => 200,
         (false, "/report") => 403, // no report-form token
@@ -475,6 +528,18 @@ async fn every_route_role_and_scope_has_the_expected_status(kind: Kind) {
     paths.sort_by_key(|p| p == "/logout");
     let users = store.list_users(&Scope::everything()).await.expect("users");
     let admin = users.iter().find(|u| u.username == "admin").expect("admin");
+    // one API token per machine account, so the token routes have records to name
+    for machine in users.iter().filter(|u| u.role.is_machine()) {
+        store
+            .create_api_token(
+                &wangge_store::Actor::system("matrix"),
+                machine.id,
+                "matrix",
+                1,
+            )
+            .await
+            .expect("machine token");
+    }
     // nobody logged in: asks for the same records as the district admin would
     let mut callers = vec![Caller {
         username: None,
@@ -762,6 +827,16 @@ async fn every_state_changing_route_refuses_a_missing_or_foreign_csrf_token(kind
         .create_address_rule(&admin.actor(), "矩阵测试路", &grid)
         .await
         .expect("address rule");
+    // nor API tokens: one to revoke (the Bearer check below gets one of its own)
+    store
+        .create_api_token(
+            &admin.actor(),
+            account("kakou").id,
+            "csrf-matrix-target",
+            30,
+        )
+        .await
+        .expect("api token");
 
     // the state-changing routes: every path of the route table × every method it answers
     // but GET/HEAD/OPTIONS; logging out ends the session, so it goes last
@@ -913,29 +988,46 @@ async fn every_state_changing_route_refuses_a_missing_or_foreign_csrf_token(kind
     }
 
     // a machine's API token is no ambient credential: a write with it needs no CSRF token
+    // (tokens are for machine accounts: the checkpoint operator posts a scan)
+    let kakou = account("kakou");
     let token = store
-        .create_api_token(&admin.actor(), admin.id, "csrf-matrix")
+        .create_api_token(&admin.actor(), kakou.id, "csrf-matrix", 30)
         .await
         .expect("api token")
         .token;
-    let path = "/api/v1/users/{id}/tokens";
+    let path = "/api/v1/checkpoints/{id}/scans";
     assert!(
         writes.iter().any(|(m, p)| *m == Method::POST && p == path),
         "{path} is a state-changing route"
     );
+    let (checkpoint, _) = placed_ids(
+        store,
+        "SELECT c.id, g.path FROM checkpoints c JOIN grid_nodes g ON g.id = c.node_id",
+    )
+    .await
+    .into_iter()
+    .find(|(_, p)| p.starts_with(&kakou.node_path))
+    .expect("a checkpoint of the checkpoint operator");
+    // the matrix's own PATCH may have closed it: open it again
+    let reopen = format!("UPDATE checkpoints SET active = TRUE WHERE id = {checkpoint}");
+    match store.backend() {
+        wangge_store::Backend::Sqlite(p) => sqlx::query(&reopen).execute(p).await.map(|_| ()),
+        wangge_store::Backend::Postgres(p) => sqlx::query(&reopen).execute(p).await.map(|_| ()),
+    }
+    .expect("checkpoint reopened");
     let before = row_counts(store).await;
     let r = srv
         .client()
         .post_json(
-            &path.replace("{id}", &admin.id.to_string()),
-            &serde_json::json!({"name": "bearer"}),
+            &path.replace("{id}", &checkpoint.to_string()),
+            &serde_json::json!({"id_number": id_number, "temperature": 36.5}),
             &[("authorization", &format!("Bearer {token}"))],
         )
         .await;
-    assert_eq!(
-        r.status.as_u16(),
-        201,
-        "a Bearer write needs no CSRF token: {}",
+    assert!(
+        r.status.is_success(),
+        "a Bearer write needs no CSRF token: {} {}",
+        r.status,
         r.body
     );
     assert!(

@@ -127,15 +127,16 @@ async fn postgres_outage_gives_fast_503_and_recovers() {
         .await
         .expect("store on the private cluster");
     wangge::demo::ensure(&store).await.expect("demo");
-    let admin = store
+    // API tokens are for machine accounts: the checkpoint operator's
+    let machine = store
         .list_users(&wangge_store::Scope::everything())
         .await
         .expect("users")
         .into_iter()
-        .find(|u| u.role == Role::DistrictAdmin)
-        .expect("admin");
+        .find(|u| u.role == Role::CheckpointOperator)
+        .expect("checkpoint operator");
     let token = store
-        .create_api_token(&Actor::system("test"), admin.id, "outage")
+        .create_api_token(&Actor::system("test"), machine.id, "outage", 1)
         .await
         .expect("token")
         .token;
@@ -165,7 +166,7 @@ async fn postgres_outage_gives_fast_503_and_recovers() {
     );
 
     cluster.stop();
-    for path in ["/api/v1/grid", "/api/v1/residents", "/healthz"] {
+    for path in ["/api/v1/grid", "/api/v1/checkpoints", "/healthz"] {
         let started = Instant::now();
         let r = get(path).await.expect("an answer, not a hang");
         let took = started.elapsed();

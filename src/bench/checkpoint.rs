@@ -211,7 +211,7 @@ async fn run_inner(seconds: u64, clients: usize, batch: usize) -> Result<(), Box
         )
         .await?;
     let token = store
-        .create_api_token(&admin, operator.id, "bench")
+        .create_api_token(&admin, operator.id, "bench", 1)
         .await?
         .token;
     let people: std::sync::Arc<Vec<String>> =

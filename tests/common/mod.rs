@@ -50,6 +50,11 @@ impl TestServer {
         &self.db.store
     }
 
+    /// The database URL, for driving the `wangge` CLI against this server's database.
+    pub fn db_url(&self) -> &str {
+        &self.db.url
+    }
+
     pub fn client(&self) -> Client {
         Client::new(&self.base)
     }

@@ -122,6 +122,18 @@ impl Role {
         self.handles_residents() || self == Role::CheckpointOperator
     }
 
+    /// A machine account (卡口闸机, 检测机构系统): the only kind of account that may hold API
+    /// tokens. Every other role is a person's account and signs in with a password only.
+    pub fn is_machine(self) -> bool {
+        matches!(self, Role::CheckpointOperator | Role::LabOperator)
+    }
+
+    /// May issue API tokens for the machine accounts of their subtree, and see and revoke the
+    /// tokens of every account there. Everyone sees and revokes their own tokens.
+    pub fn manages_tokens(self) -> bool {
+        matches!(self, Role::DistrictAdmin)
+    }
+
     /// Which roles this role may give to accounts it creates: never one above itself.
     /// Whether this is the public reporter, who creates arrival reports and reads nothing.
     pub fn is_public(self) -> bool {
@@ -189,5 +201,16 @@ mod tests {
         assert!(Role::TownshipOfficer.may_assign(Role::GridWorker));
         assert!(!Role::GridWorker.may_assign(Role::GridWorker));
         assert!(!Role::DistrictAdmin.may_assign(Role::PublicReporter));
+    }
+
+    #[test]
+    fn only_machines_hold_tokens_and_only_district_admins_issue_them() {
+        let machines: Vec<Role> = Role::ALL.into_iter().filter(|r| r.is_machine()).collect();
+        assert_eq!(machines, [Role::CheckpointOperator, Role::LabOperator]);
+        let issuers: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| r.manages_tokens())
+            .collect();
+        assert_eq!(issuers, [Role::DistrictAdmin]);
     }
 }

@@ -46,8 +46,9 @@ pub fn same_secret(a: &str, b: &str) -> bool {
 }
 
 /// A logged-in caller of a JSON route: `Authorization: Bearer TOKEN` or a session cookie.
-/// Anything else is 401 with a JSON error. Cookie callers must send `X-CSRF-Token` on
-/// requests that change state.
+/// Anything else is 401 with a JSON error, and so is an expired or revoked token (exactly as an
+/// unknown one). A token caller's `User::token_id` names the token, for the audit log. Cookie
+/// callers must send `X-CSRF-Token` on requests that change state.
 pub struct ApiUser(pub User);
 
 impl FromRequestParts<AppState> for ApiUser {
@@ -62,12 +63,19 @@ impl FromRequestParts<AppState> for ApiUser {
                 .ok_or(AppError::Unauthorized)?;
             let token = token.trim();
             // machines post scans many times a second: the token's user is cached briefly
-            if let Some(user) = state.caches.tokens.get(&token.to_string()) {
-                return Ok(ApiUser(user));
+            if let Some((user, expires_at)) = state.caches.tokens.get(&token.to_string()) {
+                return if expires_at > chrono::Utc::now() {
+                    Ok(ApiUser(user))
+                } else {
+                    Err(AppError::Unauthorized)
+                };
             }
             return match state.store.api_token_user(token).await? {
-                Some(user) => {
-                    state.caches.tokens.put(token.to_string(), user.clone());
+                Some((user, expires_at)) => {
+                    state
+                        .caches
+                        .tokens
+                        .put(token.to_string(), (user.clone(), expires_at));
                     Ok(ApiUser(user))
                 }
                 None => Err(AppError::Unauthorized),

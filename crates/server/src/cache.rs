@@ -52,8 +52,10 @@ impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
 
 #[derive(Default)]
 pub struct Caches {
-    /// API token → its user (only live tokens are cached).
-    pub tokens: TtlCache<String, User>,
+    /// API token → its user (with the token's id) and when the token expires; only live tokens
+    /// are cached, and a hit past the expiry is refused. Revoking a token or changing an
+    /// account through this server clears it.
+    pub tokens: TtlCache<String, (User, chrono::DateTime<chrono::Utc>)>,
     /// (user id, checkpoint id) → where that user's scans for it go.
     pub targets: TtlCache<(i64, i64), Arc<ScanTarget>>,
 }

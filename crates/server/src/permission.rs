@@ -42,6 +42,11 @@ permission!(
     handles_residents,
     "此角色不能查看或登记人员信息"
 );
+permission!(
+    TokenIssuer,
+    manages_tokens,
+    "只有区级管理员可以为机器账号签发令牌"
+);
 permission!(Auditor, reads_audit, "只有区级管理员可以查看审计日志");
 permission!(ArrivalHandler, handles_residents, "此角色不能办理来返报备");
 permission!(RiskAdmin, edits_grid, "只有区级管理员可以管理风险地区名单");

@@ -56,8 +56,8 @@ impl AuditEntry {
 }
 
 pub(crate) const INSERT_AUDIT: &str = "INSERT INTO audit_log \
-    (at, user_id, username, action, entity, entity_id, node_path, before_json, after_json) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+    (at, user_id, username, action, entity, entity_id, node_path, before_json, after_json, \
+    token_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct AuditRecord {
@@ -71,6 +71,8 @@ pub struct AuditRecord {
     pub node_path: Option<String>,
     pub before_json: Option<String>,
     pub after_json: Option<String>,
+    /// The API token the change was made with; `None` for a browser session or the CLI.
+    pub token_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -96,7 +98,7 @@ impl Store {
         let (lo, hi) = scope.bounds();
         let limit = filter.limit.clamp(1, 500);
         let sql = "SELECT id, at, user_id, username, action, entity, entity_id, node_path, \
-                   before_json, after_json FROM audit_log \
+                   before_json, after_json, token_id FROM audit_log \
                    WHERE ((node_path >= $1 AND node_path < $2) OR (node_path IS NULL AND $3)) \
                    AND ($4 IS NULL OR username = $4) \
                    AND ($5 IS NULL OR entity = $5) \

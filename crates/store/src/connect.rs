@@ -340,6 +340,85 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
+    /// Migration 7 on tokens issued before it: those of persons' accounts end, machines' get 90
+    /// days from the upgrade (and still work, read back through the store).
+    #[tokio::test]
+    async fn token_migration_ends_persons_tokens_and_dates_machines() {
+        let dir = std::env::temp_dir().join(format!("wangge-m7-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("m7.db");
+        let _ = std::fs::remove_file(&path);
+        let store = Store::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        let Backend::Sqlite(pool) = store.backend() else {
+            unreachable!()
+        };
+        let up_to_6 = sqlx::migrate::Migrator {
+            migrations: SQLITE_MIGRATIONS
+                .iter()
+                .filter(|m| m.version <= 6)
+                .cloned()
+                .collect::<Vec<_>>()
+                .into(),
+            ..sqlx::migrate::Migrator::DEFAULT
+        };
+        up_to_6.run(pool).await.unwrap();
+        let t = "2021-12-28T00:00:00Z";
+        let machine_token = "machine-token-from-before";
+        let person_token = "person-token-from-before";
+        for sql in [
+            "INSERT INTO grid_nodes (id, code, name, level, parent_id, path, created_at) \
+             VALUES (1, '410105', '金水区', 'district', NULL, '/1/', '{t}')",
+            "INSERT INTO users (id, username, display_name, role, node_id, password_hash, created_at) \
+             VALUES (1, 'kakou', '卡口', 'checkpoint_operator', 1, 'x', '{t}')",
+            "INSERT INTO users (id, username, display_name, role, node_id, password_hash, created_at) \
+             VALUES (2, 'wangge1', '网格员', 'grid_worker', 1, 'x', '{t}')",
+            "INSERT INTO audit_log (at, user_id, username, action, entity, entity_id) \
+             VALUES ('{t}', 1, 'kakou', 'create', 'user', '1')",
+        ] {
+            sqlx::query(&sql.replace("{t}", t)).execute(pool).await.unwrap();
+        }
+        for (user, token) in [(1, machine_token), (2, person_token)] {
+            sqlx::query(
+                "INSERT INTO api_tokens (user_id, name, token_hash, created_at) \
+                 VALUES ($1, 'old', $2, $3)",
+            )
+            .bind(user)
+            .bind(crate::secret::token_hash(token))
+            .bind(t)
+            .execute(pool)
+            .await
+            .unwrap();
+        }
+
+        store.migrate().await.unwrap();
+
+        let (user, _) = store
+            .api_token_user(machine_token)
+            .await
+            .unwrap()
+            .expect("a machine's old token still works");
+        assert_eq!(user.username, "kakou");
+        assert!(store.api_token_user(person_token).await.unwrap().is_none());
+        let tokens = store
+            .list_api_tokens(&crate::Actor::system("test"))
+            .await
+            .unwrap();
+        let of = |name: &str| tokens.iter().find(|t| t.username == name).unwrap();
+        assert_eq!(of("wangge1").status, "revoked");
+        assert_eq!(of("kakou").status, "active");
+        let days = (of("kakou").expires_at.unwrap() - crate::now()).num_hours();
+        assert!((89 * 24..=90 * 24).contains(&days), "{days} hours left");
+        let (token_id,): (Option<i64>,) = sqlx::query_as("SELECT token_id FROM audit_log")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        assert_eq!(token_id, None, "old entries were made without a token");
+        store.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     #[tokio::test]
     async fn unknown_scheme_is_refused() {
         let err = Store::connect("sqlit://typo.db").await.unwrap_err();

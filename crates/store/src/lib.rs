@@ -34,6 +34,7 @@ macro_rules! record_audit {
             .bind(&entry.node_path)
             .bind(entry.before_json())
             .bind(entry.after_json())
+            .bind(actor.token_id)
             .execute($conn)
             .await
     }};
@@ -82,7 +83,10 @@ pub use risk::StoredRiskArea;
 pub use risk_import::{validate_risk_areas, RiskFormat, RiskImportSummary};
 pub use scope::{Actor, Scope};
 pub use secret::random_token;
-pub use users::{ApiToken, LoginOutcome, NewUser, SessionInfo, User, LOCKOUT_THRESHOLD};
+pub use users::{
+    ApiToken, LoginOutcome, NewUser, SessionInfo, TokenInfo, User, UserChange, DEFAULT_TOKEN_DAYS,
+    LOCKOUT_THRESHOLD, MAX_TOKEN_DAYS,
+};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 

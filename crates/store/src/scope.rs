@@ -60,6 +60,9 @@ pub struct Actor {
     pub username: String,
     pub role: Role,
     pub scope: Scope,
+    /// The API token the request came with, recorded in the audit log (`None`: a browser
+    /// session or the command line).
+    pub token_id: Option<i64>,
 }
 
 impl Actor {
@@ -70,6 +73,7 @@ impl Actor {
             username: name.to_string(),
             role: Role::DistrictAdmin,
             scope: Scope::everything(),
+            token_id: None,
         }
     }
 
@@ -81,6 +85,7 @@ impl Actor {
             username: format!("公众报备 {client}"),
             role: Role::PublicReporter,
             scope: Scope::nothing(),
+            token_id: None,
         }
     }
 }

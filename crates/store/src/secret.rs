@@ -16,6 +16,13 @@ pub fn hash_password(password: &str) -> Result<String, StoreError> {
         .map_err(|e| StoreError::Internal(format!("argon2: {e}")))
 }
 
+/// A fixed argon2id hash, made with the parameters of [`hash_password`], of a random password
+/// that was thrown away: logins for unknown usernames are checked against it, so that they cost
+/// one argon2 verification like any other (see `Store::login`). A test keeps its parameters
+/// those of new hashes.
+pub(crate) const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$rnKVKP4b9YvloUE1lzlHeQ$j9P4dL9ig0nTqlPeCKoUGd+miX21CE/MoFmommi2pi4";
+
 pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
         .map(|parsed| {
@@ -58,6 +65,17 @@ mod tests {
         assert!(verify_password("正确的密码", &h));
         assert!(!verify_password("wrong", &h));
         assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn dummy_hash_costs_what_a_real_one_does() {
+        let dummy = PasswordHash::new(DUMMY_HASH).expect("a valid hash");
+        let real = hash_password("任意密码").unwrap();
+        let real = PasswordHash::new(&real).unwrap();
+        assert_eq!(dummy.algorithm, real.algorithm);
+        assert_eq!(dummy.version, real.version);
+        assert_eq!(dummy.params, real.params, "same memory, time and lanes");
+        assert!(!verify_password("", DUMMY_HASH));
     }
 
     #[test]

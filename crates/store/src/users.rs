@@ -1,10 +1,17 @@
 //! Accounts, login sessions and API tokens.
+//!
+//! API tokens are for machines only (卡口闸机, 检测机构系统: accounts whose role
+//! [`Role::is_machine`]). A district admin issues them for the machine accounts of their
+//! subtree, or the operator at the command line does; nobody issues one for a person's account,
+//! not even their own. Every token has an expiry (default [`DEFAULT_TOKEN_DAYS`], at most
+//! [`MAX_TOKEN_DAYS`]); its owner and the district admins over it see and revoke it; disabling
+//! the account or changing its role or node revokes its tokens in the same transaction.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use wangge_domain::role::Role;
 
-use crate::secret::{hash_password, random_token, token_hash, verify_password};
+use crate::secret::{hash_password, random_token, token_hash, verify_password, DUMMY_HASH};
 use crate::{Actor, AuditEntry, Result, Scope, Store, StoreError};
 
 /// Failed logins in a row after which an account is locked for [`LOCKOUT`].
@@ -27,6 +34,11 @@ pub struct User {
     pub node_path: String,
     pub active: bool,
     pub created_at: DateTime<Utc>,
+    /// The API token this user came with on the current request, for the audit log; never
+    /// stored with the account, never in an answer.
+    #[sqlx(skip)]
+    #[serde(skip)]
+    pub token_id: Option<i64>,
 }
 
 impl User {
@@ -40,8 +52,18 @@ impl User {
             username: self.username.clone(),
             role: self.role,
             scope: self.scope(),
+            token_id: self.token_id,
         }
     }
+}
+
+/// A change to an account; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct UserChange {
+    pub display_name: Option<String>,
+    pub role: Option<Role>,
+    pub node_code: Option<String>,
+    pub active: Option<bool>,
 }
 
 #[derive(Debug, Clone)]
@@ -67,12 +89,79 @@ pub struct SessionInfo {
     pub expires_at: DateTime<Utc>,
 }
 
+/// Days a new API token lives unless told otherwise.
+pub const DEFAULT_TOKEN_DAYS: i64 = 90;
+/// The longest life a new API token may be given.
+pub const MAX_TOKEN_DAYS: i64 = 365;
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ApiToken {
     pub id: i64,
     pub name: String,
     /// Shown once at creation; only its hash is stored.
     pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A token as it is listed: never its secret.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct TokenInfo {
+    pub id: i64,
+    pub name: String,
+    /// The account the token acts as.
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    /// When the server last looked the token up (to within its ~10 s cache).
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// active | expired | revoked, as of the answer.
+    #[sqlx(skip)]
+    pub status: String,
+}
+
+impl TokenInfo {
+    fn with_status(mut self, now: DateTime<Utc>) -> Self {
+        self.status = if self.revoked_at.is_some() {
+            "revoked"
+        } else if self.expires_at.is_none_or(|e| e <= now) {
+            "expired"
+        } else {
+            "active"
+        }
+        .to_string();
+        self
+    }
+
+    pub fn status_zh(&self) -> &'static str {
+        match self.status.as_str() {
+            "active" => "有效",
+            "expired" => "已过期",
+            _ => "已吊销",
+        }
+    }
+}
+
+/// Tokens the actor sees: their own, and for a role that [`Role::manages_tokens`] those of every
+/// account in their subtree.
+const TOKEN_SELECT: &str = "SELECT t.id, t.name, t.user_id, u.username, u.display_name, \
+    t.created_at, t.expires_at, t.last_used_at, t.revoked_at \
+    FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN grid_nodes g ON g.id = u.node_id \
+    WHERE (t.user_id = $1 OR ($2 AND g.path >= $3 AND g.path < $4))";
+
+/// The token's name through the one text rule, and its lifetime in days.
+fn validate_token_request(name: &str, expires_days: i64) -> Result<String> {
+    use wangge_domain::validate::text;
+    let name = text::required("name", "令牌名称", name, text::TITLE_MAX)?;
+    if !(1..=MAX_TOKEN_DAYS).contains(&expires_days) {
+        return Err(StoreError::invalid(
+            "expires_days",
+            format!("有效期须为1到{MAX_TOKEN_DAYS}天"),
+        ));
+    }
+    Ok(name)
 }
 
 const USER_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.role, u.node_id, \
@@ -110,10 +199,15 @@ async fn hash_blocking(password: String) -> Result<String> {
         .map_err(|e| StoreError::Internal(e.to_string()))?
 }
 
-async fn verify_blocking(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .unwrap_or(false)
+/// Checks a password against `hash`, or against [`DUMMY_HASH`] when there is no account, so
+/// that every login attempt costs one argon2 verification whatever the username.
+async fn verify_blocking(password: String, hash: Option<String>) -> bool {
+    tokio::task::spawn_blocking(move || {
+        let hash = hash.as_deref().unwrap_or(DUMMY_HASH);
+        verify_password(&password, hash)
+    })
+    .await
+    .unwrap_or(false)
 }
 
 #[derive(sqlx::FromRow)]
@@ -125,11 +219,6 @@ struct LoginRow {
     active: bool,
     path: String,
 }
-
-/// A hash of a password nobody has, checked when the username is unknown so that a wrong
-/// username takes as long to refuse as a wrong password.
-static DUMMY_HASH: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| hash_password(&random_token()).unwrap_or_default());
 
 impl Store {
     pub async fn create_user(&self, actor: &Actor, new: &NewUser) -> Result<User> {
@@ -208,6 +297,11 @@ impl Store {
 
     /// Checks a password, counting failures and locking the account after
     /// [`LOCKOUT_THRESHOLD`] in a row. Every attempt is in the audit log.
+    ///
+    /// Every attempt costs the same: one argon2 verification (against [`DUMMY_HASH`] for an
+    /// unknown username, and against the account's own hash while it is locked, the answer
+    /// being refused either way) and one audit write. A caller answering the outcome must answer
+    /// `BadCredentials` and `Locked` alike, or the lockout tells which accounts exist.
     pub async fn login(&self, username: &str, password: &str) -> Result<LoginOutcome> {
         let row: Option<LoginRow> = on_pool!(self, pool => {
             sqlx::query_as(
@@ -227,18 +321,27 @@ impl Store {
             path,
         }) = row
         else {
-            verify_blocking(password.to_string(), DUMMY_HASH.clone()).await;
+            verify_blocking(password.to_string(), None).await;
+            // the typed name is not kept: it is often a password typed in the wrong field
+            let entry = AuditEntry::new("login_failed", "user", "")
+                .after(serde_json::json!({ "unknown_username": true }));
+            self.record_event(&Actor::system("(未知账号)"), &entry)
+                .await?;
             return Ok(LoginOutcome::BadCredentials);
         };
         let now = crate::now();
-        if let Some(until) = locked_until.filter(|u| *u > now) {
-            return Ok(LoginOutcome::Locked { until });
-        }
-        let ok = verify_blocking(password.to_string(), hash).await && active;
+        let locked = locked_until.filter(|u| *u > now);
+        let ok = verify_blocking(password.to_string(), Some(hash)).await && active;
         let actor = Actor {
             user_id: Some(id),
             ..Actor::system(username)
         };
+        if let Some(until) = locked {
+            // refused whatever the password; the lock is not extended
+            let entry = AuditEntry::new("login_locked", "user", id).at_node(&path);
+            self.record_event(&actor, &entry).await?;
+            return Ok(LoginOutcome::Locked { until });
+        }
         if ok {
             let entry = AuditEntry::new("login", "user", id).at_node(&path);
             on_pool!(self, pool => {
@@ -337,37 +440,58 @@ impl Store {
         Ok(())
     }
 
-    /// Issues an API token for a machine account (checkpoint, lab) inside the actor's scope.
+    /// Issues an API token for a machine account inside the actor's scope, living
+    /// `expires_days` days (1 to [`MAX_TOKEN_DAYS`]). Only a role that
+    /// [`Role::manages_tokens`] (or the operator at the command line) issues tokens, and only
+    /// for machine accounts: a person's account gets none, not even from its owner.
     pub async fn create_api_token(
         &self,
         actor: &Actor,
         user_id: i64,
         name: &str,
+        expires_days: i64,
     ) -> Result<ApiToken> {
-        use wangge_domain::validate::text;
-        let name = &text::required("name", "令牌名称", name, text::TITLE_MAX)?;
-        let user = self.user_by_id(&actor.scope, user_id).await?;
-        if !actor.role.manages_users() && actor.user_id != Some(user.id) {
+        let name = &validate_token_request(name, expires_days)?;
+        if !actor.role.manages_tokens() {
             return Err(StoreError::Forbidden(
-                "只能为本人或辖区内账号签发令牌".into(),
+                "只有区级管理员可以为机器账号签发令牌".into(),
             ));
         }
+        let user = self.user_by_id(&actor.scope, user_id).await?;
+        if !user.role.is_machine() {
+            return Err(StoreError::Forbidden(format!(
+                "API 令牌只发给机器账号（卡口操作员、检测机构操作员），“{}”是{}的个人账号，不能签发",
+                user.username,
+                user.role.label_zh()
+            )));
+        }
+        if !user.active {
+            return Err(StoreError::Forbidden(format!(
+                "账号“{}”已停用，不能签发令牌",
+                user.username
+            )));
+        }
         let token = random_token();
+        let now = crate::now();
+        let expires_at = now + Duration::days(expires_days);
         let id = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let (id,): (i64,) = sqlx::query_as(
-                "INSERT INTO api_tokens (user_id, name, token_hash, created_at) \
-                 VALUES ($1, $2, $3, $4) RETURNING id",
+                "INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
             )
             .bind(user.id)
             .bind(name)
             .bind(token_hash(&token))
-            .bind(crate::now())
+            .bind(now)
+            .bind(expires_at)
             .fetch_one(&mut *tx)
             .await?;
             let entry = AuditEntry::new("create", "api_token", id)
                 .at_node(&user.node_path)
-                .after(serde_json::json!({ "user": user.username, "name": name }));
+                .after(serde_json::json!({
+                    "user": user.username, "name": name, "expires_at": expires_at,
+                }));
             record_audit!(&mut *tx, actor, &entry)?;
             tx.commit().await?;
             id
@@ -376,22 +500,204 @@ impl Store {
             id,
             name: name.to_string(),
             token,
+            expires_at,
         })
     }
 
-    pub async fn api_token_user(&self, token: &str) -> Result<Option<User>> {
-        let row: Option<(i64,)> = on_pool!(self, pool => {
+    /// The tokens the actor sees, newest first: their own, and for a district admin those of
+    /// every account in their subtree. Never the secrets.
+    pub async fn list_api_tokens(&self, actor: &Actor) -> Result<Vec<TokenInfo>> {
+        let (lo, hi) = actor.scope.bounds();
+        let sql = format!("{TOKEN_SELECT} ORDER BY t.id DESC LIMIT 1000");
+        let rows = on_pool!(self, pool => {
+            sqlx::query_as::<_, TokenInfo>(&sql)
+                .bind(actor.user_id)
+                .bind(actor.role.manages_tokens())
+                .bind(&lo)
+                .bind(&hi)
+                .fetch_all(pool)
+                .await?
+        });
+        let now = crate::now();
+        Ok(rows.into_iter().map(|t| t.with_status(now)).collect())
+    }
+
+    /// One token the actor sees (as [`Store::list_api_tokens`]); any other is `NotFound`.
+    pub async fn api_token(&self, actor: &Actor, id: i64) -> Result<TokenInfo> {
+        let (lo, hi) = actor.scope.bounds();
+        let sql = format!("{TOKEN_SELECT} AND t.id = $5");
+        let row = on_pool!(self, pool => {
+            sqlx::query_as::<_, TokenInfo>(&sql)
+                .bind(actor.user_id)
+                .bind(actor.role.manages_tokens())
+                .bind(&lo)
+                .bind(&hi)
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+        });
+        row.map(|t| t.with_status(crate::now()))
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// Revokes a token the actor sees; revoking a revoked token changes nothing. A server
+    /// caching tokens must drop its cache after this.
+    pub async fn revoke_api_token(&self, actor: &Actor, id: i64) -> Result<TokenInfo> {
+        let token = self.api_token(actor, id).await?;
+        if token.revoked_at.is_some() {
+            return Ok(token);
+        }
+        let owner = self.user_by_id(&Scope::everything(), token.user_id).await?;
+        let entry = AuditEntry::new("revoke", "api_token", id)
+            .at_node(&owner.node_path)
+            .before(serde_json::json!({ "user": token.username, "name": token.name }));
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                .bind(crate::now())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            record_audit!(&mut *tx, actor, &entry)?;
+            tx.commit().await?;
+        });
+        self.api_token(actor, id).await
+    }
+
+    /// The machine account behind a live API token (not revoked, not expired, account active),
+    /// with the token's id in [`User::token_id`], and when the token expires. Notes the use.
+    pub async fn api_token_user(&self, token: &str) -> Result<Option<(User, DateTime<Utc>)>> {
+        let now = crate::now();
+        let row: Option<(i64, i64, DateTime<Utc>)> = on_pool!(self, pool => {
             sqlx::query_as(
-                "SELECT t.user_id FROM api_tokens t JOIN users u ON u.id = t.user_id \
-                 WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active",
+                "SELECT t.id, t.user_id, t.expires_at FROM api_tokens t \
+                 JOIN users u ON u.id = t.user_id \
+                 WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 \
+                 AND u.active",
             )
             .bind(token_hash(token))
+            .bind(now)
             .fetch_optional(pool)
             .await?
         });
-        match row {
-            Some((id,)) => Ok(Some(self.user_by_id(&Scope::everything(), id).await?)),
-            None => Ok(None),
+        let Some((token_id, user_id, expires_at)) = row else {
+            return Ok(None);
+        };
+        let mut user = self.user_by_id(&Scope::everything(), user_id).await?;
+        // tokens are for machines; one left on a person's account is not honoured
+        if !user.role.is_machine() {
+            return Ok(None);
         }
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(token_id)
+                .execute(pool)
+                .await?;
+        });
+        user.token_id = Some(token_id);
+        Ok(Some((user, expires_at)))
+    }
+
+    /// Changes an account in the actor's subtree. Disabling it, or changing its role or node,
+    /// revokes its API tokens in the same transaction (and disabling ends its sessions): a
+    /// machine moved elsewhere gets new tokens for its new place.
+    pub async fn update_user(&self, actor: &Actor, id: i64, change: &UserChange) -> Result<User> {
+        let before = self.user_by_id(&actor.scope, id).await?;
+        if !actor.role.manages_users() || !actor.role.may_assign(before.role) {
+            return Err(StoreError::Forbidden(format!(
+                "不能修改“{}”账号",
+                before.role.label_zh()
+            )));
+        }
+        let display_name = match &change.display_name {
+            Some(n) if n.trim().is_empty() => {
+                return Err(StoreError::invalid("display_name", "姓名不能为空"))
+            }
+            Some(n) => n.trim().to_string(),
+            None => before.display_name.clone(),
+        };
+        let role = change.role.unwrap_or(before.role);
+        if !actor.role.may_assign(role) {
+            return Err(StoreError::Forbidden(format!(
+                "不能把账号改为“{}”",
+                role.label_zh()
+            )));
+        }
+        let node = match change.node_code.as_deref().map(str::trim) {
+            Some(code) if code != before.node_code => Some(
+                self.grid_node_by_code(&actor.scope, code)
+                    .await
+                    .map_err(|e| match e {
+                        StoreError::NotFound => StoreError::invalid(
+                            "node_code",
+                            format!("网格节点“{code}”不存在或不在辖区内"),
+                        ),
+                        other => other,
+                    })?,
+            ),
+            _ => None,
+        };
+        let active = change.active.unwrap_or(before.active);
+        let disabled = before.active && !active;
+        let revokes = disabled || role != before.role || node.is_some();
+        if actor.user_id == Some(before.id) && revokes {
+            return Err(StoreError::Forbidden(
+                "不能停用本人账号，也不能修改本人的角色或所属网格".into(),
+            ));
+        }
+        let node_id = node.as_ref().map_or(before.node_id, |n| n.id);
+        let node_path = node
+            .as_ref()
+            .map_or(before.node_path.clone(), |n| n.path.clone());
+        let node_code = node
+            .as_ref()
+            .map_or(before.node_code.clone(), |n| n.code.clone());
+        let now = crate::now();
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "UPDATE users SET display_name = $1, role = $2, node_id = $3, active = $4 \
+                 WHERE id = $5",
+            )
+            .bind(&display_name)
+            .bind(role.as_str())
+            .bind(node_id)
+            .bind(active)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            let revoked = if revokes {
+                sqlx::query(
+                    "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+                )
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+            } else {
+                0
+            };
+            if disabled {
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let entry = AuditEntry::new("update", "user", id)
+                .at_node(&node_path)
+                .before(serde_json::json!({
+                    "display_name": before.display_name, "role": before.role,
+                    "node": before.node_code, "active": before.active,
+                }))
+                .after(serde_json::json!({
+                    "display_name": display_name, "role": role, "node": node_code,
+                    "active": active, "tokens_revoked": revoked,
+                }));
+            record_audit!(&mut *tx, actor, &entry)?;
+            tx.commit().await?;
+        });
+        self.user_by_id(&Scope::everything(), id).await
     }
 }

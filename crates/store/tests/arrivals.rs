@@ -73,6 +73,7 @@ fn worker(node_path: &str) -> Actor {
         username: "worker".into(),
         role: Role::GridWorker,
         scope: Scope::new(node_path),
+        token_id: None,
     }
 }
 

@@ -14,6 +14,7 @@ pub(crate) mod pushlists;
 mod quality;
 mod residents;
 mod risk;
+mod tokens;
 mod users;
 
 use axum::extract::{FromRequest, Request};
@@ -37,8 +38,10 @@ pub fn routes(upload_limit: usize) -> Routes<AppState> {
         .route("/grid/import", post(grid::import))
         .route("/grid/{code}", get(grid::show))
         .route("/users", get(users::list).post(users::create))
-        .route("/users/{id}", get(users::show))
+        .route("/users/{id}", get(users::show).patch(users::update))
         .route("/users/{id}/tokens", post(users::create_token))
+        .route("/tokens", get(tokens::list))
+        .route("/tokens/{id}", axum::routing::delete(tokens::revoke))
         .route("/residents", get(residents::list).post(residents::create))
         .route("/residents/moves", get(residents::moves))
         .route(

@@ -6,7 +6,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::{
     arrivals, audit, checkpoints, daily, grid, policies, pushlists, quality, residents, risk,
-    users, ErrorBody,
+    tokens, users, ErrorBody,
 };
 
 #[derive(OpenApi)]
@@ -15,7 +15,8 @@ use super::{
     paths(
         super::me,
         grid::list, grid::show, grid::create, grid::import,
-        users::list, users::show, users::create, users::create_token,
+        users::list, users::show, users::create, users::update, users::create_token,
+        tokens::list, tokens::revoke,
         residents::list, residents::show, residents::create, residents::moves,
         residents::decide_move, quality::list,
         audit::list,

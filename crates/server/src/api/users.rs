@@ -4,13 +4,12 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 use wangge_domain::role::Role;
-use wangge_store::{ApiToken, NewUser, User};
+use wangge_store::{ApiToken, NewUser, User, UserChange, DEFAULT_TOKEN_DAYS};
 
 use super::ApiJson;
 use super::ErrorBody;
-use crate::auth::ApiUser;
-use crate::error::{ApiResult, AppError};
-use crate::permission::{Allowed, UserManager};
+use crate::error::ApiResult;
+use crate::permission::{Allowed, TokenIssuer, UserManager};
 use crate::AppState;
 
 /// Accounts in the caller's subtree (district admins and township officers).
@@ -61,31 +60,62 @@ pub async fn create(
     ))
 }
 
+/// A change to an account; absent fields stay as they are. Disabling the account
+/// (`"active": false`) or changing its role or node revokes its API tokens.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserChangeBody {
+    display_name: Option<String>,
+    #[schema(value_type = Option<String>, example = "checkpoint_operator")]
+    role: Option<Role>,
+    node_code: Option<String>,
+    active: Option<bool>,
+}
+
+/// Changes an account in the caller's subtree (district admins and township officers, never
+/// to a role above their own, never their own role, node or activity).
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path)), request_body = UserChangeBody, responses((status = 200, body = User), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
+pub async fn update(
+    State(state): State<AppState>,
+    Allowed(user, _): Allowed<UserManager>,
+    ApiId(id): ApiId,
+    ApiJson(body): ApiJson<UserChangeBody>,
+) -> ApiResult<Json<User>> {
+    let change = UserChange {
+        display_name: body.display_name,
+        role: body.role,
+        node_code: body.node_code,
+        active: body.active,
+    };
+    let changed = state.store.update_user(&user.actor(), id, &change).await?;
+    // the account's tokens may be revoked and its role changed: drop what is cached
+    state.caches.tokens.clear();
+    Ok(Json(changed))
+}
+
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTokenBody {
     name: String,
+    /// Days the token lives: 1 to 365, default 90.
+    #[schema(minimum = 1, maximum = 365, example = 90)]
+    expires_days: Option<i64>,
 }
 
-/// Issues an API token for a machine account; the token is in this answer only.
-#[utoipa::path(post, path = "/api/v1/users/{id}/tokens", tag = "users", params(("id" = i64, Path)), request_body = NewTokenBody, responses((status = 201, body = ApiToken), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
+/// Issues an API token for a machine account (checkpoint or lab operator) in the caller's
+/// subtree; district admins only, and never for a person's account. The token is in this
+/// answer only.
+#[utoipa::path(post, path = "/api/v1/users/{id}/tokens", tag = "users", params(("id" = i64, Path)), request_body = NewTokenBody, responses((status = 201, body = ApiToken), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问，或不是机器账号", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
 pub async fn create_token(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
+    Allowed(user, _): Allowed<TokenIssuer>,
     ApiId(id): ApiId,
     ApiJson(body): ApiJson<NewTokenBody>,
 ) -> ApiResult<(StatusCode, Json<ApiToken>)> {
-    let name = body.name.trim();
-    if name.is_empty() {
-        return Err(AppError::invalid("name", "令牌名称不能为空"));
-    }
-    Ok((
-        StatusCode::CREATED,
-        Json(
-            state
-                .store
-                .create_api_token(&user.actor(), id, name)
-                .await?,
-        ),
-    ))
+    let days = body.expires_days.unwrap_or(DEFAULT_TOKEN_DAYS);
+    let token = state
+        .store
+        .create_api_token(&user.actor(), id, &body.name, days)
+        .await?;
+    Ok((StatusCode::CREATED, Json(token)))
 }

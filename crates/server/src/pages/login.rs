@@ -103,17 +103,15 @@ pub async fn submit(
             }
             Ok(response)
         }
-        LoginOutcome::BadCredentials => login_page(
+        // an unknown account, a wrong password and a locked account answer alike (status,
+        // page, and time: the store checks a hash in every case), so the lockout tells
+        // nobody which accounts exist; a locked account refuses the right password too
+        LoginOutcome::BadCredentials | LoginOutcome::Locked { .. } => login_page(
             &state,
             StatusCode::UNAUTHORIZED,
             Some(ZH.bad_credentials.into()),
             username,
         ),
-        LoginOutcome::Locked { until } => {
-            let local = until.with_timezone(&chrono_tz::Asia::Shanghai);
-            let msg = format!("{}（{} 解锁）", ZH.account_locked, local.format("%H:%M"));
-            login_page(&state, StatusCode::TOO_MANY_REQUESTS, Some(msg), username)
-        }
     }
 }
 

@@ -11,6 +11,7 @@ mod pushlists;
 mod report;
 mod residents;
 mod risk;
+mod tokens;
 mod users;
 
 use askama::Template;
@@ -44,6 +45,8 @@ pub fn routes(upload_limit: usize) -> Routes<AppState> {
         )
         .route("/residents/{id}", get(residents::show))
         .route("/data-quality", get(residents::quality))
+        .route("/tokens", get(tokens::list))
+        .route("/tokens/{id}/revoke", post(tokens::revoke))
         .route("/audit", get(audit::list))
         .route("/report", get(report::form).post(report::submit))
         .route("/arrivals", get(arrivals::list))
@@ -165,6 +168,10 @@ impl Layout {
         ]);
         if role.manages_users() {
             items.push(item("users", "/users", t.nav_users, true));
+        }
+        // everyone may see their own tokens; only machines and their issuers have any
+        if role.manages_tokens() || role.is_machine() {
+            items.push(item("tokens", "/tokens", t.nav_tokens, true));
         }
         if role.reads_audit() {
             items.push(item("audit", "/audit", t.nav_audit, true));

@@ -1,0 +1,34 @@
+//! API tokens: the caller's own, and for a district admin those of every account in their
+//! subtree. Listing never shows a secret; revoking takes effect at once on this server.
+
+use crate::params::ApiId;
+use axum::extract::State;
+use axum::Json;
+use wangge_store::TokenInfo;
+
+use super::ErrorBody;
+use crate::auth::ApiUser;
+use crate::error::ApiResult;
+use crate::AppState;
+
+/// Tokens the caller sees, newest first: name, owner, created, expires, last used, revoked.
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "users", responses((status = 200, body = Vec<TokenInfo>), (status = 401, description = "未登录", body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> ApiResult<Json<Vec<TokenInfo>>> {
+    Ok(Json(state.store.list_api_tokens(&user.actor()).await?))
+}
+
+/// Revokes a token the caller sees (a token may revoke itself); revoking a revoked token
+/// changes nothing. The answer is the token as it now is.
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "users", params(("id" = i64, Path)), responses((status = 200, body = TokenInfo), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "缺少 CSRF 令牌", body = ErrorBody), (status = 404, description = "不存在或无权查看", body = ErrorBody)))]
+pub async fn revoke(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiId(id): ApiId,
+) -> ApiResult<Json<TokenInfo>> {
+    let token = state.store.revoke_api_token(&user.actor(), id).await?;
+    state.caches.tokens.clear();
+    Ok(Json(token))
+}
