@@ -117,7 +117,8 @@ async fn acknowledged_writes_survive_sigkill(kind: Kind) {
         .build()
         .expect("client");
 
-    // first start builds the demo district; then a machine token for the writers
+    // first start builds the demo district; then a machine token for the scans (tokens are
+    // for machine accounts) and a district admin's session for residents and arrivals
     let mut server = start_server(&url, port);
     wait_ready(&http, &base).await;
     let out = wangge(&[
@@ -126,7 +127,7 @@ async fn acknowledged_writes_survive_sigkill(kind: Kind) {
         "--database",
         &url,
         "--username",
-        "admin",
+        "kakou",
         "--name",
         "durability",
     ])
@@ -138,6 +139,21 @@ async fn acknowledged_writes_survive_sigkill(kind: Kind) {
         String::from_utf8_lossy(&out.stderr)
     );
     let token = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let admin = db
+        .store
+        .list_users(&wangge_store::Scope::everything())
+        .await
+        .expect("users")
+        .into_iter()
+        .find(|u| u.username == "admin")
+        .expect("admin");
+    let session = db
+        .store
+        .create_session(admin.id, chrono::Duration::hours(8))
+        .await
+        .expect("session");
+    let cookie = format!("{}={}", wangge_server::SESSION_COOKIE, session.token);
+    let csrf = session.csrf_token.clone();
 
     let acked: Arc<Mutex<Vec<String>>> = Arc::default();
     let acked_arrivals: Arc<Mutex<Vec<i64>>> = Arc::default();
@@ -164,6 +180,7 @@ async fn acknowledged_writes_survive_sigkill(kind: Kind) {
         let mut tasks = Vec::new();
         for w in 0..WRITERS {
             let (http, base, token) = (http.clone(), base.clone(), token.clone());
+            let (cookie, csrf) = (cookie.clone(), csrf.clone());
             let (acked, attempted) = (acked.clone(), attempted.clone());
             let (acked_arrivals, acked_scans) = (acked_arrivals.clone(), acked_scans.clone());
             let counter = counter.clone();
@@ -179,12 +196,12 @@ async fn acknowledged_writes_survive_sigkill(kind: Kind) {
                     if let Write::Resident(id) = &write {
                         attempted.lock().expect("lock").insert(id.clone());
                     }
-                    let r = http
-                        .post(format!("{base}{path}"))
-                        .bearer_auth(&token)
-                        .json(&body)
-                        .send()
-                        .await;
+                    let req = http.post(format!("{base}{path}")).json(&body);
+                    let req = match write {
+                        Write::Scan(_) => req.bearer_auth(&token),
+                        _ => req.header("cookie", &cookie).header("x-csrf-token", &csrf),
+                    };
+                    let r = req.send().await;
                     let r = match r {
                         Ok(r) => r,
                         Err(_) => break, // the server is gone

@@ -21,6 +21,7 @@ mod xlsx;
 
 /// The OpenAPI document of the JSON API (served at `/api/openapi.json`).
 pub use api::openapi::ApiDoc;
+pub use auth::SESSION_COOKIE;
 
 use std::future::Future;
 use std::sync::Arc;
