@@ -189,15 +189,12 @@ mod tests {
         );
     }
 
-    /// Migrations 4 and 5 rebuild SQLite tables: rows and the references between them survive,
-    /// foreign keys still hold (push_items' at commit), the rewritten CHECKs refuse what the old
-    /// ones refused, and the items' deadline moves to their batch. Migration 6 gives every
-    /// existing item its pair in the grid lists' index.
-    #[tokio::test]
-    async fn rebuilding_migration_keeps_rows_and_references() {
-        let dir = std::env::temp_dir().join(format!("wangge-m4-{}", std::process::id()));
+    /// A fresh SQLite file under `name` in the temp directory, migrated up to `version`; the
+    /// test fills it as an older release would have, then runs the rest.
+    async fn sqlite_at_version(name: &str, version: i64) -> (Store, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("wangge-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("m4.db");
+        let path = dir.join(format!("{name}.db"));
         let _ = std::fs::remove_file(&path);
         let store = Store::connect(&format!("sqlite://{}", path.display()))
             .await
@@ -205,16 +202,29 @@ mod tests {
         let Backend::Sqlite(pool) = store.backend() else {
             unreachable!()
         };
-        let up_to_3 = sqlx::migrate::Migrator {
+        let older = sqlx::migrate::Migrator {
             migrations: SQLITE_MIGRATIONS
                 .iter()
-                .filter(|m| m.version <= 3)
+                .filter(|m| m.version <= version)
                 .cloned()
                 .collect::<Vec<_>>()
                 .into(),
             ..sqlx::migrate::Migrator::DEFAULT
         };
-        up_to_3.run(pool).await.unwrap();
+        older.run(pool).await.unwrap();
+        (store, dir)
+    }
+
+    /// Migrations 4 and 5 rebuild SQLite tables: rows and the references between them survive,
+    /// foreign keys still hold (push_items' at commit), the rewritten CHECKs refuse what the old
+    /// ones refused, and the items' deadline moves to their batch. Migration 6 gives every
+    /// existing item its pair in the grid lists' index.
+    #[tokio::test]
+    async fn rebuilding_migration_keeps_rows_and_references() {
+        let (store, dir) = sqlite_at_version("m4", 3).await;
+        let Backend::Sqlite(pool) = store.backend() else {
+            unreachable!()
+        };
         let t = "2021-12-28T00:00:00Z";
         for sql in [
             "INSERT INTO grid_nodes (id, code, name, level, parent_id, path, created_at) \
@@ -344,26 +354,10 @@ mod tests {
     /// days from the upgrade (and still work, read back through the store).
     #[tokio::test]
     async fn token_migration_ends_persons_tokens_and_dates_machines() {
-        let dir = std::env::temp_dir().join(format!("wangge-m7-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("m7.db");
-        let _ = std::fs::remove_file(&path);
-        let store = Store::connect(&format!("sqlite://{}", path.display()))
-            .await
-            .unwrap();
+        let (store, dir) = sqlite_at_version("m7", 6).await;
         let Backend::Sqlite(pool) = store.backend() else {
             unreachable!()
         };
-        let up_to_6 = sqlx::migrate::Migrator {
-            migrations: SQLITE_MIGRATIONS
-                .iter()
-                .filter(|m| m.version <= 6)
-                .cloned()
-                .collect::<Vec<_>>()
-                .into(),
-            ..sqlx::migrate::Migrator::DEFAULT
-        };
-        up_to_6.run(pool).await.unwrap();
         let t = "2021-12-28T00:00:00Z";
         let machine_token = "machine-token-from-before";
         let person_token = "person-token-from-before";
@@ -424,5 +418,110 @@ mod tests {
         let err = Store::connect("sqlit://typo.db").await.unwrap_err();
         assert!(matches!(err, StoreError::BadUrl(_)));
         assert!(!std::path::Path::new("typo.db").exists());
+    }
+
+    /// Migration 8 on an older database: names and phones move from persons to the modules'
+    /// records, arrivals are rebuilt without UNIQUE (person_id, arrival_date) and keep their
+    /// events and check-ins, and every reference still holds.
+    #[tokio::test]
+    async fn person_migration_moves_names_and_keeps_arrivals() {
+        let (store, dir) = sqlite_at_version("m8", 7).await;
+        let Backend::Sqlite(pool) = store.backend() else {
+            unreachable!()
+        };
+        let t = "2021-12-28T00:00:00Z";
+        for sql in [
+            "INSERT INTO grid_nodes (id, code, name, level, parent_id, path, created_at) \
+             VALUES (1, '410105', '金水区', 'district', NULL, '/1/', '{t}')",
+            "INSERT INTO persons (id, id_number, name, phone, birth_date, sex, created_at, \
+             updated_at) VALUES (7, '11010519491231002X', '张三', '13800138000', '1949-12-31', \
+             'female', '{t}', '{t}')",
+            "INSERT INTO residents (id, person_id, node_id, address, created_at) \
+             VALUES (3, 7, 1, '纬五路1号', '{t}')",
+            "INSERT INTO policies (id, name, effective_from, source, loaded_at) \
+             VALUES ('p', 'p', '2021-12-01', '', '{t}')",
+            "INSERT INTO arrivals (id, person_id, node_id, destination, origin_json, travel_json, \
+             occupation, key_industry, arrival_date, employer, phone, late, channel, status, \
+             origin_risk, risk_city_stay, other_province, policy_id, rule_id, category, \
+             plan_json, plan_end, created_at, updated_at) VALUES (5, 7, 1, '某地', '{}', '[]', \
+             '', FALSE, '2021-12-28', '', '13900139000', FALSE, 'public', 'reported', 'none', \
+             FALSE, TRUE, 'p', 'r', 'c', '{}', NULL, '{t}', '{t}')",
+            "INSERT INTO arrival_events (arrival_id, day, kind, measure) \
+             VALUES (5, '2021-12-28', 'test', NULL)",
+            "INSERT INTO arrival_check_ins (arrival_id, day, temperature, note, recorded_by, \
+             created_at) VALUES (5, '2021-12-28', 36.5, '', 'w', '{t}')",
+        ] {
+            sqlx::query(&sql.replace("{t}", t))
+                .execute(pool)
+                .await
+                .unwrap();
+        }
+
+        store.migrate().await.unwrap();
+
+        let (name, phone): (String, Option<String>) =
+            sqlx::query_as("SELECT name, phone FROM residents WHERE id = 3")
+                .fetch_one(pool)
+                .await
+                .unwrap();
+        assert_eq!(
+            (name.as_str(), phone.as_deref()),
+            ("张三", Some("13800138000"))
+        );
+        let (name, phone): (String, String) =
+            sqlx::query_as("SELECT name, phone FROM arrivals WHERE id = 5")
+                .fetch_one(pool)
+                .await
+                .unwrap();
+        assert_eq!((name.as_str(), phone.as_str()), ("张三", "13900139000"));
+        let (events, check_ins): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM arrival_events WHERE arrival_id = 5), \
+             (SELECT COUNT(*) FROM arrival_check_ins WHERE arrival_id = 5)",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        assert_eq!(
+            (events, check_ins),
+            (1, 1),
+            "the children survive the rebuild"
+        );
+        assert!(
+            sqlx::query("SELECT name FROM persons")
+                .fetch_all(pool)
+                .await
+                .is_err(),
+            "persons holds identity only"
+        );
+        // a second report of the same person and date is now stored (a possible duplicate)
+        sqlx::query(
+            "INSERT INTO arrivals (person_id, node_id, destination, origin_json, travel_json, \
+             occupation, key_industry, arrival_date, employer, phone, late, channel, status, \
+             origin_risk, risk_city_stay, other_province, policy_id, rule_id, category, \
+             plan_json, created_at, updated_at, name) SELECT person_id, node_id, destination, \
+             origin_json, travel_json, occupation, key_industry, arrival_date, employer, phone, \
+             late, channel, status, origin_risk, risk_city_stay, other_province, policy_id, \
+             rule_id, category, plan_json, created_at, updated_at, '张叁' FROM arrivals WHERE id = 5",
+        )
+        .execute(pool)
+        .await
+        .unwrap();
+        let broken: Vec<(String, i64, String, i64)> = sqlx::query_as("PRAGMA foreign_key_check")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+        assert!(broken.is_empty(), "{broken:?}");
+        // children still reference the rebuilt table: deleting the arrival cascades
+        sqlx::query("DELETE FROM arrivals WHERE id = 5")
+            .execute(pool)
+            .await
+            .unwrap();
+        let (left,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM arrival_check_ins")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        assert_eq!(left, 0);
+        store.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
