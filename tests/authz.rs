@@ -1051,3 +1051,175 @@ both_backends!(
     csrf_matrix,
     every_state_changing_route_refuses_a_missing_or_foreign_csrf_token
 );
+
+// ---------------------------------------------------------------------------------------------
+// Issue 12: one probe per finding of the December 2026 review, as the caller who found it, on
+// the real server. The detailed tests are named in SECURITY.md; these keep the findings beside
+// the matrix so a regression of any of them fails the authorization test too.
+
+async fn findings_of_the_review_stay_fixed(kind: Kind) {
+    use reqwest::StatusCode;
+    use serde_json::json;
+    let srv = TestServer::start(kind).await;
+    let store = srv.store();
+    let all = Scope::everything();
+    let residents = store
+        .list_residents(&all, 0, 1000)
+        .await
+        .expect("residents");
+    let worker = srv.login("wangge1").await;
+    let wcsrf = worker.csrf().await;
+    let wh = [("x-csrf-token", wcsrf.as_str())];
+    let me = worker.get("/api/v1/me").await.json();
+    let mine = Scope::new(me["node_path"].as_str().expect("node_path").to_string());
+    let elsewhere = residents
+        .iter()
+        .find(|r| !mine.contains(&r.node_path))
+        .expect("a resident outside wangge1's grid");
+    let grid = me["node_code"].as_str().expect("node_code").to_string();
+    let arrival = (wangge_server::today() + chrono::Days::new(5)).to_string();
+
+    // 1. the public report: the same answer for a known person, and for a repeat
+    let report = json!({
+        "id_number": elsewhere.id_number, "name": "探测者", "phone": "13900139000",
+        "origin": "110105", "arrival_date": arrival, "destination": "某地1号", "node_code": grid,
+    });
+    let anon = srv.client();
+    for _ in 0..2 {
+        let r = anon.post_json("/api/v1/arrivals", &report, &[]).await;
+        assert_eq!(r.status, StatusCode::CREATED, "finding 1: {}", r.body);
+        assert!(!r.body.contains(&elsewhere.name) || elsewhere.name == "探测者");
+    }
+    // 2. a worker typing another grid's resident: a move request with only what was typed
+    let r = worker
+        .post_json(
+            "/api/v1/residents",
+            &json!({"id_number": elsewhere.id_number, "name": "探测者", "node_code": grid,
+                    "address": "某地1号"}),
+            &wh,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "finding 2: {}", r.body);
+    assert_eq!(r.json()["from_node_name"], serde_json::Value::Null);
+    // 3. the 1.7 KB workbook with a cell at column FXSHRXW
+    let admin = srv.login("admin").await;
+    let acsrf = admin.csrf().await;
+    let r = admin
+        .post_bytes(
+            "/api/v1/pushlists/import?name=wide",
+            include_bytes!("../fuzz/corpus/pushlist_xlsx/hostile-wide-column.xlsx").to_vec(),
+            &[("x-csrf-token", &acsrf)],
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "finding 3: {}",
+        r.body
+    );
+    // 4. a township officer minting a token for a grid worker's account
+    let officer = srv.login("jingbalu").await;
+    let ocsrf = officer.csrf().await;
+    let r = officer
+        .post_json(
+            &format!("/api/v1/users/{}/tokens", me["id"]),
+            &json!({"name": "冒充"}),
+            &[("x-csrf-token", &ocsrf)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "finding 4: {}", r.body);
+    // 5. extreme dates
+    let r = worker.get("/api/v1/daily?date=-262143-01-01").await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "finding 5: {}",
+        r.body
+    );
+    let r = admin.get("/api/v1/audit?until=%2B262142-12-31").await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "finding 5: {}",
+        r.body
+    );
+    // 6. megabytes of text, and NUL through a form
+    let r = worker
+        .post_json(
+            "/api/v1/residents",
+            &json!({"id_number": wangge_domain::validate::make_valid("41010519910101556"),
+                    "name": "长地址", "node_code": grid, "address": "a".repeat(6 << 20)}),
+            &wh,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "finding 6");
+    let valid = wangge_domain::validate::make_valid("41010519910101557");
+    let r = worker
+        .post_form(
+            "/residents",
+            &[
+                ("csrf", &wcsrf),
+                ("name", "空\0字符"),
+                ("id_number", &valid),
+                ("node_code", &grid),
+                ("address", "某地"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "finding 6: NUL");
+    assert!(
+        r.body.contains("name"),
+        "the refusal names the field: {}",
+        r.body
+    );
+    // 7. an unknown account answers as a wrong password
+    let (a, b) = (srv.client(), srv.client());
+    assert_eq!(
+        a.login("no-such-account", "wrong-password").await,
+        b.login("weiwulu", "wrong-password").await,
+        "finding 7"
+    );
+    // 8. a made-up arrival number on "measures in place"
+    let items = worker.get("/api/v1/pushlists/items?view=open").await.json();
+    let item = items
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["state"] == "pending")
+        .expect("a pending item of wangge1's grid")["id"]
+        .clone();
+    let verify = format!("/api/v1/pushlists/items/{item}/verify");
+    let r = worker
+        .post_json(&verify, &json!({"state": "reached"}), &wh)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = worker
+        .post_json(
+            &verify,
+            &json!({"state": "measures_in_place", "measures": "居家健康监测", "arrival_id": 9999}),
+            &wh,
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "finding 8: {}",
+        r.body
+    );
+    assert_eq!(r.json()["field"], "arrival_id");
+    // 9. personal data is never cached
+    let r = worker
+        .raw_get("/api/v1/residents")
+        .send()
+        .await
+        .expect("residents");
+    assert_eq!(
+        r.headers()
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok()),
+        Some("no-store"),
+        "finding 9"
+    );
+    srv.stop().await;
+}
+both_backends!(findings, findings_of_the_review_stay_fixed);
