@@ -78,11 +78,10 @@ pub(crate) fn check_person(
     let id_number = IdNumber::parse(&id_number, today)
         .map_err(|e| StoreError::invalid("id_number", e.to_string()))?;
     let name = text::required("name", "姓名", name, text::NAME_MAX)?;
-    let phone = text::optional("phone", "手机号", phone, text::CODE_MAX)?;
-    let phone = phone.as_deref();
-    let phone = match phone.map(str::trim).filter(|p| !p.is_empty()) {
+    // bounded first (trimmed, empty is None), then parsed
+    let phone = match text::optional("phone", "手机号", phone, text::CODE_MAX)? {
         Some(p) => Some(
-            Mobile::parse(p)
+            Mobile::parse(&p)
                 .map_err(|e| StoreError::invalid("phone", e.to_string()))?
                 .to_string(),
         ),
@@ -109,9 +108,14 @@ pub(crate) const UPSERT_PERSON: &str =
     ON CONFLICT (id_number) DO UPDATE SET updated_at = persons.updated_at \
     RETURNING id";
 
-/// The `sex` column of an ID number.
+/// The `sex` column of an ID number (the one mapping the push-list import uses too).
 pub(crate) fn sex_of(id_number: &IdNumber) -> &'static str {
-    match id_number.sex() {
+    sex_str(id_number.sex())
+}
+
+/// The `sex` column's value.
+pub(crate) fn sex_str(s: Sex) -> &'static str {
+    match s {
         Sex::Male => "male",
         Sex::Female => "female",
     }
@@ -215,7 +219,8 @@ const MOVE_SELECT: &str = "SELECT m.id, m.resident_id, t.code AS to_node_code, \
 /// A move is seen from the grid that asked and from the grid the person lives in.
 const MOVE_IN_SCOPE: &str = "((t.path >= $1 AND t.path < $2) OR (f.path >= $1 AND f.path < $2))";
 
-fn residents_role(actor: &Actor) -> Result<()> {
+/// The roles that handle people (residents, moves, data quality), as `ResidentHandler` says.
+pub(crate) fn residents_role(actor: &Actor) -> Result<()> {
     if actor.role.handles_residents() {
         Ok(())
     } else {

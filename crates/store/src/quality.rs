@@ -9,8 +9,8 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::bulk::Placeholders;
-use crate::people::mask;
-use crate::{Actor, Result, Store, StoreError};
+use crate::people::{mask, residents_role};
+use crate::{Actor, Result, Store};
 
 /// At most this many people are listed at once, oldest person record first.
 pub const QUALITY_LIMIT: usize = 200;
@@ -35,7 +35,7 @@ impl QualityKind {
 }
 
 /// One module's record of a person, as its own module shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PersonRecord {
     /// resident, arrival or push_item
     pub module: String,
@@ -45,10 +45,6 @@ pub struct PersonRecord {
     pub arrival_date: Option<NaiveDate>,
     pub node_code: String,
     pub node_name: String,
-    #[serde(skip)]
-    pub person_id: i64,
-    #[serde(skip)]
-    pub id_number: String,
 }
 
 impl PersonRecord {
@@ -113,9 +109,7 @@ struct RecordRow {
 impl Store {
     /// People whose records in the actor's scope disagree, by person.
     pub async fn quality_issues(&self, actor: &Actor) -> Result<Vec<QualityIssue>> {
-        if !actor.role.handles_residents() {
-            return Err(StoreError::Forbidden("此角色不能查看人员信息".into()));
-        }
+        residents_role(actor)?;
         let (lo, hi) = actor.scope.bounds();
         // another name, or more reports than report dates (arrival_date is NULL elsewhere)
         let candidates = format!(
@@ -161,8 +155,6 @@ impl Store {
                     .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
                 node_code: r.node_code,
                 node_name: r.node_name,
-                person_id: r.person_id,
-                id_number: String::new(),
             };
             match out.last_mut() {
                 Some(issue) if issue.person_id == r.person_id => issue.records.push(record),
@@ -212,8 +204,6 @@ mod tests {
             arrival_date: date.map(|d| d.parse().unwrap()),
             node_code: String::new(),
             node_name: String::new(),
-            person_id: 1,
-            id_number: String::new(),
         }
     }
 

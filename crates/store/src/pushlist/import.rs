@@ -13,7 +13,6 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 use wangge_domain::pushlist::row::is_blank_row;
 use wangge_domain::pushlist::{validate_row, AddressMatcher, ColumnMap, MatchNode, PushRow};
-use wangge_domain::validate::Sex;
 
 use super::grid::{self, GridPairs};
 use super::read::{read_file, FileError, ReadProgress, RowRead};
@@ -309,13 +308,6 @@ impl Store {
             .map(|r| (r.keyword, r.node_id))
             .collect();
         Ok(AddressMatcher::new(&rules, &tree))
-    }
-}
-
-pub(super) fn sex_str(s: Sex) -> &'static str {
-    match s {
-        Sex::Male => "male",
-        Sex::Female => "female",
     }
 }
 

@@ -7,8 +7,9 @@ use std::collections::{HashMap, HashSet};
 
 use sqlx::{Postgres, Transaction};
 
-use super::import::{sex_str, RowCtx, Tally, ValidRow, WriteRows};
+use super::import::{RowCtx, Tally, ValidRow, WriteRows};
 use crate::bulk::Placeholders;
+use crate::people::sex_str;
 use crate::{Result, StoreError};
 
 const PH: Placeholders = Placeholders::Numbered;
@@ -99,17 +100,21 @@ impl WriteRows for Transaction<'_, Postgres> {
         // the item opened by an earlier chunk of this file or an earlier batch
         let opened: HashMap<i64, i64> = q.fetch_all(&mut **db).await?.into_iter().collect();
 
-        let mut merges: Vec<(i64, u64)> = Vec::new();
+        // (person, file row, the row's phone) of every row that merges into an open item
+        fn row_phone(r: &ValidRow) -> Option<&str> {
+            r.row.phone.as_ref().map(|m| m.as_str())
+        }
+        let mut merges: Vec<(i64, u64, Option<&str>)> = Vec::new();
         for r in &unique {
             let person = person_of(r)?;
             if let Some(&item) = opened.get(&person) {
                 tally.created(r.node, item);
             } else {
-                merges.push((person, r.line));
+                merges.push((person, r.line, row_phone(r)));
             }
         }
         for r in &repeats {
-            merges.push((person_of(r)?, r.line));
+            merges.push((person_of(r)?, r.line, row_phone(r)));
         }
         if merges.is_empty() {
             return Ok(());
@@ -135,27 +140,20 @@ impl WriteRows for Transaction<'_, Postgres> {
             PH.groups(merges.len(), 3, 1, "")
         );
         let mut q = sqlx::query(&sql);
-        for (person, line) in &merges {
+        // a merged row may carry the phone its item (of an earlier chunk or batch) lacked
+        let mut fills: HashMap<i64, &str> = HashMap::new();
+        for (person, line, phone) in &merges {
             let item = open
                 .get(person)
                 .copied()
                 .ok_or_else(|| StoreError::Internal("open item missing for a merged row".into()))?;
             q = q.bind(ctx.batch_id).bind(item).bind(*line as i64);
+            if let Some(phone) = phone {
+                fills.entry(item).or_insert(phone);
+            }
             tally.merged();
         }
         q.execute(&mut **db).await?;
-        // a merged row may carry the phone an item of an earlier chunk or batch lacked
-        let mut fills: HashMap<i64, &str> = HashMap::new();
-        for r in repeats.iter().copied().chain(unique.iter().copied()) {
-            if let (Some(m), Some(item)) = (&r.row.phone, open.get(&person_of(r)?)) {
-                fills.entry(*item).or_insert(m.as_str());
-            }
-        }
-        let merged_items: HashSet<i64> = merges
-            .iter()
-            .filter_map(|(person, _)| open.get(person).copied())
-            .collect();
-        fills.retain(|item, _| merged_items.contains(item));
         if !fills.is_empty() {
             let (items, phones): (Vec<i64>, Vec<&str>) = fills.into_iter().unzip();
             sqlx::query(

@@ -23,8 +23,9 @@ use rusqlite::types::ToSql;
 use rusqlite::{params, Connection, OptionalExtension};
 use sqlx::{Sqlite, Transaction};
 
-use super::import::{sex_str, RowCtx, Tally, ValidRow, WriteRows};
+use super::import::{RowCtx, Tally, ValidRow, WriteRows};
 use crate::bulk::Placeholders;
+use crate::people::sex_str;
 use crate::Result;
 
 /// Rows per statement: past a few dozen the gain flattens and statements get long to prepare.
