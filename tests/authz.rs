@@ -1009,12 +1009,12 @@ async fn every_state_changing_route_refuses_a_missing_or_foreign_csrf_token(kind
     .find(|(_, p)| p.starts_with(&kakou.node_path))
     .expect("a checkpoint of the checkpoint operator");
     // the matrix's own PATCH may have closed it: open it again
-    let reopen = format!("UPDATE checkpoints SET active = TRUE WHERE id = {checkpoint}");
-    match store.backend() {
-        wangge_store::Backend::Sqlite(p) => sqlx::query(&reopen).execute(p).await.map(|_| ()),
-        wangge_store::Backend::Postgres(p) => sqlx::query(&reopen).execute(p).await.map(|_| ()),
-    }
-    .expect("checkpoint reopened");
+    common::execute_sql(
+        store,
+        "UPDATE checkpoints SET active = TRUE WHERE id = $1",
+        checkpoint,
+    )
+    .await;
     let before = row_counts(store).await;
     let r = srv
         .client()

@@ -29,13 +29,6 @@ async fn sql_row(store: &Store, sql: &str) -> (String, i64) {
     }
 }
 
-async fn sql_exec(store: &Store, sql: &str) {
-    match store.backend() {
-        Backend::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()).unwrap(),
-        Backend::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()).unwrap(),
-    }
-}
-
 /// A push-list person of the demo and their item, whose phone is cleared so a leak would show.
 async fn pushed_person(store: &Store) -> (String, i64) {
     let (id_number, item) = sql_row(
@@ -44,9 +37,10 @@ async fn pushed_person(store: &Store) -> (String, i64) {
          WHERE i.node_id IS NOT NULL ORDER BY i.id LIMIT 1",
     )
     .await;
-    sql_exec(
+    common::execute_sql(
         store,
-        &format!("UPDATE push_items SET phone = NULL WHERE id = {item}"),
+        "UPDATE push_items SET phone = NULL WHERE id = $1",
+        item,
     )
     .await;
     (id_number, item)

@@ -78,16 +78,6 @@ fn time(v: &Value) -> chrono::DateTime<chrono::Utc> {
         .with_timezone(&chrono::Utc)
 }
 
-async fn exec(store: &Store, sql: &str, id: i64) {
-    match store.backend() {
-        wangge_store::Backend::Sqlite(p) => sqlx::query(sql).bind(id).execute(p).await.map(|_| ()),
-        wangge_store::Backend::Postgres(p) => {
-            sqlx::query(sql).bind(id).execute(p).await.map(|_| ())
-        }
-    }
-    .expect(sql)
-}
-
 // ---------------------------------------------------------------------------------------------
 
 async fn expiry_defaults_to_90_days_and_is_at_most_365(kind: Kind) {
@@ -143,7 +133,7 @@ async fn an_expired_token_answers_like_an_unknown_one(kind: Kind) {
     let (live_id, live) = issue_ok(&admin, kakou, "在用").await;
     let (old_id, old) = issue_ok(&admin, kakou, "过期").await;
     // a token whose day has passed (set in the database before it is first used)
-    exec(
+    common::execute_sql(
         srv.store(),
         "UPDATE api_tokens SET expires_at = created_at WHERE id = $1",
         old_id,

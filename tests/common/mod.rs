@@ -316,3 +316,15 @@ pub fn hidden_csrf(html: &str) -> Option<String> {
     let rest = &html[at..];
     Some(rest[..rest.find('"')?].to_string())
 }
+
+/// Runs one SQL statement on the test's database, whichever backend it is (test set-up that no
+/// route offers, e.g. clearing a field or reopening a record), with `$1` bound to `id`.
+pub async fn execute_sql(store: &wangge_store::Store, sql: &str, id: i64) {
+    match store.backend() {
+        wangge_store::Backend::Sqlite(p) => sqlx::query(sql).bind(id).execute(p).await.map(|_| ()),
+        wangge_store::Backend::Postgres(p) => {
+            sqlx::query(sql).bind(id).execute(p).await.map(|_| ())
+        }
+    }
+    .expect(sql)
+}
