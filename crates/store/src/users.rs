@@ -151,6 +151,10 @@ const TOKEN_SELECT: &str = "SELECT t.id, t.name, t.user_id, u.username, u.displa
     FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN grid_nodes g ON g.id = u.node_id \
     WHERE (t.user_id = $1 OR ($2 AND g.path >= $3 AND g.path < $4))";
 
+/// How precisely a token's last use is kept: a lookup writes it only when the stored one is
+/// older than this.
+const LAST_USED_RESOLUTION: Duration = Duration::minutes(1);
+
 /// The token's name through the one text rule, and its lifetime in days.
 fn validate_token_request(name: &str, expires_days: i64) -> Result<String> {
     use wangge_domain::validate::text;
@@ -568,9 +572,9 @@ impl Store {
     /// with the token's id in [`User::token_id`], and when the token expires. Notes the use.
     pub async fn api_token_user(&self, token: &str) -> Result<Option<(User, DateTime<Utc>)>> {
         let now = crate::now();
-        let row: Option<(i64, i64, DateTime<Utc>)> = on_pool!(self, pool => {
+        let row: Option<(i64, i64, DateTime<Utc>, Option<DateTime<Utc>>)> = on_pool!(self, pool => {
             sqlx::query_as(
-                "SELECT t.id, t.user_id, t.expires_at FROM api_tokens t \
+                "SELECT t.id, t.user_id, t.expires_at, t.last_used_at FROM api_tokens t \
                  JOIN users u ON u.id = t.user_id \
                  WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 \
                  AND u.active",
@@ -580,7 +584,7 @@ impl Store {
             .fetch_optional(pool)
             .await?
         });
-        let Some((token_id, user_id, expires_at)) = row else {
+        let Some((token_id, user_id, expires_at, last_used)) = row else {
             return Ok(None);
         };
         let mut user = self.user_by_id(&Scope::everything(), user_id).await?;
@@ -588,13 +592,17 @@ impl Store {
         if !user.role.is_machine() {
             return Ok(None);
         }
-        on_pool!(self, pool => {
-            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
-                .bind(now)
-                .bind(token_id)
-                .execute(pool)
-                .await?;
-        });
+        // noted to the minute: a machine posting all day writes this once a minute, not on
+        // every lookup (on SQLite the write waits for the one write lock, behind the scans)
+        if last_used.is_none_or(|at| now - at >= LAST_USED_RESOLUTION) {
+            on_pool!(self, pool => {
+                sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+                    .bind(now)
+                    .bind(token_id)
+                    .execute(pool)
+                    .await?;
+            });
+        }
         user.token_id = Some(token_id);
         Ok(Some((user, expires_at)))
     }
