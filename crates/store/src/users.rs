@@ -151,6 +151,9 @@ const TOKEN_SELECT: &str = "SELECT t.id, t.name, t.user_id, u.username, u.displa
     FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN grid_nodes g ON g.id = u.node_id \
     WHERE (t.user_id = $1 OR ($2 AND g.path >= $3 AND g.path < $4))";
 
+/// (token id, account id, expiry, last use) of a live token.
+type TokenRow = (i64, i64, DateTime<Utc>, Option<DateTime<Utc>>);
+
 /// How precisely a token's last use is kept: a lookup writes it only when the stored one is
 /// older than this.
 const LAST_USED_RESOLUTION: Duration = Duration::minutes(1);
@@ -572,7 +575,7 @@ impl Store {
     /// with the token's id in [`User::token_id`], and when the token expires. Notes the use.
     pub async fn api_token_user(&self, token: &str) -> Result<Option<(User, DateTime<Utc>)>> {
         let now = crate::now();
-        let row: Option<(i64, i64, DateTime<Utc>, Option<DateTime<Utc>>)> = on_pool!(self, pool => {
+        let row: Option<TokenRow> = on_pool!(self, pool => {
             sqlx::query_as(
                 "SELECT t.id, t.user_id, t.expires_at, t.last_used_at FROM api_tokens t \
                  JOIN users u ON u.id = t.user_id \
