@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use wangge_domain::role::Role;
 use wangge_server::AppConfig;
-use wangge_store::{Actor, NewUser, RiskFormat, Scope, Store, StoreError};
+use wangge_store::{Actor, NewUser, RiskFormat, Store, StoreError};
 
 #[derive(Parser)]
 #[command(
@@ -358,7 +358,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
         } => {
             let store = open(&db.url(DEFAULT_DB)).await?;
             let user = store
-                .list_users(&Scope::everything())
+                .list_users(&Actor::system("test"))
                 .await?
                 .into_iter()
                 .find(|u| u.username == username)
@@ -428,7 +428,7 @@ async fn policy(what: PolicyCommand) -> Result<ExitCode, Box<dyn std::error::Err
         PolicyCommand::List { db } => {
             let store = open(&db.url(DEFAULT_DB)).await?;
             store.ensure_builtin_policies().await?;
-            for p in store.list_policies().await? {
+            for p in store.list_policies(&Actor::system("cli")).await? {
                 let until = p.effective_until.map(|d| d.to_string()).unwrap_or_default();
                 println!(
                     "{}\t{}\t{} 至 {until}\t{}",

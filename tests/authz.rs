@@ -10,7 +10,7 @@ use common::{hidden_csrf, Client, TestServer};
 use reqwest::Method;
 use wangge_domain::role::Role;
 use wangge_store::testing::Kind;
-use wangge_store::{both_backends, ArrivalFilter, Scope, Store};
+use wangge_store::{both_backends, Actor, ArrivalFilter, Scope, Store};
 
 /// Who calls: a demo account, or nobody.
 #[derive(Clone)]
@@ -108,7 +108,7 @@ async fn token_rows(store: &Store) -> Vec<(i64, i64, String)> {
 }
 
 async fn targets(store: &Store, caller: &Caller, variant: Variant) -> Targets {
-    let all = Scope::everything();
+    let all = Actor::system("test");
     let mine = Scope::new(caller.node_path.clone());
     // a token is seen by its owner, and by a district admin over the owner's node
     let sees_token = |owner: i64, path: &str| {
@@ -158,14 +158,14 @@ async fn targets(store: &Store, caller: &Caller, variant: Variant) -> Targets {
         .map(|a| a.id);
     // risk areas and policies are district-wide: "out of scope" is an id that does not exist
     let risk_in = store
-        .list_risk_areas()
+        .list_risk_areas(&Actor::system("test"))
         .await
         .expect("risk areas")
         .iter()
         .map(|r| r.id)
         .max();
     let policy_in = store
-        .list_policies()
+        .list_policies(&Actor::system("test"))
         .await
         .expect("policies")
         .first()
@@ -526,7 +526,10 @@ async fn every_route_role_and_scope_has_the_expected_status(kind: Kind) {
     let mut paths = wangge_server::route_paths();
     // logging out ends the session, so it goes last
     paths.sort_by_key(|p| p == "/logout");
-    let users = store.list_users(&Scope::everything()).await.expect("users");
+    let users = store
+        .list_users(&Actor::system("test"))
+        .await
+        .expect("users");
     let admin = users.iter().find(|u| u.username == "admin").expect("admin");
     // one API token per machine account, so the token routes have records to name
     for machine in users.iter().filter(|u| u.role.is_machine()) {
@@ -804,7 +807,10 @@ async fn every_state_changing_route_refuses_a_missing_or_foreign_csrf_token(kind
     };
     let srv = TestServer::start_with(kind, config).await;
     let store = srv.store();
-    let users = store.list_users(&Scope::everything()).await.expect("users");
+    let users = store
+        .list_users(&Actor::system("test"))
+        .await
+        .expect("users");
     let account = |name: &str| {
         users
             .iter()
@@ -813,7 +819,7 @@ async fn every_state_changing_route_refuses_a_missing_or_foreign_csrf_token(kind
             .clone()
     };
     let grid = store
-        .list_grid(&Scope::everything())
+        .list_grid(&Actor::system("test"))
         .await
         .expect("grid")
         .into_iter()
@@ -1062,7 +1068,7 @@ async fn findings_of_the_review_stay_fixed(kind: Kind) {
     use serde_json::json;
     let srv = TestServer::start(kind).await;
     let store = srv.store();
-    let all = Scope::everything();
+    let all = Actor::system("test");
     let residents = store
         .list_residents(&all, 0, 1000)
         .await

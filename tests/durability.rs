@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use wangge_domain::validate::make_valid;
 use wangge_store::testing::{Kind, TestDb};
-use wangge_store::{both_backends, Scope};
+use wangge_store::{both_backends, Actor};
 
 const KILLS: usize = 20;
 /// Writers take turns at the three kinds of write: resident, arrival report, checkpoint scan.
@@ -141,7 +141,7 @@ async fn acknowledged_writes_survive_sigkill(kind: Kind) {
     let token = String::from_utf8_lossy(&out.stdout).trim().to_string();
     let admin = db
         .store
-        .list_users(&wangge_store::Scope::everything())
+        .list_users(&wangge_store::Actor::system("test"))
         .await
         .expect("users")
         .into_iter()
@@ -266,7 +266,7 @@ async fn acknowledged_writes_survive_sigkill(kind: Kind) {
         loop {
             let page = db
                 .store
-                .list_residents(&Scope::everything(), after, 1000)
+                .list_residents(&Actor::system("test"), after, 1000)
                 .await
                 .expect("list");
             let Some(last) = page.last() else { break };
@@ -291,14 +291,14 @@ async fn acknowledged_writes_survive_sigkill(kind: Kind) {
     assert!(written_by_test >= acked.len());
     let arrivals = acked_arrivals.lock().expect("lock").clone();
     for id in &arrivals {
-        if let Err(e) = db.store.arrival_by_id(&Scope::everything(), *id).await {
+        if let Err(e) = db.store.arrival_by_id(&Actor::system("test"), *id).await {
             panic!("acknowledged arrival {id} lost: {e}");
         }
     }
     let scans = acked_scans.lock().expect("lock").clone();
     let stored_scans: HashSet<i64> = db
         .store
-        .scan_ids(checkpoint)
+        .scan_ids(&wangge_store::Actor::system("test"), checkpoint)
         .await
         .expect("scans")
         .into_iter()

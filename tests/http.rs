@@ -281,7 +281,7 @@ async fn worker_of_grid_a_never_sees_grid_b(kind: Kind) {
     let csrf = w.csrf().await;
     let before = srv
         .store()
-        .count_residents(&wangge_store::Scope::everything())
+        .count_residents(&wangge_store::Actor::system("test"))
         .await
         .unwrap();
     let r = w
@@ -296,7 +296,7 @@ async fn worker_of_grid_a_never_sees_grid_b(kind: Kind) {
     assert_eq!(r.json()["field"], "node_code");
     assert_eq!(
         srv.store()
-            .count_residents(&wangge_store::Scope::everything())
+            .count_residents(&wangge_store::Actor::system("test"))
             .await
             .unwrap(),
         before
@@ -549,7 +549,7 @@ async fn oversized_bodies_get_413_naming_the_limit(kind: Kind) {
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(
         srv.store()
-            .list_grid(&wangge_store::Scope::everything())
+            .list_grid(&wangge_store::Actor::system("test"))
             .await
             .unwrap()
             .len(),

@@ -129,7 +129,7 @@ async fn postgres_outage_gives_fast_503_and_recovers() {
     wangge::demo::ensure(&store).await.expect("demo");
     // API tokens are for machine accounts: the checkpoint operator's
     let machine = store
-        .list_users(&wangge_store::Scope::everything())
+        .list_users(&wangge_store::Actor::system("test"))
         .await
         .expect("users")
         .into_iter()

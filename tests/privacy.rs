@@ -11,7 +11,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use wangge_domain::validate::make_valid;
 use wangge_store::testing::Kind;
-use wangge_store::{both_backends, Backend, Scope, Store};
+use wangge_store::{both_backends, Actor, Backend, Store};
 
 const GRID_A: &str = "410105001001001";
 
@@ -79,7 +79,7 @@ async fn public_report_reveals_nothing(kind: Kind) {
     let srv = TestServer::start(kind).await;
     let store = srv.store();
     let resident = store
-        .list_residents(&Scope::everything(), 0, 1)
+        .list_residents(&Actor::system("test"), 0, 1)
         .await
         .unwrap()
         .remove(0);
@@ -166,7 +166,7 @@ async fn a_worker_learns_nothing_of_other_grids(kind: Kind) {
     let store = srv.store();
     let (pushed, _) = pushed_person(store).await;
     let other = store
-        .list_residents(&Scope::everything(), 0, 1000)
+        .list_residents(&Actor::system("test"), 0, 1000)
         .await
         .unwrap()
         .into_iter()

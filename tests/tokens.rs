@@ -12,7 +12,7 @@ use common::{hidden_csrf, Client, Reply, TestServer, DEMO_PASSWORD};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use wangge_store::testing::Kind;
-use wangge_store::{both_backends, Scope, Store};
+use wangge_store::{both_backends, Actor, Store};
 
 fn wangge(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_wangge"))
@@ -24,7 +24,7 @@ fn wangge(args: &[&str]) -> Output {
 
 async fn user_id(store: &Store, username: &str) -> i64 {
     store
-        .list_users(&Scope::everything())
+        .list_users(&Actor::system("test"))
         .await
         .expect("users")
         .into_iter()
@@ -423,12 +423,12 @@ async fn disabling_or_moving_an_account_revokes_its_tokens(kind: Kind) {
     let csrf = admin.csrf().await;
     let kakou = user_id(store, "kakou").await;
     let kakou_node = store
-        .user_by_id(&Scope::everything(), kakou)
+        .user_by_id(&Actor::system("test"), kakou)
         .await
         .unwrap()
         .node_code;
     let other_township = store
-        .list_grid(&Scope::everything())
+        .list_grid(&Actor::system("test"))
         .await
         .unwrap()
         .into_iter()

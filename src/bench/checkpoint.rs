@@ -262,7 +262,7 @@ async fn run_inner(seconds: u64, clients: usize, batch: usize) -> Result<(), Box
 
     latencies.sort_unstable();
     let rate = acked.len() as f64 / elapsed;
-    let stored = store.scan_ids(cp.id).await?;
+    let stored = store.scan_ids(&Actor::system("bench"), cp.id).await?;
     let missing = acked
         .iter()
         .filter(|id| stored.binary_search(id).is_err())

@@ -221,7 +221,7 @@ async fn list_timings(
     for code in [grid, community, township] {
         paths.push(
             store
-                .grid_node_by_code(&Scope::everything(), code)
+                .grid_node_by_code(&Actor::system("test"), code)
                 .await?
                 .path,
         );

@@ -6,6 +6,7 @@ pub mod arrival;
 pub mod checkpoint;
 pub mod grid;
 pub mod limits;
+pub mod permission;
 pub mod policy;
 pub mod pushlist;
 pub mod role;

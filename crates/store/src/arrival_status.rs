@@ -1,8 +1,10 @@
 //! Changing an arrival's status along the allowed steps, and recording daily health check-ins.
 
+use crate::Scope;
 use chrono::NaiveDate;
 use serde::Serialize;
 use wangge_domain::arrival::{check_transition, ArrivalStatus};
+use wangge_domain::permission::ArrivalHandler;
 use wangge_domain::validate::{date, text};
 
 use crate::{Actor, AuditEntry, Result, Store, StoreError};
@@ -36,14 +38,6 @@ impl CheckIn {
     }
 }
 
-fn require_handler(actor: &Actor) -> Result<()> {
-    if actor.role.handles_residents() {
-        Ok(())
-    } else {
-        Err(StoreError::Forbidden("此角色不能办理来返报备".into()))
-    }
-}
-
 impl Store {
     /// Moves an arrival of the actor's scope to `to`, if the step is allowed on `today` (the
     /// district's local date). A concurrent change by someone else is a conflict, not a lost
@@ -56,8 +50,8 @@ impl Store {
         note: &str,
         today: NaiveDate,
     ) -> Result<crate::Arrival> {
-        require_handler(actor)?;
-        let a = self.arrival_by_id(&actor.scope, id).await?;
+        actor.require::<ArrivalHandler>()?;
+        let a = self.arrival_by_id_in(&actor.scope, id).await?;
         check_transition(a.status, to, a.arrival_date, &a.plan, today)
             .map_err(|e| StoreError::invalid("status", e.to_string()))?;
         let note = &text::multiline("note", "备注", note, text::NOTE_MAX)?;
@@ -85,7 +79,7 @@ impl Store {
             record_audit!(&mut *tx, actor, &entry)?;
             tx.commit().await?;
         });
-        self.arrival_by_id(&actor.scope, id).await
+        self.arrival_by_id_in(&actor.scope, id).await
     }
 
     /// Places an arrival of the actor's scope in another community or grid of that scope — a
@@ -96,11 +90,11 @@ impl Store {
         id: i64,
         node_code: &str,
     ) -> Result<crate::Arrival> {
-        require_handler(actor)?;
-        let a = self.arrival_by_id(&actor.scope, id).await?;
+        actor.require::<ArrivalHandler>()?;
+        let a = self.arrival_by_id_in(&actor.scope, id).await?;
         let code = node_code.trim();
         let node = self
-            .grid_node_by_code(&actor.scope, code)
+            .grid_node_by_code_in(&actor.scope, code)
             .await
             .map_err(|e| match e {
                 StoreError::NotFound => {
@@ -133,7 +127,7 @@ impl Store {
             record_audit!(&mut *tx, actor, &entry)?;
             tx.commit().await?;
         });
-        self.arrival_by_id(&actor.scope, id).await
+        self.arrival_by_id_in(&actor.scope, id).await
     }
 
     /// Records a day's health check-in of a person who has arrived and is under measures.
@@ -144,8 +138,8 @@ impl Store {
         new: &NewCheckIn,
         today: NaiveDate,
     ) -> Result<CheckIn> {
-        require_handler(actor)?;
-        let a = self.arrival_by_id(&actor.scope, id).await?;
+        actor.require::<ArrivalHandler>()?;
+        let a = self.arrival_by_id_in(&actor.scope, id).await?;
         let day = date::parse_optional("date", &new.date)?.unwrap_or(today);
         if !matches!(
             a.status,
@@ -217,8 +211,14 @@ impl Store {
     }
 
     /// Check-ins of an arrival of `scope`, by day.
-    pub async fn list_check_ins(&self, scope: &crate::Scope, id: i64) -> Result<Vec<CheckIn>> {
-        self.arrival_by_id(scope, id).await?;
+    pub async fn list_check_ins(&self, actor: &Actor, id: i64) -> Result<Vec<CheckIn>> {
+        let scope = actor.require::<ArrivalHandler>()?;
+        self.list_check_ins_in(scope, id).await
+    }
+
+    /// [`Store::list_check_ins`] within a scope the caller has already checked.
+    pub(crate) async fn list_check_ins_in(&self, scope: &Scope, id: i64) -> Result<Vec<CheckIn>> {
+        self.arrival_by_id_in(scope, id).await?;
         Ok(on_pool!(self, pool => {
             sqlx::query_as::<_, CheckIn>(
                 "SELECT id, arrival_id, day, temperature, note, recorded_by, created_at \

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use wangge_domain::arrival::{is_late, ArrivalStatus, FactsInput, Origin, Place, Stay};
 use wangge_domain::grid::Level;
+use wangge_domain::permission::ArrivalHandler;
 use wangge_domain::policy::{PlanRecord, RiskLevel};
 
 use crate::people::{check_person, mask, sex_of, UPSERT_PERSON};
@@ -346,7 +347,7 @@ impl Store {
         match node_code.map(str::trim).filter(|c| !c.is_empty()) {
             Some(code) => {
                 let node = self
-                    .grid_node_by_code(scope, code)
+                    .grid_node_by_code_in(scope, code)
                     .await
                     .map_err(|e| match e {
                         StoreError::NotFound => {
@@ -368,7 +369,7 @@ impl Store {
                 }
             }
             None => {
-                let nodes = self.list_grid(scope).await?;
+                let nodes = self.list_grid_in(scope).await?;
                 match_destination(&nodes, address).cloned()
             }
         }
@@ -394,10 +395,10 @@ impl Store {
             Channel::Public if !actor.role.is_public() => {
                 return Err(StoreError::Forbidden("公众报备须经公众报备入口".into()))
             }
-            Channel::Staff if !actor.role.handles_residents() => {
-                return Err(StoreError::Forbidden("此角色不能登记来返报备".into()))
+            Channel::Staff => {
+                actor.require::<ArrivalHandler>()?;
             }
-            _ => {}
+            Channel::Public => {}
         }
         let person = check_person(&new.id_number, &new.name, Some(&new.phone), today)?;
         let phone = person
@@ -541,7 +542,13 @@ impl Store {
     }
 
     /// An arrival in `scope`, or [`StoreError::NotFound`] (absent and out of scope look alike).
-    pub async fn arrival_by_id(&self, scope: &Scope, id: i64) -> Result<Arrival> {
+    pub async fn arrival_by_id(&self, actor: &Actor, id: i64) -> Result<Arrival> {
+        let scope = actor.require::<ArrivalHandler>()?;
+        self.arrival_by_id_in(scope, id).await
+    }
+
+    /// [`Store::arrival_by_id`] within a scope the caller has already checked.
+    pub(crate) async fn arrival_by_id_in(&self, scope: &Scope, id: i64) -> Result<Arrival> {
         let (lo, hi) = scope.bounds();
         let sql = format!("{ARRIVAL_SELECT} WHERE a.id = $1 AND g.path >= $2 AND g.path < $3");
         let row: Option<ArrivalRow> = on_pool!(self, pool => {
@@ -551,7 +558,17 @@ impl Store {
     }
 
     /// Arrivals in `scope`, newest report first.
-    pub async fn list_arrivals(&self, scope: &Scope, f: &ArrivalFilter) -> Result<Vec<Arrival>> {
+    pub async fn list_arrivals(&self, actor: &Actor, f: &ArrivalFilter) -> Result<Vec<Arrival>> {
+        let scope = actor.require::<ArrivalHandler>()?;
+        self.list_arrivals_in(scope, f).await
+    }
+
+    /// [`Store::list_arrivals`] within a scope the caller has already checked.
+    pub(crate) async fn list_arrivals_in(
+        &self,
+        scope: &Scope,
+        f: &ArrivalFilter,
+    ) -> Result<Vec<Arrival>> {
         let (lo, hi) = scope.bounds();
         let sql = format!(
             "{ARRIVAL_SELECT} WHERE g.path >= $1 AND g.path < $2 \
@@ -573,6 +590,16 @@ impl Store {
     }
 
     pub async fn count_arrivals(
+        &self,
+        actor: &Actor,
+        status: Option<ArrivalStatus>,
+    ) -> Result<i64> {
+        let scope = actor.require::<ArrivalHandler>()?;
+        self.count_arrivals_in(scope, status).await
+    }
+
+    /// [`Store::count_arrivals`] within a scope the caller has already checked.
+    pub(crate) async fn count_arrivals_in(
         &self,
         scope: &Scope,
         status: Option<ArrivalStatus>,

@@ -2,9 +2,11 @@
 //! Entries are written in the same transaction as the change they describe, so a change
 //! without its entry (or the reverse) cannot be committed.
 
+use crate::Actor;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
+use wangge_domain::permission::Auditor;
 
 use crate::{Result, Scope, Store};
 
@@ -91,6 +93,16 @@ impl Store {
     /// Newest first, within `scope` (entries without a place belong to the whole district and
     /// are shown only to callers whose scope is the whole tree or a district root).
     pub async fn list_audit(
+        &self,
+        actor: &Actor,
+        filter: &AuditFilter,
+    ) -> Result<Vec<AuditRecord>> {
+        let scope = actor.require::<Auditor>()?;
+        self.list_audit_in(scope, filter).await
+    }
+
+    /// [`Store::list_audit`] within a scope the caller has already checked.
+    pub(crate) async fn list_audit_in(
         &self,
         scope: &Scope,
         filter: &AuditFilter,

@@ -2,7 +2,9 @@
 //! missed the previous day's health check-in. Three index lookups (arrivals by date, plan events
 //! by day, open plans by status and end date), merged per person.
 
+use crate::Actor;
 use std::collections::BTreeMap;
+use wangge_domain::permission::ArrivalHandler;
 
 use chrono::{Days, NaiveDate};
 use serde::Serialize;
@@ -74,7 +76,17 @@ fn duty(kind: &str, measure: Option<&str>, yesterday: NaiveDate) -> Result<Duty>
 impl Store {
     /// The list for `day` in `scope`, by grid and name. No-shows are left out; released persons
     /// appear only for the end of a measure.
-    pub async fn daily_list(&self, scope: &Scope, day: NaiveDate) -> Result<Vec<DailyEntry>> {
+    pub async fn daily_list(&self, actor: &Actor, day: NaiveDate) -> Result<Vec<DailyEntry>> {
+        let scope = actor.require::<ArrivalHandler>()?;
+        self.daily_list_in(scope, day).await
+    }
+
+    /// [`Store::daily_list`] within a scope the caller has already checked.
+    pub(crate) async fn daily_list_in(
+        &self,
+        scope: &Scope,
+        day: NaiveDate,
+    ) -> Result<Vec<DailyEntry>> {
         let (lo, hi) = scope.bounds();
         // the one date rule: inside 1900..=2100 the day before always exists
         let day = wangge_domain::validate::date::in_range("date", day)?;

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::io::Read;
+use wangge_domain::permission::Staff;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -68,7 +69,13 @@ const PARENT_HEADERS: &[&str] = &["parent_code", "上级编码", "上级代码"]
 
 impl Store {
     /// The caller's subtree in tree order (parents before children).
-    pub async fn list_grid(&self, scope: &Scope) -> Result<Vec<GridNode>> {
+    pub async fn list_grid(&self, actor: &Actor) -> Result<Vec<GridNode>> {
+        let scope = actor.require::<Staff>()?;
+        self.list_grid_in(scope).await
+    }
+
+    /// [`Store::list_grid`] within a scope the caller has already checked.
+    pub(crate) async fn list_grid_in(&self, scope: &Scope) -> Result<Vec<GridNode>> {
         let (lo, hi) = scope.bounds();
         let sql = format!(
             "SELECT {NODE_COLUMNS} FROM grid_nodes WHERE path >= $1 AND path < $2 ORDER BY path"
@@ -80,7 +87,13 @@ impl Store {
 
     /// A node by code, or [`StoreError::NotFound`] when it is absent or outside `scope`:
     /// the caller cannot tell the two apart.
-    pub async fn grid_node_by_code(&self, scope: &Scope, code: &str) -> Result<GridNode> {
+    pub async fn grid_node_by_code(&self, actor: &Actor, code: &str) -> Result<GridNode> {
+        let scope = actor.require::<Staff>()?;
+        self.grid_node_by_code_in(scope, code).await
+    }
+
+    /// [`Store::grid_node_by_code`] within a scope the caller has already checked.
+    pub(crate) async fn grid_node_by_code_in(&self, scope: &Scope, code: &str) -> Result<GridNode> {
         // no stored code is long or holds a control character: such a value cannot name a
         // node, and it never reaches the database (PostgreSQL would refuse NUL unnamed)
         if code.chars().count() > wangge_domain::validate::text::CODE_MAX
@@ -100,7 +113,13 @@ impl Store {
         .ok_or(StoreError::NotFound)
     }
 
-    pub async fn grid_node_by_id(&self, scope: &Scope, id: i64) -> Result<GridNode> {
+    pub async fn grid_node_by_id(&self, actor: &Actor, id: i64) -> Result<GridNode> {
+        let scope = actor.require::<Staff>()?;
+        self.grid_node_by_id_in(scope, id).await
+    }
+
+    /// [`Store::grid_node_by_id`] within a scope the caller has already checked.
+    pub(crate) async fn grid_node_by_id_in(&self, scope: &Scope, id: i64) -> Result<GridNode> {
         let (lo, hi) = scope.bounds();
         let sql = format!(
             "SELECT {NODE_COLUMNS} FROM grid_nodes WHERE id = $1 AND path >= $2 AND path < $3"
@@ -113,17 +132,71 @@ impl Store {
         .ok_or(StoreError::NotFound)
     }
 
+    /// The ancestors of `node` the actor may see, root first (the crumbs above a node): one
+    /// query, whatever the depth.
+    pub async fn grid_ancestors(&self, actor: &Actor, node: &GridNode) -> Result<Vec<GridNode>> {
+        let (lo, hi) = actor.require::<Staff>()?.bounds();
+        // an ancestor's path is a proper prefix of the node's (paths are digits and '/')
+        let sql = format!(
+            "SELECT {NODE_COLUMNS} FROM grid_nodes WHERE path >= $1 AND path < $2 \
+             AND $3 LIKE path || '%' AND path <> $3 ORDER BY path"
+        );
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, GridNode>(&sql)
+                .bind(&lo).bind(&hi).bind(&node.path)
+                .fetch_all(pool).await?
+        }))
+    }
+
+    /// The children of node `parent_id` the actor may see, in tree order.
+    pub async fn grid_children(&self, actor: &Actor, parent_id: i64) -> Result<Vec<GridNode>> {
+        let (lo, hi) = actor.require::<Staff>()?.bounds();
+        let sql = format!(
+            "SELECT {NODE_COLUMNS} FROM grid_nodes WHERE parent_id = $1 \
+             AND path >= $2 AND path < $3 ORDER BY path"
+        );
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, GridNode>(&sql)
+                .bind(parent_id).bind(&lo).bind(&hi)
+                .fetch_all(pool).await?
+        }))
+    }
+
+    /// How many nodes the actor's subtree holds.
+    pub async fn count_grid(&self, actor: &Actor) -> Result<i64> {
+        let (lo, hi) = actor.require::<Staff>()?.bounds();
+        let (n,): (i64,) = on_pool!(self, pool => {
+            sqlx::query_as("SELECT COUNT(*) FROM grid_nodes WHERE path >= $1 AND path < $2")
+                .bind(&lo).bind(&hi).fetch_one(pool).await?
+        });
+        Ok(n)
+    }
+
+    /// The communities and grids the public arrival form offers as destinations: the whole
+    /// district, on purpose (grid nodes are not personal data, and a returnee may report for
+    /// any of them).
+    pub async fn public_destinations(&self) -> Result<Vec<GridNode>> {
+        let sql = format!(
+            "SELECT {NODE_COLUMNS} FROM grid_nodes WHERE level IN ('community', 'grid') ORDER BY path"
+        );
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, GridNode>(&sql).fetch_all(pool).await?
+        }))
+    }
+
     /// Adds one node under a parent inside the actor's scope.
     pub async fn create_grid_node(&self, actor: &Actor, node: &NewGridNode) -> Result<GridNode> {
         let parent = match &node.parent_code {
-            Some(code) => Some(self.grid_node_by_code(&actor.scope, code).await.map_err(
-                |e| match e {
-                    StoreError::NotFound => {
-                        StoreError::invalid("parent_code", format!("上级编码“{code}”不存在"))
-                    }
-                    other => other,
-                },
-            )?),
+            Some(code) => Some(
+                self.grid_node_by_code_in(&actor.scope, code)
+                    .await
+                    .map_err(|e| match e {
+                        StoreError::NotFound => {
+                            StoreError::invalid("parent_code", format!("上级编码“{code}”不存在"))
+                        }
+                        other => other,
+                    })?,
+            ),
             None => None,
         };
         grid::validate_node(
@@ -161,7 +234,7 @@ impl Store {
     ) -> Result<GridImportSummary> {
         let rows = parse_grid_csv(input)?;
         let existing: HashMap<String, GridNode> = self
-            .list_grid(&Scope::everything())
+            .list_grid_in(&Scope::everything())
             .await?
             .into_iter()
             .map(|n| (n.code.clone(), n))

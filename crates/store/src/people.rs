@@ -7,6 +7,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
+use wangge_domain::permission::ResidentHandler;
 use wangge_domain::validate::{text, IdNumber, Mobile, Sex};
 
 use crate::{Actor, AuditEntry, Result, Scope, Store, StoreError};
@@ -219,15 +220,6 @@ const MOVE_SELECT: &str = "SELECT m.id, m.resident_id, t.code AS to_node_code, \
 /// A move is seen from the grid that asked and from the grid the person lives in.
 const MOVE_IN_SCOPE: &str = "((t.path >= $1 AND t.path < $2) OR (f.path >= $1 AND f.path < $2))";
 
-/// The roles that handle people (residents, moves, data quality), as `ResidentHandler` says.
-pub(crate) fn residents_role(actor: &Actor) -> Result<()> {
-    if actor.role.handles_residents() {
-        Ok(())
-    } else {
-        Err(StoreError::Forbidden("此角色不能查看或登记人员信息".into()))
-    }
-}
-
 impl Store {
     /// Registers a resident in a grid of the actor's scope, with the name, phone and address
     /// typed here. A person is a resident of one grid: one registered in the caller's scope is
@@ -238,13 +230,13 @@ impl Store {
         actor: &Actor,
         new: &NewResident,
     ) -> Result<ResidentRegistration> {
-        residents_role(actor)?;
+        actor.require::<ResidentHandler>()?;
         let today = crate::now().date_naive();
         let person = check_person(&new.id_number, &new.name, new.phone.as_deref(), today)?;
         let address = text::required("address", "住址", &new.address, text::ADDRESS_MAX)?;
         let address = address.as_str();
         let node = self
-            .grid_node_by_code(&actor.scope, &new.node_code)
+            .grid_node_by_code_in(&actor.scope, &new.node_code)
             .await
             .map_err(|e| match e {
                 StoreError::NotFound => StoreError::invalid(
@@ -337,7 +329,7 @@ impl Store {
         });
         match outcome {
             (true, id) => Ok(ResidentRegistration::Registered(
-                self.resident_by_id(&actor.scope, id).await?,
+                self.resident_by_id_in(&actor.scope, id).await?,
             )),
             (false, id) => Ok(ResidentRegistration::MoveRequested(
                 self.resident_move_by_id(actor, id).await?,
@@ -351,7 +343,7 @@ impl Store {
         actor: &Actor,
         pending_only: bool,
     ) -> Result<Vec<ResidentMove>> {
-        residents_role(actor)?;
+        actor.require::<ResidentHandler>()?;
         let (lo, hi) = actor.scope.bounds();
         let sql = format!(
             "{MOVE_SELECT} WHERE {MOVE_IN_SCOPE} AND ($3 = FALSE OR m.state = 'pending') \
@@ -365,7 +357,7 @@ impl Store {
 
     /// A move seen from the actor's scope, or [`StoreError::NotFound`].
     pub async fn resident_move_by_id(&self, actor: &Actor, id: i64) -> Result<ResidentMove> {
-        residents_role(actor)?;
+        actor.require::<ResidentHandler>()?;
         let (lo, hi) = actor.scope.bounds();
         let sql = format!("{MOVE_SELECT} WHERE m.id = $3 AND {MOVE_IN_SCOPE}");
         let row: Option<MoveRow> = on_pool!(self, pool => {
@@ -395,7 +387,7 @@ impl Store {
                 message: format!("此申请已{}", m.state_label_zh()),
             });
         }
-        let before = self.resident_by_id(&actor.scope, m.resident_id).await?;
+        let before = self.resident_by_id_in(&actor.scope, m.resident_id).await?;
         let now = crate::now();
         let state = if confirm { "confirmed" } else { "rejected" };
         on_pool!(self, pool => {
@@ -465,11 +457,11 @@ impl Store {
     /// Residents of the scope, oldest first, `limit` at a time after `after_id` (keyset paging).
     pub async fn list_residents(
         &self,
-        scope: &Scope,
+        actor: &Actor,
         after_id: i64,
         limit: i64,
     ) -> Result<Vec<Resident>> {
-        let (lo, hi) = scope.bounds();
+        let (lo, hi) = actor.require::<ResidentHandler>()?.bounds();
         let sql = format!(
             "{RESIDENT_SELECT} WHERE g.path >= $1 AND g.path < $2 AND r.id > $3 ORDER BY r.id LIMIT $4"
         );
@@ -480,7 +472,13 @@ impl Store {
         }))
     }
 
-    pub async fn resident_by_id(&self, scope: &Scope, id: i64) -> Result<Resident> {
+    pub async fn resident_by_id(&self, actor: &Actor, id: i64) -> Result<Resident> {
+        let scope = actor.require::<ResidentHandler>()?;
+        self.resident_by_id_in(scope, id).await
+    }
+
+    /// [`Store::resident_by_id`] within a scope the caller has already checked.
+    pub(crate) async fn resident_by_id_in(&self, scope: &Scope, id: i64) -> Result<Resident> {
         let (lo, hi) = scope.bounds();
         let sql = format!("{RESIDENT_SELECT} WHERE r.id = $1 AND g.path >= $2 AND g.path < $3");
         on_pool!(self, pool => {
@@ -489,7 +487,13 @@ impl Store {
         .ok_or(StoreError::NotFound)
     }
 
-    pub async fn count_residents(&self, scope: &Scope) -> Result<i64> {
+    pub async fn count_residents(&self, actor: &Actor) -> Result<i64> {
+        let scope = actor.require::<ResidentHandler>()?;
+        self.count_residents_in(scope).await
+    }
+
+    /// [`Store::count_residents`] within a scope the caller has already checked.
+    pub(crate) async fn count_residents_in(&self, scope: &Scope) -> Result<i64> {
         let (lo, hi) = scope.bounds();
         let (n,): (i64,) = on_pool!(self, pool => {
             sqlx::query_as(

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
+use wangge_domain::permission::{PolicyAdmin, Staff};
 use wangge_domain::policy::{Policy, DEFAULT_POLICY_TOML};
-use wangge_domain::role::Role;
 
 use crate::plans::{parse_policies, RecomputeSummary, SELECT_POLICY_SOURCES};
 use crate::{Actor, AuditEntry, Result, Store, StoreError};
@@ -88,7 +88,9 @@ impl Store {
         parse_policies(rows)
     }
 
-    pub async fn list_policies(&self) -> Result<Vec<PolicyInfo>> {
+    /// The stored versions, for any staff member.
+    pub async fn list_policies(&self, actor: &Actor) -> Result<Vec<PolicyInfo>> {
+        actor.require::<Staff>()?;
         Ok(on_pool!(self, pool => {
             sqlx::query_as::<_, PolicyInfo>(
                 "SELECT id, name, effective_from, effective_until, loaded_at FROM policies \
@@ -100,7 +102,8 @@ impl Store {
     }
 
     /// The source text of a stored version.
-    pub async fn policy_source(&self, id: &str) -> Result<String> {
+    pub async fn policy_source(&self, actor: &Actor, id: &str) -> Result<String> {
+        actor.require::<Staff>()?;
         let row: Option<(String,)> = on_pool!(self, pool => {
             sqlx::query_as("SELECT source FROM policies WHERE id = $1")
                 .bind(id)
@@ -114,9 +117,7 @@ impl Store {
     /// transaction. A file that fails `check` is refused with the whole report; an id already
     /// stored with other content is a conflict (a version never changes once plans cite it).
     pub async fn register_policy(&self, actor: &Actor, src: &str) -> Result<PolicyRegistration> {
-        if actor.role != Role::DistrictAdmin {
-            return Err(StoreError::Forbidden("只有区级管理员可以发布政策".into()));
-        }
+        actor.require::<PolicyAdmin>()?;
         let policy = Policy::from_toml(src)
             .map_err(|report| StoreError::invalid("policy", report.to_string().trim_end()))?;
         let id = policy.id().to_string();

@@ -7,9 +7,10 @@
 
 use chrono::NaiveDate;
 use serde::Serialize;
+use wangge_domain::permission::ResidentHandler;
 
 use crate::bulk::Placeholders;
-use crate::people::{mask, residents_role};
+use crate::people::mask;
 use crate::{Actor, Result, Store};
 
 /// At most this many people are listed at once, oldest person record first.
@@ -109,7 +110,7 @@ struct RecordRow {
 impl Store {
     /// People whose records in the actor's scope disagree, by person.
     pub async fn quality_issues(&self, actor: &Actor) -> Result<Vec<QualityIssue>> {
-        residents_role(actor)?;
+        actor.require::<ResidentHandler>()?;
         let (lo, hi) = actor.scope.bounds();
         // another name, or more reports than report dates (arrival_date is NULL elsewhere)
         let candidates = format!(

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
+use wangge_domain::permission::{RiskAdmin, Staff};
 use wangge_domain::policy::{validate_area, RiskArea, RiskLevel};
-use wangge_domain::role::Role;
 use wangge_domain::validate::{date, text};
 
 use crate::plans::RecomputeSummary;
@@ -81,19 +81,10 @@ pub(crate) fn normalize(area: &RiskArea) -> Result<RiskArea> {
     Ok(a)
 }
 
-pub(crate) fn require_admin(actor: &Actor) -> Result<()> {
-    if actor.role == Role::DistrictAdmin {
-        Ok(())
-    } else {
-        Err(StoreError::Forbidden(
-            "只有区级管理员可以修改风险地区名单".into(),
-        ))
-    }
-}
-
 impl Store {
     /// The whole register, by code, street and start date.
-    pub async fn list_risk_areas(&self) -> Result<Vec<StoredRiskArea>> {
+    pub async fn list_risk_areas(&self, actor: &Actor) -> Result<Vec<StoredRiskArea>> {
+        actor.require::<Staff>()?;
         let sql =
             format!("SELECT {AREA_COLUMNS} FROM risk_areas ORDER BY code, street, valid_from, id");
         let rows: Vec<AreaRow> = on_pool!(self, pool => {
@@ -102,7 +93,13 @@ impl Store {
         rows.into_iter().map(StoredRiskArea::try_from).collect()
     }
 
-    pub async fn risk_area_by_id(&self, id: i64) -> Result<StoredRiskArea> {
+    /// One area of the register, for any staff member.
+    pub async fn risk_area_by_id(&self, actor: &Actor, id: i64) -> Result<StoredRiskArea> {
+        actor.require::<Staff>()?;
+        self.area_by_id(id).await
+    }
+
+    async fn area_by_id(&self, id: i64) -> Result<StoredRiskArea> {
         let sql = format!("SELECT {AREA_COLUMNS} FROM risk_areas WHERE id = $1");
         let row: Option<AreaRow> = on_pool!(self, pool => {
             sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?
@@ -115,7 +112,7 @@ impl Store {
         actor: &Actor,
         area: &RiskArea,
     ) -> Result<(StoredRiskArea, RecomputeSummary)> {
-        require_admin(actor)?;
+        actor.require::<RiskAdmin>()?;
         let a = normalize(area)?;
         let now = crate::now();
         let (id, summary) = on_pool!(self, pool => {
@@ -130,7 +127,7 @@ impl Store {
             tx.commit().await?;
             (id, summary)
         });
-        Ok((self.risk_area_by_id(id).await?, summary))
+        Ok((self.area_by_id(id).await?, summary))
     }
 
     pub async fn update_risk_area(
@@ -139,9 +136,9 @@ impl Store {
         id: i64,
         area: &RiskArea,
     ) -> Result<(StoredRiskArea, RecomputeSummary)> {
-        require_admin(actor)?;
+        actor.require::<RiskAdmin>()?;
         let a = normalize(area)?;
-        let before = self.risk_area_by_id(id).await?;
+        let before = self.area_by_id(id).await?;
         let now = crate::now();
         let summary = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -155,12 +152,12 @@ impl Store {
             tx.commit().await?;
             summary
         });
-        Ok((self.risk_area_by_id(id).await?, summary))
+        Ok((self.area_by_id(id).await?, summary))
     }
 
     pub async fn delete_risk_area(&self, actor: &Actor, id: i64) -> Result<RecomputeSummary> {
-        require_admin(actor)?;
-        let before = self.risk_area_by_id(id).await?;
+        actor.require::<RiskAdmin>()?;
+        let before = self.area_by_id(id).await?;
         Ok(on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query("DELETE FROM risk_areas WHERE id = $1").bind(id).execute(&mut *tx).await?;

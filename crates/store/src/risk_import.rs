@@ -3,6 +3,7 @@
 //! that area; the rest are added. One transaction, then one recomputation of the open plans.
 
 use std::collections::HashMap;
+use wangge_domain::permission::RiskAdmin;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -15,7 +16,7 @@ use wangge_domain::limits::{
 
 use crate::limits::TableCsv;
 use crate::plans::RecomputeSummary;
-use crate::risk::{normalize, require_admin, INSERT_AREA, UPDATE_AREA};
+use crate::risk::{normalize, INSERT_AREA, UPDATE_AREA};
 use crate::{Actor, AuditEntry, Result, RowError, Store, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -451,7 +452,7 @@ impl Store {
         format: RiskFormat,
         bytes: &[u8],
     ) -> Result<RiskImportSummary> {
-        require_admin(actor)?;
+        actor.require::<RiskAdmin>()?;
         let rows = match format {
             RiskFormat::Csv => parse_csv(bytes)?,
             RiskFormat::Json => parse_json(bytes)?,
@@ -464,7 +465,7 @@ impl Store {
             )]));
         }
         let existing: HashMap<Key, (i64, RiskArea)> = self
-            .list_risk_areas()
+            .list_risk_areas(actor)
             .await?
             .into_iter()
             .map(|s| (key(&s.area), (s.id, s.area)))

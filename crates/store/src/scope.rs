@@ -1,4 +1,5 @@
 use wangge_domain::grid;
+use wangge_domain::permission::Permission;
 use wangge_domain::role::Role;
 
 /// The root of [`Scope::nothing`]: no node path starts with it (paths are codes, digits).
@@ -66,6 +67,23 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// The scope in which the actor may do what permission `P` names, or `Forbidden` with the
+    /// permission's reason. Every store function over scoped data starts here, with the same
+    /// permission the HTTP extractor of its route names.
+    pub fn require<P: Permission>(&self) -> crate::Result<&Scope> {
+        if P::allows(self.role) {
+            Ok(&self.scope)
+        } else {
+            Err(crate::StoreError::Forbidden(P::DENIED.into()))
+        }
+    }
+
+    /// Whether the actor holds permission `P`: for what a list shows more of to some roles (the
+    /// unassigned queue, others' tokens), never as a refusal — that is [`Actor::require`].
+    pub fn may<P: Permission>(&self) -> bool {
+        P::allows(self.role)
+    }
+
     /// The operator at the command line (imports, demo set-up): whole tree, no user row.
     pub fn system(name: &str) -> Self {
         Actor {
@@ -74,6 +92,15 @@ impl Actor {
             role: Role::DistrictAdmin,
             scope: Scope::everything(),
             token_id: None,
+        }
+    }
+
+    /// The operator restricted to one subtree: tests and benchmarks that read as someone
+    /// placed at a node would.
+    pub fn system_within(name: &str, scope: Scope) -> Self {
+        Actor {
+            scope,
+            ..Actor::system(name)
         }
     }
 

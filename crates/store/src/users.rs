@@ -9,6 +9,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
+use wangge_domain::permission::UserManager;
+use wangge_domain::permission::{Staff, TokenIssuer};
 use wangge_domain::role::Role;
 
 use crate::secret::{hash_password, random_token, token_hash, verify_password, DUMMY_HASH};
@@ -247,7 +249,7 @@ impl Store {
             )));
         }
         let node = self
-            .grid_node_by_code(&actor.scope, &new.node_code)
+            .grid_node_by_code_in(&actor.scope, &new.node_code)
             .await
             .map_err(|e| match e {
                 StoreError::NotFound => StoreError::invalid(
@@ -281,10 +283,16 @@ impl Store {
             tx.commit().await?;
             id
         });
-        self.user_by_id(&actor.scope, id).await
+        self.user_by_id_in(&actor.scope, id).await
     }
 
-    pub async fn list_users(&self, scope: &Scope) -> Result<Vec<User>> {
+    pub async fn list_users(&self, actor: &Actor) -> Result<Vec<User>> {
+        let scope = actor.require::<UserManager>()?;
+        self.list_users_in(scope).await
+    }
+
+    /// [`Store::list_users`] within a scope the caller has already checked.
+    pub(crate) async fn list_users_in(&self, scope: &Scope) -> Result<Vec<User>> {
         let (lo, hi) = scope.bounds();
         let sql =
             format!("{USER_SELECT} WHERE g.path >= $1 AND g.path < $2 ORDER BY g.path, u.username");
@@ -293,7 +301,26 @@ impl Store {
         }))
     }
 
-    pub async fn user_by_id(&self, scope: &Scope, id: i64) -> Result<User> {
+    /// How many accounts the actor's subtree holds.
+    pub async fn count_users(&self, actor: &Actor) -> Result<i64> {
+        let (lo, hi) = actor.require::<UserManager>()?.bounds();
+        let (n,): (i64,) = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT COUNT(*) FROM users u JOIN grid_nodes g ON g.id = u.node_id \
+                 WHERE g.path >= $1 AND g.path < $2",
+            )
+            .bind(&lo).bind(&hi).fetch_one(pool).await?
+        });
+        Ok(n)
+    }
+
+    pub async fn user_by_id(&self, actor: &Actor, id: i64) -> Result<User> {
+        let scope = actor.require::<UserManager>()?;
+        self.user_by_id_in(scope, id).await
+    }
+
+    /// [`Store::user_by_id`] within a scope the caller has already checked.
+    pub(crate) async fn user_by_id_in(&self, scope: &Scope, id: i64) -> Result<User> {
         let (lo, hi) = scope.bounds();
         let sql = format!("{USER_SELECT} WHERE u.id = $1 AND g.path >= $2 AND g.path < $3");
         on_pool!(self, pool => {
@@ -359,7 +386,7 @@ impl Store {
                 tx.commit().await?;
             });
             return Ok(LoginOutcome::Success(
-                self.user_by_id(&Scope::everything(), id).await?,
+                self.user_by_id_in(&Scope::everything(), id).await?,
             ));
         }
         let failed = failed + 1;
@@ -429,7 +456,7 @@ impl Store {
         });
         match row {
             Some((id, csrf)) => Ok(Some((
-                self.user_by_id(&Scope::everything(), id).await?,
+                self.user_by_id_in(&Scope::everything(), id).await?,
                 csrf,
             ))),
             None => Ok(None),
@@ -459,12 +486,8 @@ impl Store {
         expires_days: i64,
     ) -> Result<ApiToken> {
         let name = &validate_token_request(name, expires_days)?;
-        if !actor.role.manages_tokens() {
-            return Err(StoreError::Forbidden(
-                "只有区级管理员可以为机器账号签发令牌".into(),
-            ));
-        }
-        let user = self.user_by_id(&actor.scope, user_id).await?;
+        actor.require::<TokenIssuer>()?;
+        let user = self.user_by_id_in(&actor.scope, user_id).await?;
         if !user.role.is_machine() {
             return Err(StoreError::Forbidden(format!(
                 "API 令牌只发给机器账号（卡口操作员、检测机构操作员），“{}”是{}的个人账号，不能签发",
@@ -514,12 +537,12 @@ impl Store {
     /// The tokens the actor sees, newest first: their own, and for a district admin those of
     /// every account in their subtree. Never the secrets.
     pub async fn list_api_tokens(&self, actor: &Actor) -> Result<Vec<TokenInfo>> {
-        let (lo, hi) = actor.scope.bounds();
+        let (lo, hi) = actor.require::<Staff>()?.bounds();
         let sql = format!("{TOKEN_SELECT} ORDER BY t.id DESC LIMIT 1000");
         let rows = on_pool!(self, pool => {
             sqlx::query_as::<_, TokenInfo>(&sql)
                 .bind(actor.user_id)
-                .bind(actor.role.manages_tokens())
+                .bind(actor.may::<TokenIssuer>())
                 .bind(&lo)
                 .bind(&hi)
                 .fetch_all(pool)
@@ -531,12 +554,12 @@ impl Store {
 
     /// One token the actor sees (as [`Store::list_api_tokens`]); any other is `NotFound`.
     pub async fn api_token(&self, actor: &Actor, id: i64) -> Result<TokenInfo> {
-        let (lo, hi) = actor.scope.bounds();
+        let (lo, hi) = actor.require::<Staff>()?.bounds();
         let sql = format!("{TOKEN_SELECT} AND t.id = $5");
         let row = on_pool!(self, pool => {
             sqlx::query_as::<_, TokenInfo>(&sql)
                 .bind(actor.user_id)
-                .bind(actor.role.manages_tokens())
+                .bind(actor.may::<TokenIssuer>())
                 .bind(&lo)
                 .bind(&hi)
                 .bind(id)
@@ -554,7 +577,9 @@ impl Store {
         if token.revoked_at.is_some() {
             return Ok(token);
         }
-        let owner = self.user_by_id(&Scope::everything(), token.user_id).await?;
+        let owner = self
+            .user_by_id_in(&Scope::everything(), token.user_id)
+            .await?;
         let entry = AuditEntry::new("revoke", "api_token", id)
             .at_node(&owner.node_path)
             .before(serde_json::json!({ "user": token.username, "name": token.name }));
@@ -590,7 +615,7 @@ impl Store {
         let Some((token_id, user_id, expires_at, last_used)) = row else {
             return Ok(None);
         };
-        let mut user = self.user_by_id(&Scope::everything(), user_id).await?;
+        let mut user = self.user_by_id_in(&Scope::everything(), user_id).await?;
         // tokens are for machines; one left on a person's account is not honoured
         if !user.role.is_machine() {
             return Ok(None);
@@ -614,8 +639,8 @@ impl Store {
     /// revokes its API tokens in the same transaction (and disabling ends its sessions): a
     /// machine moved elsewhere gets new tokens for its new place.
     pub async fn update_user(&self, actor: &Actor, id: i64, change: &UserChange) -> Result<User> {
-        let before = self.user_by_id(&actor.scope, id).await?;
-        if !actor.role.manages_users() || !actor.role.may_assign(before.role) {
+        let before = self.user_by_id_in(&actor.scope, id).await?;
+        if !actor.may::<UserManager>() || !actor.role.may_assign(before.role) {
             return Err(StoreError::Forbidden(format!(
                 "不能修改“{}”账号",
                 before.role.label_zh()
@@ -637,7 +662,7 @@ impl Store {
         }
         let node = match change.node_code.as_deref().map(str::trim) {
             Some(code) if code != before.node_code => Some(
-                self.grid_node_by_code(&actor.scope, code)
+                self.grid_node_by_code_in(&actor.scope, code)
                     .await
                     .map_err(|e| match e {
                         StoreError::NotFound => StoreError::invalid(
@@ -709,6 +734,6 @@ impl Store {
             record_audit!(&mut *tx, actor, &entry)?;
             tx.commit().await?;
         });
-        self.user_by_id(&Scope::everything(), id).await
+        self.user_by_id_in(&Scope::everything(), id).await
     }
 }

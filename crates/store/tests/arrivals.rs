@@ -225,7 +225,7 @@ async fn bad_reports_name_the_field_and_store_nothing(kind: Kind) {
     }
     // a grid worker cannot place a report outside their grid
     let a_path = s
-        .grid_node_by_code(&Scope::everything(), GRID_A)
+        .grid_node_by_code(&Actor::system("test"), GRID_A)
         .await
         .unwrap()
         .path;
@@ -237,7 +237,9 @@ async fn bad_reports_name_the_field_and_store_nothing(kind: Kind) {
         .unwrap_err();
     assert_eq!(field_of(&e), "node_code");
     assert_eq!(
-        s.count_arrivals(&Scope::everything(), None).await.unwrap(),
+        s.count_arrivals(&Actor::system("test"), None)
+            .await
+            .unwrap(),
         1
     );
     db.cleanup().await.unwrap();
@@ -318,7 +320,7 @@ async fn status_moves_only_along_allowed_steps(kind: Kind) {
     assert_eq!(b.status, NoShow);
     let log = s
         .list_audit(
-            &Scope::everything(),
+            &Actor::system("test"),
             &AuditFilter {
                 entity: Some("arrival".into()),
                 limit: 100,
@@ -364,12 +366,12 @@ async fn risk_area_changes_recompute_open_plans(kind: Kind) {
         .await
         .unwrap();
     assert_eq!((summary.recomputed, summary.measures_changed), (1, 1));
-    let a2 = s.arrival_by_id(&Scope::everything(), a.id).await.unwrap();
+    let a2 = s.arrival_by_id(&Actor::system("test"), a.id).await.unwrap();
     assert_eq!(a2.plan.rule, "risk-city-stay");
     assert!(a2.risk_city_stay);
     let log = s
         .list_audit(
-            &Scope::everything(),
+            &Actor::system("test"),
             &AuditFilter {
                 entity: Some("arrival".into()),
                 entity_id: Some(a.id.to_string()),
@@ -395,7 +397,7 @@ async fn risk_area_changes_recompute_open_plans(kind: Kind) {
     let (_, summary) = s.update_risk_area(&admin, stored.id, &low).await.unwrap();
     assert_eq!(summary.recomputed, 1);
     assert_eq!(
-        s.arrival_by_id(&Scope::everything(), a.id)
+        s.arrival_by_id(&Actor::system("test"), a.id)
             .await
             .unwrap()
             .plan
@@ -404,7 +406,7 @@ async fn risk_area_changes_recompute_open_plans(kind: Kind) {
     );
     s.delete_risk_area(&admin, stored.id).await.unwrap();
     assert_eq!(
-        s.arrival_by_id(&Scope::everything(), untouched.id)
+        s.arrival_by_id(&Actor::system("test"), untouched.id)
             .await
             .unwrap()
             .plan,
@@ -424,7 +426,11 @@ async fn risk_area_changes_recompute_open_plans(kind: Kind) {
         .await
         .unwrap_err();
     assert!(matches!(e, StoreError::Forbidden(_)));
-    assert!(s.list_risk_areas().await.unwrap().is_empty());
+    assert!(s
+        .list_risk_areas(&Actor::system("test"))
+        .await
+        .unwrap()
+        .is_empty());
     db.cleanup().await.unwrap();
 }
 both_backends!(risk_recompute, risk_area_changes_recompute_open_plans);
@@ -455,7 +461,11 @@ async fn risk_import_is_all_or_nothing(kind: Kind) {
     };
     let got: Vec<(u64, &str)> = rows.iter().map(|r| (r.row, r.field.as_str())).collect();
     assert_eq!(got, [(3, "level"), (4, "valid_until")]);
-    assert!(s.list_risk_areas().await.unwrap().is_empty());
+    assert!(s
+        .list_risk_areas(&Actor::system("test"))
+        .await
+        .unwrap()
+        .is_empty());
     let good = bad.replace("严重", "中").replace(",2021-12-01", ",");
     let summary = s
         .import_risk_areas(&admin, RiskFormat::Csv, good.as_bytes())
@@ -467,7 +477,7 @@ async fn risk_import_is_all_or_nothing(kind: Kind) {
     );
     assert_eq!(summary.recompute.measures_changed, 1);
     assert_eq!(
-        s.arrival_by_id(&Scope::everything(), a.id)
+        s.arrival_by_id(&Actor::system("test"), a.id)
             .await
             .unwrap()
             .plan
@@ -490,7 +500,13 @@ async fn risk_import_is_all_or_nothing(kind: Kind) {
         .await
         .unwrap_err();
     assert!(matches!(e, StoreError::RowsRejected(_)));
-    assert_eq!(s.list_risk_areas().await.unwrap().len(), 4);
+    assert_eq!(
+        s.list_risk_areas(&Actor::system("test"))
+            .await
+            .unwrap()
+            .len(),
+        4
+    );
     db.cleanup().await.unwrap();
 }
 both_backends!(risk_import, risk_import_is_all_or_nothing);
@@ -550,7 +566,7 @@ async fn a_new_policy_version_recomputes_only_what_it_changes(kind: Kind) {
         (r.recompute.recomputed, r.recompute.measures_changed),
         (2, 1)
     );
-    let all = Scope::everything();
+    let all = Actor::system("test");
     let get = |id| s.arrival_by_id(&all, id);
     assert_eq!(
         get(early.id).await.unwrap().plan,
@@ -589,7 +605,7 @@ async fn a_new_policy_version_recomputes_only_what_it_changes(kind: Kind) {
         .unwrap_err();
     assert!(matches!(e, StoreError::Forbidden(_)));
     let ids: Vec<String> = s
-        .list_policies()
+        .list_policies(&Actor::system("test"))
         .await
         .unwrap()
         .into_iter()
@@ -665,7 +681,7 @@ async fn daily_list_for_a_day_and_scope(kind: Kind) {
         .unwrap();
 
     let list = s
-        .daily_list(&Scope::everything(), d("2021-12-28"))
+        .daily_list(&Actor::system("test"), d("2021-12-28"))
         .await
         .unwrap();
     let duties = |id: i64| {
@@ -701,7 +717,7 @@ async fn daily_list_for_a_day_and_scope(kind: Kind) {
     );
     // 12-27: A ends quarantine and missed nothing on 12-26
     let list = s
-        .daily_list(&Scope::everything(), d("2021-12-27"))
+        .daily_list(&Actor::system("test"), d("2021-12-27"))
         .await
         .unwrap();
     assert_eq!(list.len(), 1);
@@ -713,12 +729,15 @@ async fn daily_list_for_a_day_and_scope(kind: Kind) {
     );
     // grid A's worker sees only A
     let a_path = s
-        .grid_node_by_code(&Scope::everything(), GRID_A)
+        .grid_node_by_code(&Actor::system("test"), GRID_A)
         .await
         .unwrap()
         .path;
     let mine = s
-        .daily_list(&Scope::new(a_path.clone()), d("2021-12-28"))
+        .daily_list(
+            &Actor::system_within("test", Scope::new(a_path.clone())),
+            d("2021-12-28"),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -727,7 +746,7 @@ async fn daily_list_for_a_day_and_scope(kind: Kind) {
     );
     let listed = s
         .list_arrivals(
-            &Scope::new(a_path.clone()),
+            &Actor::system_within("test", Scope::new(a_path.clone())),
             &ArrivalFilter {
                 limit: 50,
                 ..Default::default()
@@ -741,7 +760,11 @@ async fn daily_list_for_a_day_and_scope(kind: Kind) {
         "newest first"
     );
     assert!(matches!(
-        s.arrival_by_id(&Scope::new(a_path.clone()), b.id).await,
+        s.arrival_by_id(
+            &Actor::system_within("test", Scope::new(a_path.clone())),
+            b.id
+        )
+        .await,
         Err(StoreError::NotFound)
     ));
     let e = s
@@ -792,7 +815,7 @@ async fn reports_racing_a_risk_change_all_see_it(kind: Kind) {
         ..Default::default()
     };
     let all = s
-        .list_arrivals(&Scope::everything(), &filter)
+        .list_arrivals(&Actor::system("test"), &filter)
         .await
         .unwrap();
     assert_eq!(all.len(), 20);

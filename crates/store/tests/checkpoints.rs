@@ -34,7 +34,7 @@ async fn seeded(kind: Kind) -> TestDb {
 async fn actor(db: &TestDb, role: Role, code: &str) -> Actor {
     let node = db
         .store
-        .grid_node_by_code(&Scope::everything(), code)
+        .grid_node_by_code(&Actor::system("test"), code)
         .await
         .expect("node");
     Actor {
@@ -125,7 +125,7 @@ async fn checkpoints_are_managed_within_scope(kind: Kind) {
     ));
     let log = s
         .list_audit(
-            &Scope::everything(),
+            &Actor::system("test"),
             &wangge_store::AuditFilter {
                 entity: Some("checkpoint".into()),
                 limit: 10,
@@ -298,7 +298,7 @@ async fn scans_raise_alerts_for_the_responsible_nodes(kind: Kind) {
     for h in handles {
         acked.extend(h.await.unwrap().into_iter().map(|a| a.id));
     }
-    let stored = s.scan_ids(cp.id).await.unwrap();
+    let stored = s.scan_ids(&Actor::system("test"), cp.id).await.unwrap();
     assert_eq!(stored.len(), 206);
     assert!(acked.iter().all(|id| stored.binary_search(id).is_ok()));
     acked.sort_unstable();

@@ -90,7 +90,7 @@ fn worker(store_path: &str) -> Actor {
 
 async fn node_path(store: &Store, code: &str) -> String {
     store
-        .grid_node_by_code(&Scope::everything(), code)
+        .grid_node_by_code(&Actor::system("test"), code)
         .await
         .expect("node")
         .path
@@ -535,7 +535,7 @@ async fn every_state_change_is_checked_counted_and_audited(kind: Kind) {
     }
     // the counters agree with the items
     let root = s
-        .grid_node_by_code(&Scope::everything(), "410105")
+        .grid_node_by_code(&Actor::system("test"), "410105")
         .await
         .unwrap();
     let dash = s
@@ -554,7 +554,7 @@ async fn every_state_change_is_checked_counted_and_audited(kind: Kind) {
     // each change is in the audit log, before and after
     let log = s
         .list_audit(
-            &Scope::everything(),
+            &Actor::system("test"),
             &AuditFilter {
                 entity: Some("push_item".into()),
                 limit: 100,
@@ -698,7 +698,7 @@ async fn dashboard_counts_overdue_and_drills_down(kind: Kind) {
         .batch_id;
     let later = wangge_store::now() + Duration::hours(3);
     let root = s
-        .grid_node_by_code(&Scope::everything(), "410105")
+        .grid_node_by_code(&Actor::system("test"), "410105")
         .await
         .unwrap();
     let dash = s
@@ -719,7 +719,7 @@ async fn dashboard_counts_overdue_and_drills_down(kind: Kind) {
     assert_eq!(now.totals.overdue, 0);
     // drill down to the community: its two grids and the one placed on the community itself
     let community = s
-        .grid_node_by_code(&Scope::everything(), "410105001001")
+        .grid_node_by_code(&Actor::system("test"), "410105001001")
         .await
         .unwrap();
     let dash = s
@@ -818,7 +818,7 @@ async fn address_rules_place_people(kind: Kind) {
     assert_eq!(items[0].node_code.as_deref(), Some(GRID_B));
     s.delete_address_rule(&admin, rule.id).await.unwrap();
     assert!(s
-        .list_address_rules(&Scope::everything())
+        .list_address_rules(&Actor::system("test"))
         .await
         .unwrap()
         .is_empty());

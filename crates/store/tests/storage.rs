@@ -49,7 +49,7 @@ fn resident(id: &str, grid: &str) -> NewResident {
 async fn grid_import_is_all_or_nothing(kind: Kind) {
     let db = seeded(kind).await;
     let s = &db.store;
-    let before = s.list_grid(&Scope::everything()).await.unwrap().len();
+    let before = s.list_grid(&Actor::system("test")).await.unwrap().len();
     // row 2 fine, row 3 has an unknown parent, row 4 a malformed code
     let bad = "code,name,level,parent_code\n410105003,杜岭街道,township,410105\n410105009001,X社区,community,410105009\n41010500300A,Y社区,community,410105003\n";
     let err = s
@@ -64,7 +64,7 @@ async fn grid_import_is_all_or_nothing(kind: Kind) {
     assert!(rows[0].message.contains("410105009"), "{}", rows[0].message);
     assert_eq!((rows[1].row, rows[1].field.as_str()), (4, "code"));
     assert_eq!(
-        s.list_grid(&Scope::everything()).await.unwrap().len(),
+        s.list_grid(&Actor::system("test")).await.unwrap().len(),
         before,
         "nothing imported"
     );
@@ -89,10 +89,10 @@ async fn scope_limits_every_query(kind: Kind) {
     let db = seeded(kind).await;
     let s = &db.store;
     let a = s
-        .grid_node_by_code(&Scope::everything(), "410105001001001")
+        .grid_node_by_code(&Actor::system("test"), "410105001001001")
         .await
         .unwrap();
-    let scope_a = Scope::new(a.path.clone());
+    let scope_a = Actor::system_within("test", Scope::new(a.path.clone()));
     let nodes = s.list_grid(&scope_a).await.unwrap();
     assert_eq!(nodes.len(), 1);
     assert!(matches!(
@@ -100,11 +100,14 @@ async fn scope_limits_every_query(kind: Kind) {
         Err(StoreError::NotFound)
     ));
     let community = s
-        .grid_node_by_code(&Scope::everything(), "410105001001")
+        .grid_node_by_code(&Actor::system("test"), "410105001001")
         .await
         .unwrap();
     let sub = s
-        .list_grid(&Scope::new(community.path.clone()))
+        .list_grid(&Actor::system_within(
+            "test",
+            Scope::new(community.path.clone()),
+        ))
         .await
         .unwrap();
     assert_eq!(sub.len(), 3, "community and its two grids");
@@ -124,16 +127,20 @@ async fn scope_limits_every_query(kind: Kind) {
     ));
     assert!(s.list_residents(&scope_a, 0, 100).await.unwrap().is_empty());
     assert_eq!(
-        s.list_residents(&Scope::new(community.path.clone()), 0, 100)
-            .await
-            .unwrap()
-            .len(),
+        s.list_residents(
+            &Actor::system_within("test", Scope::new(community.path.clone())),
+            0,
+            100
+        )
+        .await
+        .unwrap()
+        .len(),
         1
     );
 
     // a grid worker of A cannot place a resident in B
     let worker = Actor {
-        scope: scope_a.clone(),
+        scope: scope_a.scope.clone(),
         role: Role::GridWorker,
         ..Actor::system("w")
     };
@@ -177,7 +184,7 @@ async fn one_person_per_id_number(kind: Kind) {
         matches!(bad, Err(StoreError::Invalid { ref field, .. }) if field == "id_number"),
         "{bad:?}"
     );
-    assert_eq!(s.count_residents(&Scope::everything()).await.unwrap(), 1);
+    assert_eq!(s.count_residents(&Actor::system("test")).await.unwrap(), 1);
     db.cleanup().await.unwrap();
 }
 both_backends!(person_unique_by_id_number, one_person_per_id_number);
@@ -185,7 +192,7 @@ both_backends!(person_unique_by_id_number, one_person_per_id_number);
 /// A grid worker bound to `grid`.
 async fn worker_of(s: &wangge_store::Store, grid: &str) -> Actor {
     let node = s
-        .grid_node_by_code(&Scope::everything(), grid)
+        .grid_node_by_code(&Actor::system("test"), grid)
         .await
         .unwrap();
     Actor {
@@ -226,7 +233,7 @@ async fn a_resident_of_another_grid_is_a_move(kind: Kind) {
     assert_eq!(m.from_node_name, None, "nor where the person lives now");
     assert!(!m.decidable());
     assert!(matches!(
-        s.resident_by_id(&b.scope, there.id).await,
+        s.resident_by_id(&b, there.id).await,
         Err(StoreError::NotFound)
     ));
     // the requesting grid cannot decide its own request
@@ -238,7 +245,7 @@ async fn a_resident_of_another_grid_is_a_move(kind: Kind) {
     assert!(seen[0].decidable());
     let done = s.decide_resident_move(&a, m.id, true).await.unwrap();
     assert_eq!(done.state, "confirmed");
-    let moved = s.resident_by_id(&b.scope, there.id).await.unwrap();
+    let moved = s.resident_by_id(&b, there.id).await.unwrap();
     assert_eq!(
         (
             moved.node_code.as_str(),
@@ -247,7 +254,7 @@ async fn a_resident_of_another_grid_is_a_move(kind: Kind) {
         ),
         ("410105002001001", "李四", "农科路8号")
     );
-    assert!(s.list_residents(&a.scope, 0, 100).await.unwrap().is_empty());
+    assert!(s.list_residents(&a, 0, 100).await.unwrap().is_empty());
     // a second decision is refused
     let err = s.decide_resident_move(&b, m.id, false).await.unwrap_err();
     assert!(
@@ -315,27 +322,28 @@ async fn records_keep_their_own_names_and_disagreements_are_flagged(kind: Kind) 
         )
     );
     // nothing of the resident changed, and the public reads nothing
-    let still = s.resident_by_id(&a.scope, r.id).await.unwrap();
+    let still = s.resident_by_id(&a, r.id).await.unwrap();
     assert_eq!(
         (still.name.as_str(), still.phone.as_deref()),
         ("张三", Some("13800138000"))
     );
-    let none = s
+    let refused = s
         .list_arrivals(
-            &public.scope,
+            &public,
             &wangge_store::ArrivalFilter {
                 limit: 10,
                 ..Default::default()
             },
         )
-        .await
-        .unwrap();
-    assert!(none.is_empty(), "the public reporter reads nothing");
-    assert!(s
-        .list_residents(&public.scope, 0, 10)
-        .await
-        .unwrap()
-        .is_empty());
+        .await;
+    assert!(
+        matches!(refused, Err(StoreError::Forbidden(_))),
+        "the public reporter reads nothing"
+    );
+    assert!(matches!(
+        s.list_residents(&public, 0, 10).await,
+        Err(StoreError::Forbidden(_))
+    ));
     // the resident's grid sees only its own record: nothing to flag there
     assert!(s.quality_issues(&a).await.unwrap().is_empty());
     // the destination grid sees both reports: a possible duplicate
@@ -388,7 +396,7 @@ async fn audit_records_changes_and_is_append_only(kind: Kind) {
         .unwrap();
     let all = s
         .list_audit(
-            &Scope::everything(),
+            &Actor::system("test"),
             &AuditFilter {
                 limit: 100,
                 ..Default::default()
@@ -416,7 +424,7 @@ async fn audit_records_changes_and_is_append_only(kind: Kind) {
     );
     let only_users = s
         .list_audit(
-            &Scope::everything(),
+            &Actor::system("test"),
             &AuditFilter {
                 entity: Some("user".into()),
                 limit: 100,
@@ -470,3 +478,147 @@ async fn login_locks_after_repeated_failures(kind: Kind) {
     db.cleanup().await.unwrap();
 }
 both_backends!(login_lockout, login_locks_after_repeated_failures);
+
+/// Which scoped reads refuse `actor` with `Forbidden` (anything else — rows or none — is an
+/// answer). The list covers every store read over scoped data.
+async fn refused_reads(s: &wangge_store::Store, actor: &Actor) -> Vec<&'static str> {
+    use wangge_store::pushlist::{ItemView, PushItemFilter};
+    let now = wangge_store::now();
+    let day = chrono::NaiveDate::from_ymd_opt(2022, 1, 1).expect("date");
+    let arrivals = wangge_store::ArrivalFilter {
+        status: None,
+        arrival_date: None,
+        before_id: None,
+        limit: 10,
+    };
+    let items = PushItemFilter {
+        batch_id: None,
+        view: ItemView::All,
+        node_path: None,
+        after_id: 0,
+        limit: 10,
+    };
+    let alerts = wangge_store::checkpoints::AlertFilter {
+        checkpoint_id: None,
+        open_only: false,
+        before_id: None,
+        limit: 10,
+    };
+    let audit = AuditFilter {
+        limit: 10,
+        ..Default::default()
+    };
+    fn forbidden(name: &'static str, r: Result<(), StoreError>) -> Option<&'static str> {
+        matches!(r, Err(StoreError::Forbidden(_))).then_some(name)
+    }
+    fn ok<T>(_: T) {}
+    [
+        forbidden("grid", s.list_grid(actor).await.map(ok)),
+        forbidden("grid_count", s.count_grid(actor).await.map(ok)),
+        forbidden("users", s.list_users(actor).await.map(ok)),
+        forbidden("user_count", s.count_users(actor).await.map(ok)),
+        forbidden("tokens", s.list_api_tokens(actor).await.map(ok)),
+        forbidden("residents", s.list_residents(actor, 0, 10).await.map(ok)),
+        forbidden("resident_count", s.count_residents(actor).await.map(ok)),
+        forbidden("resident", s.resident_by_id(actor, 1).await.map(ok)),
+        forbidden("moves", s.list_resident_moves(actor, false).await.map(ok)),
+        forbidden("quality", s.quality_issues(actor).await.map(ok)),
+        forbidden("arrivals", s.list_arrivals(actor, &arrivals).await.map(ok)),
+        forbidden("arrival_count", s.count_arrivals(actor, None).await.map(ok)),
+        forbidden("arrival", s.arrival_by_id(actor, 1).await.map(ok)),
+        forbidden("check_ins", s.list_check_ins(actor, 1).await.map(ok)),
+        forbidden("daily", s.daily_list(actor, day).await.map(ok)),
+        forbidden("audit", s.list_audit(actor, &audit).await.map(ok)),
+        forbidden("risk_areas", s.list_risk_areas(actor).await.map(ok)),
+        forbidden("policies", s.list_policies(actor).await.map(ok)),
+        forbidden(
+            "push_batches",
+            s.list_push_batches(actor, now).await.map(ok),
+        ),
+        forbidden(
+            "push_items",
+            s.list_push_items(actor, &items, now).await.map(ok),
+        ),
+        forbidden("push_item", s.push_item(actor, 1).await.map(ok)),
+        forbidden("address_rules", s.list_address_rules(actor).await.map(ok)),
+        forbidden("checkpoints", s.list_checkpoints(actor).await.map(ok)),
+        forbidden("checkpoint", s.checkpoint(actor, 1).await.map(ok)),
+        forbidden("alerts", s.list_alerts(actor, &alerts).await.map(ok)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+async fn the_store_checks_the_role_on_every_read(kind: Kind) {
+    use wangge_domain::permission::*;
+    fn expected(role: Role) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        let mut refuse = |names: &[&'static str], allowed: bool| {
+            if !allowed {
+                out.extend_from_slice(names);
+            }
+        };
+        refuse(&["grid", "grid_count"], Staff::allows(role));
+        refuse(&["users", "user_count"], UserManager::allows(role));
+        refuse(&["tokens"], Staff::allows(role));
+        refuse(
+            &[
+                "residents",
+                "resident_count",
+                "resident",
+                "moves",
+                "quality",
+            ],
+            ResidentHandler::allows(role),
+        );
+        refuse(
+            &["arrivals", "arrival_count", "arrival", "check_ins", "daily"],
+            ArrivalHandler::allows(role),
+        );
+        refuse(&["audit"], Auditor::allows(role));
+        refuse(&["risk_areas", "policies"], Staff::allows(role));
+        refuse(
+            &["push_batches", "push_items", "push_item"],
+            PushViewer::allows(role),
+        );
+        refuse(&["address_rules"], PushViewer::allows(role));
+        refuse(
+            &["checkpoints", "checkpoint", "alerts"],
+            CheckpointViewer::allows(role),
+        );
+        out
+    }
+    let db = seeded(kind).await;
+    let s = &db.store;
+    let district = Scope::new(
+        s.grid_node_by_code(&Actor::system("test"), "410105")
+            .await
+            .expect("root")
+            .path,
+    );
+    let public = Actor::public_reporter("127.0.0.1");
+    assert_eq!(
+        refused_reads(s, &public).await,
+        expected(Role::PublicReporter)
+    );
+    assert_eq!(
+        expected(Role::PublicReporter).len(),
+        25,
+        "the public reporter reads nothing"
+    );
+    for role in Role::ALL {
+        let actor = Actor {
+            user_id: None,
+            username: format!("{role}"),
+            role,
+            scope: district.clone(),
+            token_id: None,
+        };
+        assert_eq!(refused_reads(s, &actor).await, expected(role), "{role}");
+    }
+}
+both_backends!(
+    store_checks_role_on_every_read,
+    the_store_checks_the_role_on_every_read
+);

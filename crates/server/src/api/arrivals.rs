@@ -283,7 +283,7 @@ pub async fn list(
         before_id: crate::params::opt_id("before", q.before)?,
         limit: crate::params::limit(q.limit, 100)?,
     };
-    let rows = state.store.list_arrivals(&user.scope(), &filter).await?;
+    let rows = state.store.list_arrivals(&user.actor(), &filter).await?;
     Ok(Json(
         rows.into_iter()
             .map(|a| ArrivalJson::new(a, false))
@@ -306,7 +306,7 @@ pub async fn show(
     ApiId(id): ApiId,
     ApiQuery(q): ApiQuery<ShowQuery>,
 ) -> ApiResult<Json<ArrivalJson>> {
-    let a = state.store.arrival_by_id(&user.scope(), id).await?;
+    let a = state.store.arrival_by_id(&user.actor(), id).await?;
     let reveal = q.reveal == Some(1);
     if reveal {
         let entry = AuditEntry::new("reveal_id_number", "arrival", a.id).at_node(&a.node_path);
@@ -390,5 +390,5 @@ pub async fn check_ins(
     Allowed(user, _): Allowed<ArrivalHandler>,
     ApiId(id): ApiId,
 ) -> ApiResult<Json<Vec<CheckIn>>> {
-    Ok(Json(state.store.list_check_ins(&user.scope(), id).await?))
+    Ok(Json(state.store.list_check_ins(&user.actor(), id).await?))
 }

@@ -19,7 +19,7 @@ pub async fn list(
     Ok(Json(
         state
             .store
-            .list_audit(&user.scope(), &q.filter(200)?)
+            .list_audit(&user.actor(), &q.filter(200)?)
             .await?,
     ))
 }

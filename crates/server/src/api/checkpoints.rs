@@ -25,7 +25,7 @@ use super::ErrorBody;
 use crate::api::openapi::ScanDoc;
 use crate::auth::ApiUser;
 use crate::error::{ApiResult, AppError};
-use crate::permission::{Allowed, CheckpointManager};
+use crate::permission::{Allowed, CheckpointManager, CheckpointViewer};
 use crate::AppState;
 
 /// Most scans one request may carry.
@@ -324,11 +324,8 @@ pub async fn handle(
 #[utoipa::path(get, path = "/api/v1/alerts/stream", tag = "checkpoints", responses((status = 200, description = "server-sent events：每条新预警一个 `alert` 事件（data 为 AlertJson），漏收时一个 `lagged` 事件", content_type = "text/event-stream", body = String), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody)))]
 pub async fn stream(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
+    Allowed(user, _): Allowed<CheckpointViewer>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
-    if !user.role.sees_checkpoints() {
-        return Err(AppError::Forbidden("此角色不能查看卡口预警".into()));
-    }
     let rx = state.scans.subscribe();
     let closing = state.closing.clone();
     let root = user.node_path.clone();

@@ -18,7 +18,7 @@ pub async fn list(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
 ) -> ApiResult<Json<Vec<GridNode>>> {
-    Ok(Json(state.store.list_grid(&user.scope()).await?))
+    Ok(Json(state.store.list_grid(&user.actor()).await?))
 }
 
 /// One node of the caller's subtree.
@@ -29,7 +29,7 @@ pub async fn show(
     Path(code): Path<String>,
 ) -> ApiResult<Json<GridNode>> {
     Ok(Json(
-        state.store.grid_node_by_code(&user.scope(), &code).await?,
+        state.store.grid_node_by_code(&user.actor(), &code).await?,
     ))
 }
 

@@ -12,15 +12,15 @@ use super::ApiBytes;
 use super::ErrorBody;
 use crate::auth::ApiUser;
 use crate::error::{ApiResult, AppError};
-use crate::permission::{Allowed, PolicyAdmin};
+use crate::permission::{Allowed, PolicyAdmin, Staff};
 use crate::AppState;
 
 #[utoipa::path(get, path = "/api/v1/policies", tag = "policies", responses((status = 200, body = Vec<PolicyInfo>), (status = 401, description = "未登录", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
-    ApiUser(_): ApiUser,
+    Allowed(user, _): Allowed<Staff>,
 ) -> ApiResult<Json<Vec<PolicyInfo>>> {
-    Ok(Json(state.store.list_policies().await?))
+    Ok(Json(state.store.list_policies(&user.actor()).await?))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -34,17 +34,18 @@ pub struct PolicyJson {
 #[utoipa::path(get, path = "/api/v1/policies/{id}", tag = "policies", params(("id" = String, Path, description = "政策版本号")), responses((status = 200, body = PolicyJson), (status = 401, description = "未登录", body = ErrorBody), (status = 404, description = "不存在", body = ErrorBody)))]
 pub async fn show(
     State(state): State<AppState>,
-    ApiUser(_): ApiUser,
+    Allowed(user, _): Allowed<Staff>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<PolicyJson>> {
+    let actor = user.actor();
     let info = state
         .store
-        .list_policies()
+        .list_policies(&actor)
         .await?
         .into_iter()
         .find(|p| p.id == id)
         .ok_or(AppError::NotFound)?;
-    let source = state.store.policy_source(&id).await?;
+    let source = state.store.policy_source(&actor, &id).await?;
     Ok(Json(PolicyJson { info, source }))
 }
 

@@ -20,8 +20,8 @@ use super::ApiJson;
 use super::ErrorBody;
 use crate::api::openapi::VerificationDoc;
 use crate::auth::ApiUser;
-use crate::error::{ApiResult, AppError};
-use crate::permission::{Allowed, PushHandler, PushImporter};
+use crate::error::ApiResult;
+use crate::permission::{Allowed, PushHandler, PushImporter, PushViewer};
 use crate::AppState;
 
 /// A pushed person as the API shows them.
@@ -99,13 +99,10 @@ pub struct ImportQuery {
 #[utoipa::path(post, path = "/api/v1/pushlists/import", tag = "pushlists", params(ImportQuery), request_body(content((Vec<u8> = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")), description = "推送名单文件（CSV 或 XLSX）"), responses((status = 201, body = ImportJson), (status = 400, description = "请求无效", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 413, description = "请求体过大", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
 pub async fn import(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
+    Allowed(user, _): Allowed<PushImporter>,
     ApiQuery(q): ApiQuery<ImportQuery>,
     body: Body,
 ) -> ApiResult<(StatusCode, Json<ImportJson>)> {
-    if !user.role.imports_push_lists() {
-        return Err(AppError::Forbidden("只有区级管理员可以导入推送名单".into()));
-    }
     use wangge_domain::validate::text;
     let name = text::optional("name", "批次名称", q.name.as_deref(), text::TITLE_MAX)?;
     let (path, _) = crate::upload::save(body.into_data_stream()).await?;
@@ -302,9 +299,6 @@ pub async fn place(
     ApiId(id): ApiId,
     ApiJson(body): ApiJson<PlaceBody>,
 ) -> ApiResult<Json<ItemJson>> {
-    if !user.role.places_push_items() && !user.role.handles_push_lists() {
-        return Err(AppError::Forbidden("此角色不能分配人员".into()));
-    }
     let item = state
         .store
         .place_push_item(&user.actor(), id, &body.node_code)
@@ -331,7 +325,7 @@ pub async fn dashboard_node(
         .map(str::trim)
         .filter(|c| !c.is_empty())
         .unwrap_or(&user.node_code);
-    Ok(state.store.grid_node_by_code(&user.scope(), code).await?)
+    Ok(state.store.grid_node_by_code(&user.actor(), code).await?)
 }
 
 #[utoipa::path(get, path = "/api/v1/pushlists/dashboard", tag = "pushlists", params(DashboardQuery), responses((status = 200, body = Dashboard), (status = 400, description = "请求无效", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody)))]
@@ -356,12 +350,9 @@ pub async fn dashboard(
 #[utoipa::path(get, path = "/api/v1/pushlists/address-rules", tag = "pushlists", responses((status = 200, body = Vec<AddressRule>), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody)))]
 pub async fn rules(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
+    Allowed(user, _): Allowed<PushViewer>,
 ) -> ApiResult<Json<Vec<AddressRule>>> {
-    if !user.role.handles_push_lists() {
-        return Err(AppError::Forbidden("此角色不能查看地址对照表".into()));
-    }
-    Ok(Json(state.store.list_address_rules(&user.scope()).await?))
+    Ok(Json(state.store.list_address_rules(&user.actor()).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -72,7 +72,7 @@ pub async fn list(
 ) -> ApiResult<Json<Vec<ResidentJson>>> {
     let rows = state
         .store
-        .list_residents(&user.scope(), q.after, q.limit)
+        .list_residents(&user.actor(), q.after, q.limit)
         .await?;
     Ok(Json(
         rows.into_iter()
@@ -96,7 +96,7 @@ pub async fn show(
     ApiId(id): ApiId,
     ApiQuery(q): ApiQuery<ShowQuery>,
 ) -> ApiResult<Json<ResidentJson>> {
-    let r = state.store.resident_by_id(&user.scope(), id).await?;
+    let r = state.store.resident_by_id(&user.actor(), id).await?;
     let reveal = q.reveal == Some(1);
     if reveal {
         let entry = AuditEntry::new("reveal_id_number", "resident", r.id).at_node(&r.node_path);

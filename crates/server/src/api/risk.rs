@@ -14,9 +14,8 @@ use super::ApiBytes;
 use super::ApiJson;
 use super::ErrorBody;
 use crate::api::openapi::RiskAreaDoc;
-use crate::auth::ApiUser;
 use crate::error::ApiResult;
-use crate::permission::{Allowed, RiskAdmin};
+use crate::permission::{Allowed, RiskAdmin, Staff};
 use crate::AppState;
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -28,18 +27,18 @@ pub struct Changed {
 #[utoipa::path(get, path = "/api/v1/risk-areas", tag = "risk-areas", responses((status = 200, body = Vec<StoredRiskArea>), (status = 401, description = "未登录", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
-    ApiUser(_): ApiUser,
+    Allowed(user, _): Allowed<Staff>,
 ) -> ApiResult<Json<Vec<StoredRiskArea>>> {
-    Ok(Json(state.store.list_risk_areas().await?))
+    Ok(Json(state.store.list_risk_areas(&user.actor()).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/risk-areas/{id}", tag = "risk-areas", params(("id" = i64, Path)), responses((status = 200, body = StoredRiskArea), (status = 400, description = "请求无效", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 404, description = "不存在", body = ErrorBody)))]
 pub async fn show(
     State(state): State<AppState>,
-    ApiUser(_): ApiUser,
+    Allowed(user, _): Allowed<Staff>,
     ApiId(id): ApiId,
 ) -> ApiResult<Json<StoredRiskArea>> {
-    Ok(Json(state.store.risk_area_by_id(id).await?))
+    Ok(Json(state.store.risk_area_by_id(&user.actor(), id).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/risk-areas", tag = "risk-areas", request_body = RiskAreaDoc, responses((status = 201, body = Changed), (status = 400, description = "请求无效", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 409, description = "重复", body = ErrorBody), (status = 413, description = "请求体过大", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]

@@ -18,7 +18,7 @@ pub async fn list(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<UserManager>,
 ) -> ApiResult<Json<Vec<User>>> {
-    Ok(Json(state.store.list_users(&user.scope()).await?))
+    Ok(Json(state.store.list_users(&user.actor()).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path)), responses((status = 200, body = User), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody)))]
@@ -27,7 +27,7 @@ pub async fn show(
     Allowed(user, _): Allowed<UserManager>,
     ApiId(id): ApiId,
 ) -> ApiResult<Json<User>> {
-    Ok(Json(state.store.user_by_id(&user.scope(), id).await?))
+    Ok(Json(state.store.user_by_id(&user.actor(), id).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -58,7 +58,7 @@ pub async fn list(
     };
     let arrivals = state
         .store
-        .list_arrivals(&user.user.scope(), &filter)
+        .list_arrivals(&user.user.actor(), &filter)
         .await?;
     let next_before = (arrivals.len() as i64 == PAGE_SIZE)
         .then(|| arrivals.last().map(|a| a.id))
@@ -99,8 +99,8 @@ pub async fn show(
     PageId(id): PageId,
     PageQuery(q): PageQuery<ShowQuery>,
 ) -> PageResult<Response> {
-    let scope = user.user.scope();
-    let a = state.store.arrival_by_id(&scope, id).await?;
+    let actor = user.user.actor();
+    let a = state.store.arrival_by_id(&actor, id).await?;
     let revealed = q.reveal == Some(1);
     let id_shown = if revealed {
         let entry = AuditEntry::new("reveal_id_number", "arrival", a.id).at_node(&a.node_path);
@@ -109,10 +109,10 @@ pub async fn show(
     } else {
         a.masked_id_number()
     };
-    let check_ins = state.store.list_check_ins(&scope, id).await?;
+    let check_ins = state.store.list_check_ins(&actor, id).await?;
     let nodes = state
         .store
-        .list_grid(&scope)
+        .list_grid(&actor)
         .await?
         .into_iter()
         .filter(|n| matches!(n.level, Level::Grid | Level::Community))

@@ -91,7 +91,7 @@ pub async fn list(
 ) -> PageResult<Response> {
     let records = state
         .store
-        .list_audit(&user.user.scope(), &q.filter(PAGE_SIZE)?)
+        .list_audit(&user.user.actor(), &q.filter(PAGE_SIZE)?)
         .await?;
     let next_before = (records.len() as i64 == PAGE_SIZE)
         .then(|| records.last().map(|r| r.id))

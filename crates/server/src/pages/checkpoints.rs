@@ -39,7 +39,7 @@ pub async fn list(
     let checkpoints = state.store.list_checkpoints(&actor).await?;
     let can_manage = user.user.role.manages_checkpoints();
     let nodes = if can_manage {
-        state.store.list_grid(&actor.scope).await?
+        state.store.list_grid(&actor).await?
     } else {
         Vec::new()
     };

@@ -34,7 +34,7 @@ pub async fn page(
     PageQuery(q): PageQuery<DailyQuery>,
 ) -> PageResult<Response> {
     let date = query_date("date", &q.date)?.unwrap_or_else(crate::today);
-    let entries = state.store.daily_list(&user.user.scope(), date).await?;
+    let entries = state.store.daily_list(&user.user.actor(), date).await?;
     Ok(render(&DailyPage {
         l: Layout::new(user, "daily"),
         date,
@@ -49,7 +49,7 @@ pub async fn xlsx(
     PageQuery(q): PageQuery<DailyQuery>,
 ) -> PageResult<Response> {
     let date = query_date("date", &q.date)?.unwrap_or_else(crate::today);
-    let entries = state.store.daily_list(&user.user.scope(), date).await?;
+    let entries = state.store.daily_list(&user.user.actor(), date).await?;
     let bytes = crate::xlsx::daily_list(date, &entries)?;
     let disposition = format!("attachment; filename=\"daily-{date}.xlsx\"");
     Ok((

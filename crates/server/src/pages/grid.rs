@@ -8,6 +8,7 @@ use wangge_store::{GridImportSummary, GridNode};
 use super::{render, Layout};
 use crate::auth::PageUser;
 use crate::error::{AppError, PageResult};
+use crate::permission::{GridEditor, PageAllowed};
 use crate::AppState;
 
 #[derive(Template)]
@@ -20,7 +21,7 @@ struct GridPage {
 }
 
 pub async fn tree(State(state): State<AppState>, user: PageUser) -> PageResult<Html<String>> {
-    let nodes = state.store.list_grid(&user.user.scope()).await?;
+    let nodes = state.store.list_grid(&user.user.actor()).await?;
     let can_import = user.user.role.edits_grid();
     render(&GridPage {
         l: Layout::new(user, "grid"),
@@ -44,25 +45,11 @@ pub async fn node(
     user: PageUser,
     Path(code): Path<String>,
 ) -> PageResult<Html<String>> {
-    let scope = user.user.scope();
-    let node = state.store.grid_node_by_code(&scope, &code).await?;
-    let subtree = state
-        .store
-        .list_grid(&wangge_store::Scope::new(node.path.clone()))
-        .await?;
-    let children = subtree
-        .into_iter()
-        .filter(|n| n.parent_id == Some(node.id))
-        .collect();
+    let actor = user.user.actor();
+    let node = state.store.grid_node_by_code(&actor, &code).await?;
+    let children = state.store.grid_children(&actor, node.id).await?;
     // only the part of the path the user may see
-    let mut ancestors = Vec::new();
-    for code in node.path.trim_end_matches('/').split('/') {
-        if code != node.code {
-            if let Ok(a) = state.store.grid_node_by_code(&scope, code).await {
-                ancestors.push(a);
-            }
-        }
-    }
+    let ancestors = state.store.grid_ancestors(&actor, &node).await?;
     render(&NodePage {
         l: Layout::new(user, "grid"),
         node,
@@ -75,12 +62,9 @@ pub async fn node(
 /// is not read for a forged request.
 pub async fn import(
     State(state): State<AppState>,
-    user: PageUser,
+    PageAllowed(user, _): PageAllowed<GridEditor>,
     mut multipart: Multipart,
 ) -> PageResult<Response> {
-    if !user.user.role.edits_grid() {
-        return Err(AppError::Forbidden("只有区级管理员可以导入网格".into()).into());
-    }
     let mut csrf_ok = false;
     let mut file: Option<Vec<u8>> = None;
     while let Some(field) = multipart
@@ -122,7 +106,7 @@ pub async fn import(
         .store
         .import_grid_csv(&actor, bytes.as_slice())
         .await?;
-    let nodes = state.store.list_grid(&user.user.scope()).await?;
+    let nodes = state.store.list_grid(&user.user.actor()).await?;
     if summary.created + summary.renamed == 0 && nodes.is_empty() {
         return Ok(Redirect::to("/grid").into_response());
     }

@@ -7,27 +7,27 @@ use axum::response::Html;
 use super::{render, Layout};
 use crate::auth::PageUser;
 use crate::error::PageResult;
+use crate::permission::{ResidentHandler, UserManager};
 use crate::AppState;
 
 #[derive(Template)]
 #[template(path = "home.html")]
 struct HomePage {
     l: Layout,
-    nodes: usize,
-    users: Option<usize>,
+    nodes: i64,
+    users: Option<i64>,
     residents: Option<i64>,
 }
 
 pub async fn show(State(state): State<AppState>, user: PageUser) -> PageResult<Html<String>> {
-    let scope = user.user.scope();
-    let role = user.user.role;
-    let nodes = state.store.list_grid(&scope).await?.len();
-    let users = match role.manages_users() {
-        true => Some(state.store.list_users(&scope).await?.len()),
+    let actor = user.user.actor();
+    let nodes = state.store.count_grid(&actor).await?;
+    let users = match actor.may::<UserManager>() {
+        true => Some(state.store.count_users(&actor).await?),
         false => None,
     };
-    let residents = match role.handles_residents() {
-        true => Some(state.store.count_residents(&scope).await?),
+    let residents = match actor.may::<ResidentHandler>() {
+        true => Some(state.store.count_residents(&actor).await?),
         false => None,
     };
     render(&HomePage {

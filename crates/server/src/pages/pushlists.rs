@@ -17,7 +17,7 @@ use wangge_store::pushlist::{
     error_report_csv, AddressRule, BatchTotals, Dashboard, ItemView, PushImport, PushItem,
     PushItemFilter,
 };
-use wangge_store::{AuditEntry, GridNode, Scope};
+use wangge_store::{AuditEntry, GridNode};
 
 use super::{render, Layout, PageForm};
 use crate::auth::PageUser;
@@ -77,7 +77,7 @@ pub async fn dashboard(
         .push_dashboard(&actor, &node, crate::params::opt_id("batch", q.batch)?, now)
         .await?;
     let batches = state.store.list_push_batches(&actor, now).await?;
-    let crumbs = ancestors(&state, &user.user.scope(), &node).await;
+    let crumbs = state.store.grid_ancestors(&actor, &node).await?;
     let can_import = user.user.role.imports_push_lists();
     let due_hours = state.config.push_due_hours;
     Ok(render(&DashboardPage {
@@ -90,19 +90,6 @@ pub async fn dashboard(
         due_hours,
     })?
     .into_response())
-}
-
-/// The visible ancestors of `node`, root first.
-async fn ancestors(state: &AppState, scope: &Scope, node: &GridNode) -> Vec<GridNode> {
-    let mut out = Vec::new();
-    for code in node.path.trim_end_matches('/').split('/') {
-        if code != node.code {
-            if let Ok(a) = state.store.grid_node_by_code(scope, code).await {
-                out.push(a);
-            }
-        }
-    }
-    out
 }
 
 #[derive(Template)]
@@ -175,9 +162,9 @@ pub async fn items(
     PageAllowed(user, _): PageAllowed<PushViewer>,
     PageQuery(q): PageQuery<ItemsQuery>,
 ) -> PageResult<Response> {
-    let scope = user.user.scope();
+    let actor = user.user.actor();
     let node = match q.node.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-        Some(code) => Some(state.store.grid_node_by_code(&scope, code).await?),
+        Some(code) => Some(state.store.grid_node_by_code(&actor, code).await?),
         None => None,
     };
     let now = wangge_store::now();
@@ -284,7 +271,7 @@ pub async fn item(
     } else {
         state
             .store
-            .list_grid(&user.user.scope())
+            .list_grid(&user.user.actor())
             .await?
             .into_iter()
             .filter(|n| n.level == Level::Grid && n.path.starts_with(&under))
@@ -378,12 +365,9 @@ pub async fn place(
 /// background and the browser is sent to its progress page.
 pub async fn upload(
     State(state): State<AppState>,
-    user: PageUser,
+    PageAllowed(user, _): PageAllowed<PushImporter>,
     mut multipart: Multipart,
 ) -> PageResult<Response> {
-    if !user.user.role.imports_push_lists() {
-        return Err(AppError::Forbidden("只有区级管理员可以导入推送名单".into()).into());
-    }
     let mut csrf_ok = false;
     let mut name = String::new();
     let mut due_hours = state.config.push_due_hours;
@@ -529,13 +513,13 @@ pub async fn rules(
     State(state): State<AppState>,
     PageAllowed(user, _): PageAllowed<PushViewer>,
 ) -> PageResult<Response> {
-    let scope = user.user.scope();
-    let rules = state.store.list_address_rules(&scope).await?;
+    let actor = user.user.actor();
+    let rules = state.store.list_address_rules(&actor).await?;
     let can_edit = user.user.role.imports_push_lists();
     let grids = if can_edit {
         state
             .store
-            .list_grid(&scope)
+            .list_grid(&actor)
             .await?
             .into_iter()
             .filter(|n| n.level != Level::District)

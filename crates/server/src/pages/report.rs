@@ -10,9 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use wangge_domain::grid::Level;
 use wangge_domain::policy::{in_force, KeyIndustry, PlanRecord};
-use wangge_store::{
-    random_token, Actor, Channel, GridNode, NewArrival, NewStay, Scope, StoreError,
-};
+use wangge_store::{random_token, Actor, Channel, GridNode, NewArrival, NewStay, StoreError};
 
 use super::{render, PageForm};
 use crate::auth::{cookie, same_secret, set_cookie};
@@ -71,7 +69,7 @@ struct DonePage {
 }
 
 async fn communities(state: &AppState) -> Result<Vec<Community>, AppError> {
-    let nodes = state.store.list_grid(&Scope::everything()).await?;
+    let nodes = state.store.public_destinations().await?;
     let mut out: Vec<Community> = Vec::new();
     // tree order: each community is followed by its grids
     for n in nodes {

@@ -42,17 +42,17 @@ pub async fn list(
     PageAllowed(user, _): PageAllowed<ResidentHandler>,
     PageQuery(q): PageQuery<ListQuery>,
 ) -> PageResult<Response> {
-    let scope = user.user.scope();
+    let actor = user.user.actor();
     let residents = state
         .store
-        .list_residents(&scope, crate::params::after("after", q.after)?, PAGE_SIZE)
+        .list_residents(&actor, crate::params::after("after", q.after)?, PAGE_SIZE)
         .await?;
     let next_after = (residents.len() as i64 == PAGE_SIZE)
         .then(|| residents.last().map(|r| r.id))
         .flatten();
     let grids = state
         .store
-        .list_grid(&scope)
+        .list_grid(&actor)
         .await?
         .into_iter()
         .filter(|n| n.level == wangge_domain::grid::Level::Grid)
@@ -93,7 +93,7 @@ pub async fn show(
     PageId(id): PageId,
     PageQuery(q): PageQuery<ShowQuery>,
 ) -> PageResult<Response> {
-    let r = state.store.resident_by_id(&user.user.scope(), id).await?;
+    let r = state.store.resident_by_id(&user.user.actor(), id).await?;
     let revealed = q.reveal == Some(1);
     let id_shown = if revealed {
         let entry = AuditEntry::new("reveal_id_number", "resident", r.id).at_node(&r.node_path);

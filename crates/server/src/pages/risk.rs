@@ -43,7 +43,7 @@ pub async fn list(
         recomputed: n,
         measures_changed: q.changed.unwrap_or(0),
     });
-    let areas = state.store.list_risk_areas().await?;
+    let areas = state.store.list_risk_areas(&user.user.actor()).await?;
     Ok(render(&ListPage {
         l: Layout::new(user, "risk"),
         areas,
@@ -119,7 +119,7 @@ pub async fn edit(
     PageAllowed(user, _): PageAllowed<RiskAdmin>,
     PageId(id): PageId,
 ) -> PageResult<Response> {
-    let a = state.store.risk_area_by_id(id).await?;
+    let a = state.store.risk_area_by_id(&user.user.actor(), id).await?;
     Ok(render(&EditPage {
         l: Layout::new(user, "risk"),
         a,
@@ -204,7 +204,7 @@ pub async fn import(
         .store
         .import_risk_areas(&user.user.actor(), format, &bytes)
         .await?;
-    let areas = state.store.list_risk_areas().await?;
+    let areas = state.store.list_risk_areas(&user.user.actor()).await?;
     Ok(render(&ListPage {
         l: Layout::new(user, "risk"),
         areas,

@@ -26,9 +26,9 @@ pub async fn list(
     State(state): State<AppState>,
     PageAllowed(user, _): PageAllowed<UserManager>,
 ) -> PageResult<Response> {
-    let scope = user.user.scope();
-    let users = state.store.list_users(&scope).await?;
-    let nodes = state.store.list_grid(&scope).await?;
+    let actor = user.user.actor();
+    let users = state.store.list_users(&actor).await?;
+    let nodes = state.store.list_grid(&actor).await?;
     let me = user.user.role;
     let roles = Role::ALL
         .into_iter()
@@ -55,7 +55,7 @@ pub async fn show(
     PageAllowed(user, _): PageAllowed<UserManager>,
     PageId(id): PageId,
 ) -> PageResult<Response> {
-    let shown = state.store.user_by_id(&user.user.scope(), id).await?;
+    let shown = state.store.user_by_id(&user.user.actor(), id).await?;
     Ok(render(&UserPage {
         l: Layout::new(user, "users"),
         shown,

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use wangge_domain::checkpoint::AlertReason;
+use wangge_domain::permission::CheckpointViewer;
 
 use crate::people::mask;
 use crate::{Actor, AuditEntry, Result, Store, StoreError};
@@ -77,9 +78,7 @@ pub(crate) const ALERT_SELECT: &str = "SELECT a.id, a.checkpoint_id, c.name AS c
 impl Store {
     /// Alerts the actor may see, newest first.
     pub async fn list_alerts(&self, actor: &Actor, filter: &AlertFilter) -> Result<Vec<Alert>> {
-        if !actor.role.sees_checkpoints() {
-            return Err(StoreError::Forbidden("此角色不能查看卡口预警".into()));
-        }
+        actor.require::<CheckpointViewer>()?;
         let (lo, hi) = actor.scope.bounds();
         let sql = format!(
             "{ALERT_SELECT} WHERE ((g.path >= $1 AND g.path < $2) OR (gi.path >= $1 AND gi.path < $2)) \
@@ -100,9 +99,7 @@ impl Store {
     }
 
     pub async fn alert(&self, actor: &Actor, id: i64) -> Result<Alert> {
-        if !actor.role.sees_checkpoints() {
-            return Err(StoreError::Forbidden("此角色不能查看卡口预警".into()));
-        }
+        actor.require::<CheckpointViewer>()?;
         let (lo, hi) = actor.scope.bounds();
         let sql = format!(
             "{ALERT_SELECT} WHERE a.id = $3 AND ((g.path >= $1 AND g.path < $2) OR (gi.path >= $1 AND gi.path < $2))"

@@ -10,6 +10,7 @@ pub use writer::{ScanAck, ScanTarget, ScanWriter};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use wangge_domain::checkpoint::CheckpointKind;
+use wangge_domain::permission::{CheckpointManager, CheckpointViewer, ScanPoster};
 use wangge_domain::validate::text;
 
 use crate::{Actor, AuditEntry, Result, Store, StoreError};
@@ -85,24 +86,6 @@ fn clean_location(location: &str) -> Result<String> {
     )?)
 }
 
-fn require_manager(actor: &Actor) -> Result<()> {
-    if actor.role.manages_checkpoints() {
-        Ok(())
-    } else {
-        Err(StoreError::Forbidden(
-            "只有区、街道管理人员可以维护卡口".into(),
-        ))
-    }
-}
-
-fn require_viewer(actor: &Actor) -> Result<()> {
-    if actor.role.sees_checkpoints() {
-        Ok(())
-    } else {
-        Err(StoreError::Forbidden("此角色不能查看卡口".into()))
-    }
-}
-
 fn name_conflict(e: sqlx::Error) -> StoreError {
     match StoreError::from(e) {
         StoreError::Conflict { .. } => StoreError::Conflict {
@@ -119,11 +102,11 @@ impl Store {
         actor: &Actor,
         new: &NewCheckpoint,
     ) -> Result<Checkpoint> {
-        require_manager(actor)?;
+        actor.require::<CheckpointManager>()?;
         let name = clean_name(&new.name)?;
         let location = clean_location(&new.location)?;
         let node = self
-            .grid_node_by_code(&actor.scope, new.node_code.trim())
+            .grid_node_by_code_in(&actor.scope, new.node_code.trim())
             .await
             .map_err(|e| match e {
                 StoreError::NotFound => StoreError::invalid(
@@ -158,7 +141,7 @@ impl Store {
 
     /// Checkpoints in the actor's subtree, by node and name.
     pub async fn list_checkpoints(&self, actor: &Actor) -> Result<Vec<Checkpoint>> {
-        require_viewer(actor)?;
+        actor.require::<CheckpointViewer>()?;
         let (lo, hi) = actor.scope.bounds();
         let sql = format!(
             "{CHECKPOINT_SELECT} WHERE g.path >= $1 AND g.path < $2 ORDER BY g.path, c.name"
@@ -170,13 +153,8 @@ impl Store {
 
     /// One checkpoint, or [`StoreError::NotFound`] when absent or outside the actor's scope.
     pub async fn checkpoint(&self, actor: &Actor, id: i64) -> Result<Checkpoint> {
-        require_viewer(actor).or_else(|_| {
-            if actor.role.posts_scans() {
-                Ok(())
-            } else {
-                Err(StoreError::Forbidden("此角色不能查看卡口".into()))
-            }
-        })?;
+        // scan posters are viewers too (ScanPoster implies CheckpointViewer)
+        actor.require::<CheckpointViewer>()?;
         let (lo, hi) = actor.scope.bounds();
         let sql = format!("{CHECKPOINT_SELECT} WHERE c.id = $1 AND g.path >= $2 AND g.path < $3");
         on_pool!(self, pool => {
@@ -191,7 +169,7 @@ impl Store {
         id: i64,
         change: &CheckpointChange,
     ) -> Result<Checkpoint> {
-        require_manager(actor)?;
+        actor.require::<CheckpointManager>()?;
         let before = self.checkpoint(actor, id).await?;
         let name = match &change.name {
             Some(n) => clean_name(n)?,
@@ -242,9 +220,7 @@ impl Store {
 
     /// Where scans for checkpoint `id` go, if the actor may post them there.
     pub async fn scan_target(&self, actor: &Actor, id: i64) -> Result<ScanTarget> {
-        if !actor.role.posts_scans() {
-            return Err(StoreError::Forbidden("此角色不能上传卡口扫码".into()));
-        }
+        actor.require::<ScanPoster>()?;
         let cp = self.checkpoint(actor, id).await?;
         if !cp.active {
             return Err(StoreError::Conflict {
@@ -297,17 +273,10 @@ impl Store {
         }))
     }
 
-    /// Scans stored for a checkpoint, whatever the scope: for benchmarks and operators' checks.
-    pub async fn count_scans(&self, checkpoint_id: i64) -> Result<i64> {
-        let (n,): (i64,) = on_pool!(self, pool => {
-            sqlx::query_as("SELECT COUNT(*) FROM checkpoint_scans WHERE checkpoint_id = $1")
-                .bind(checkpoint_id).fetch_one(pool).await?
-        });
-        Ok(n)
-    }
-
-    /// Ids of the stored scans of a checkpoint, ascending: to check acknowledged scans are there.
-    pub async fn scan_ids(&self, checkpoint_id: i64) -> Result<Vec<i64>> {
+    /// Ids of the stored scans of a checkpoint the actor sees, ascending: to check
+    /// acknowledged scans are there (benchmarks, durability tests).
+    pub async fn scan_ids(&self, actor: &Actor, checkpoint_id: i64) -> Result<Vec<i64>> {
+        let checkpoint_id = self.checkpoint(actor, checkpoint_id).await?.id;
         Ok(on_pool!(self, pool => {
             sqlx::query_as::<_, (i64,)>(
                 "SELECT id FROM checkpoint_scans WHERE checkpoint_id = $1 ORDER BY id",

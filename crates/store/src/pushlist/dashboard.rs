@@ -3,13 +3,13 @@
 //! items.
 
 use std::collections::HashMap;
+use wangge_domain::permission::{PushImporter, PushPlacer, PushViewer};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use wangge_domain::pushlist::PushState;
 
 use super::counts::parse_state;
-use super::items::require_push_role;
 use super::{PushBatch, BATCH_COLUMNS};
 use crate::{Actor, GridNode, Result, Scope, Store};
 
@@ -118,9 +118,9 @@ impl Store {
         batch_id: Option<i64>,
         now: DateTime<Utc>,
     ) -> Result<Dashboard> {
-        require_push_role(actor)?;
+        actor.require::<PushViewer>()?;
         // the node must be in scope; callers pass one looked up with the actor's scope
-        let node = self.grid_node_by_id(&actor.scope, node.id).await?;
+        let node = self.grid_node_by_id_in(&actor.scope, node.id).await?;
         let scope = Scope::new(node.path.clone());
         let (lo, hi) = scope.bounds();
         let counted: Vec<(String, String, i64, i64)> = on_pool!(self, pool => {
@@ -135,7 +135,7 @@ impl Store {
             .fetch_all(pool).await?
         });
         let children: Vec<GridNode> = self
-            .list_grid(&scope)
+            .list_grid_in(&scope)
             .await?
             .into_iter()
             .filter(|n| n.parent_id == Some(node.id))
@@ -170,7 +170,7 @@ impl Store {
             });
         }
         // the unassigned queue belongs to the whole district: shown at its root to placers
-        if node.parent_id.is_none() && actor.role.places_push_items() {
+        if node.parent_id.is_none() && actor.may::<PushPlacer>() {
             let totals = self.unassigned_totals(batch_id, now).await?;
             if totals.total() > 0 {
                 rows.push(DashboardRow {
@@ -218,9 +218,9 @@ impl Store {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<Vec<BatchTotals>> {
-        require_push_role(actor)?;
+        actor.require::<PushViewer>()?;
         let (lo, hi) = actor.scope.bounds();
-        let unassigned = actor.role.places_push_items();
+        let unassigned = actor.may::<PushPlacer>();
         let batches: Vec<PushBatch> = on_pool!(self, pool => {
             sqlx::query_as(&format!(
                 "SELECT {BATCH_COLUMNS} FROM push_batches ORDER BY id DESC LIMIT 200"
@@ -268,7 +268,7 @@ impl Store {
     }
 
     pub async fn push_batch(&self, actor: &Actor, id: i64) -> Result<PushBatch> {
-        require_push_role(actor)?;
+        actor.require::<PushViewer>()?;
         on_pool!(self, pool => {
             sqlx::query_as::<_, PushBatch>(&format!(
                 "SELECT {BATCH_COLUMNS} FROM push_batches WHERE id = $1"
@@ -280,11 +280,7 @@ impl Store {
 
     /// The error report of a batch, in row order: (row, field, reason). For those who import.
     pub async fn push_batch_errors(&self, actor: &Actor, id: i64) -> Result<Vec<crate::RowError>> {
-        if !actor.role.imports_push_lists() {
-            return Err(crate::StoreError::Forbidden(
-                "只有导入人员可以下载错误报告".into(),
-            ));
-        }
+        actor.require::<PushImporter>()?;
         let batch = self.push_batch(actor, id).await?;
         let rows: Vec<(i64, String, String)> = on_pool!(self, pool => {
             sqlx::query_as(

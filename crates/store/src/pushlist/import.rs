@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
+use wangge_domain::permission::PushImporter;
 
 use chrono::{DateTime, Duration, NaiveDate, SubsecRound, Utc};
 use serde::Serialize;
@@ -140,11 +141,7 @@ impl Store {
         progress: Arc<ReadProgress>,
         mut on_error: Option<&mut (dyn FnMut(&RowError) + Send)>,
     ) -> Result<PushImportSummary> {
-        if !actor.role.imports_push_lists() {
-            return Err(StoreError::Forbidden(
-                "只有区级管理员可以导入推送名单".into(),
-            ));
-        }
+        actor.require::<PushImporter>()?;
         let name = wangge_domain::validate::normalize_typed(&opts.name);
         if name.is_empty() || name.chars().count() > 100 {
             return Err(StoreError::invalid("name", "批次名称不能为空且不超过100字"));
@@ -290,8 +287,8 @@ impl Store {
     }
 
     /// The matcher for addresses inside `scope`: the address table first, then tree names.
-    pub async fn address_matcher(&self, scope: &Scope) -> Result<AddressMatcher> {
-        let nodes = self.list_grid(scope).await?;
+    pub(crate) async fn address_matcher(&self, scope: &Scope) -> Result<AddressMatcher> {
+        let nodes = self.list_grid_in(scope).await?;
         let tree: Vec<MatchNode> = nodes
             .iter()
             .map(|n| MatchNode {
@@ -302,7 +299,7 @@ impl Store {
             })
             .collect();
         let rules: Vec<(String, i64)> = self
-            .list_address_rules(scope)
+            .list_address_rules_in(scope)
             .await?
             .into_iter()
             .map(|r| (r.keyword, r.node_id))

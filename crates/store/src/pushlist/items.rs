@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
+use wangge_domain::permission::{PushHandler, PushPlacer, PushViewer};
 use wangge_domain::pushlist::state::apply;
 use wangge_domain::pushlist::{PushState, Verification};
 
@@ -140,7 +141,7 @@ impl Store {
         now: DateTime<Utc>,
         path: Option<ListPath>,
     ) -> Result<Vec<PushItem>> {
-        require_push_role(actor)?;
+        actor.require::<PushViewer>()?;
         let (lo, hi, unassigned) = match &filter.node_path {
             Some(p) if actor.scope.contains(p) => {
                 let (lo, hi) = crate::Scope::new(p.clone()).bounds();
@@ -149,7 +150,7 @@ impl Store {
             Some(_) => return Err(StoreError::NotFound),
             None => {
                 let (lo, hi) = actor.scope.bounds();
-                (lo, hi, actor.role.places_push_items())
+                (lo, hi, actor.may::<PushPlacer>())
             }
         };
         let view = match filter.view {
@@ -159,8 +160,8 @@ impl Store {
             ItemView::All => "1 = 1",
             ItemView::Unassigned => "i.node_id IS NULL",
         };
-        if filter.view == ItemView::Unassigned && !actor.role.places_push_items() {
-            return Err(StoreError::Forbidden("此角色不能查看待分配名单".into()));
+        if filter.view == ItemView::Unassigned {
+            actor.require::<PushPlacer>()?;
         }
         // nothing is overdue before some batch's deadline: the counters know without reading
         // the scope's items (the district's empty overdue list read all of them)
@@ -303,7 +304,7 @@ impl Store {
 
     /// One item, or [`StoreError::NotFound`] when it does not exist or is outside the scope.
     pub async fn push_item(&self, actor: &Actor, id: i64) -> Result<PushItem> {
-        require_push_role(actor)?;
+        actor.require::<PushViewer>()?;
         let (lo, hi) = actor.scope.bounds();
         let sql =
             format!("{ITEM_COLUMNS} FROM push_items i {ITEM_JOINS} WHERE {IN_SCOPE} AND i.id = $4");
@@ -311,7 +312,7 @@ impl Store {
             sqlx::query_as::<_, PushItem>(&sql)
                 .bind(&lo)
                 .bind(&hi)
-                .bind(actor.role.places_push_items())
+                .bind(actor.may::<PushPlacer>())
                 .bind(id)
                 .fetch_optional(pool)
                 .await?
@@ -341,6 +342,7 @@ impl Store {
         id: i64,
         verification: Verification,
     ) -> Result<PushItem> {
+        actor.require::<PushHandler>()?;
         let before = self.push_item(actor, id).await?;
         // a step that is not allowed is refused as such first, whatever its details
         let to = verification.target();
@@ -451,7 +453,7 @@ impl Store {
                             )
                         };
                         let arrival =
-                            self.arrival_by_id(&actor.scope, a)
+                            self.arrival_by_id_in(&actor.scope, a)
                                 .await
                                 .map_err(|e| match e {
                                     StoreError::NotFound => not_found(),
@@ -489,9 +491,10 @@ impl Store {
         id: i64,
         node_code: &str,
     ) -> Result<PushItem> {
+        actor.require::<PushHandler>()?;
         let before = self.push_item(actor, id).await?;
         let node: GridNode = self
-            .grid_node_by_code(&actor.scope, node_code.trim())
+            .grid_node_by_code_in(&actor.scope, node_code.trim())
             .await
             .map_err(|e| match e {
                 StoreError::NotFound => StoreError::invalid(
@@ -555,14 +558,6 @@ impl Store {
             tx.commit().await?;
         });
         self.push_item(actor, id).await
-    }
-}
-
-pub(crate) fn require_push_role(actor: &Actor) -> Result<()> {
-    if actor.role.handles_push_lists() {
-        Ok(())
-    } else {
-        Err(StoreError::Forbidden("此角色不能查看推送核查名单".into()))
     }
 }
 
@@ -713,17 +708,17 @@ mod tests {
             ..Actor::system("someone")
         };
         let township = s
-            .grid_node_by_code(&Scope::everything(), "410105001")
+            .grid_node_by_code_in(&Scope::everything(), "410105001")
             .await
             .unwrap()
             .path;
         let community = s
-            .grid_node_by_code(&Scope::everything(), "410105001001")
+            .grid_node_by_code_in(&Scope::everything(), "410105001001")
             .await
             .unwrap()
             .path;
         let grid = s
-            .grid_node_by_code(&Scope::everything(), "410105001001001")
+            .grid_node_by_code_in(&Scope::everything(), "410105001001001")
             .await
             .unwrap()
             .path;

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use wangge_domain::permission::{PushImporter, PushViewer};
 
 use crate::{Actor, AuditEntry, Result, Scope, Store, StoreError};
 
@@ -23,7 +24,13 @@ const RULE_SELECT: &str = "SELECT r.id, r.keyword, r.node_id, g.code AS node_cod
 
 impl Store {
     /// Rules pointing into `scope`, by keyword.
-    pub async fn list_address_rules(&self, scope: &Scope) -> Result<Vec<AddressRule>> {
+    pub async fn list_address_rules(&self, actor: &Actor) -> Result<Vec<AddressRule>> {
+        let scope = actor.require::<PushViewer>()?;
+        self.list_address_rules_in(scope).await
+    }
+
+    /// [`Store::list_address_rules`] within a scope the caller has already checked.
+    pub(crate) async fn list_address_rules_in(&self, scope: &Scope) -> Result<Vec<AddressRule>> {
         let (lo, hi) = scope.bounds();
         let sql = format!("{RULE_SELECT} WHERE g.path >= $1 AND g.path < $2 ORDER BY r.keyword");
         Ok(on_pool!(self, pool => {
@@ -37,11 +44,7 @@ impl Store {
         keyword: &str,
         node_code: &str,
     ) -> Result<AddressRule> {
-        if !actor.role.imports_push_lists() {
-            return Err(StoreError::Forbidden(
-                "只有区级管理员可以维护地址对照表".into(),
-            ));
-        }
+        actor.require::<PushImporter>()?;
         let keyword = wangge_domain::validate::text::required(
             "keyword",
             "关键词",
@@ -52,7 +55,7 @@ impl Store {
             return Err(StoreError::invalid("keyword", "关键词应为2到100字"));
         }
         let node = self
-            .grid_node_by_code(&actor.scope, node_code.trim())
+            .grid_node_by_code_in(&actor.scope, node_code.trim())
             .await
             .map_err(|e| match e {
                 StoreError::NotFound => StoreError::invalid(
@@ -82,13 +85,9 @@ impl Store {
     }
 
     pub async fn delete_address_rule(&self, actor: &Actor, id: i64) -> Result<()> {
-        if !actor.role.imports_push_lists() {
-            return Err(StoreError::Forbidden(
-                "只有区级管理员可以维护地址对照表".into(),
-            ));
-        }
+        actor.require::<PushImporter>()?;
         let rule = self
-            .list_address_rules(&actor.scope)
+            .list_address_rules_in(&actor.scope)
             .await?
             .into_iter()
             .find(|r| r.id == id)
