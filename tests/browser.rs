@@ -1,6 +1,7 @@
 //! A real browser (Debian's headless Chromium through chromedriver) logs in as the demo admin
-//! and sees the grid tree. Runs when chromedriver is installed; with `WANGGE_BROWSER_TESTS=1`
-//! (as in CI) a missing browser is a failure, not a skip.
+//! and sees the grid tree, and opens every staff page of every role at phone and desktop
+//! width. Runs when chromedriver is installed; with `WANGGE_BROWSER_TESTS=1` (as in CI) a
+//! missing browser is a failure, not a skip.
 
 mod common;
 
@@ -62,6 +63,8 @@ impl Driver {
                 "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                          "--disable-component-update", "--disable-sync", "--no-first-run",
                          "--disable-dev-shm-usage", "--window-size=1280,900",
+                         // as on a phone, scrollbars take no room from the page
+                         "--hide-scrollbars",
                          format!("--user-data-dir={}", profile.display())]
             }
         }}});
@@ -123,6 +126,12 @@ impl Driver {
             .to_string()
     }
 
+    /// Whether `css` names an element on the page (no error when it does not).
+    async fn exists(&self, css: &str) -> bool {
+        let script = format!("return document.querySelector({}) !== null;", json!(css));
+        self.execute(&script).await.as_bool().unwrap_or(false)
+    }
+
     async fn type_into(&self, css: &str, text: &str) {
         let el = self.find(css).await;
         self.call(
@@ -167,6 +176,78 @@ impl Driver {
         {
             let _ = std::fs::write(path, png);
         }
+    }
+
+    /// Runs `script` (a function body) in the page and returns what it returns.
+    async fn execute(&self, script: &str) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({ "script": script, "args": [] })),
+        )
+        .await
+    }
+
+    async fn delete_cookies(&self) {
+        self.call(reqwest::Method::DELETE, "/cookie", None).await;
+    }
+
+    /// Sizes the window so that the page's viewport (`innerWidth` × `innerHeight`) is
+    /// `width` × `height`: headless Chromium's window is taller than its viewport (and its
+    /// outer width has a floor), so the window is set, the viewport measured and the window
+    /// corrected by the difference.
+    async fn set_viewport(&self, width: i64, height: i64) {
+        let (mut w, mut h) = (width, height);
+        for _ in 0..3 {
+            self.call(
+                reqwest::Method::POST,
+                "/window/rect",
+                Some(json!({ "width": w, "height": h })),
+            )
+            .await;
+            let v = self
+                .execute("return [window.innerWidth, window.innerHeight];")
+                .await;
+            let (iw, ih) = (v[0].as_i64().unwrap_or(0), v[1].as_i64().unwrap_or(0));
+            if iw == width && ih == height {
+                return;
+            }
+            w += width - iw;
+            h += height - ih;
+        }
+        panic!("could not size the viewport to {width}×{height}");
+    }
+
+    /// A PNG of the page from its top, as wide as the viewport and as tall as the page (at
+    /// most `max_height` px), taken through the DevTools protocol.
+    async fn screenshot_page(&self, path: &std::path::Path, max_height: i64) {
+        let size = self
+            .execute("return [window.innerWidth, document.documentElement.scrollHeight];")
+            .await;
+        let width = size[0].as_i64().unwrap_or(0);
+        let height = size[1].as_i64().unwrap_or(0).min(max_height);
+        let shot = self
+            .cdp(
+                "Page.captureScreenshot",
+                json!({"format": "png", "captureBeyondViewport": true,
+                       "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}}),
+            )
+            .await;
+        let png = shot["data"]
+            .as_str()
+            .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+            .unwrap_or_else(|| panic!("no screenshot of {}", path.display()));
+        std::fs::write(path, png).expect("write screenshot");
+    }
+
+    /// A DevTools command (e.g. `Emulation.setEmulatedMedia`), through chromedriver.
+    async fn cdp(&self, cmd: &str, params: Value) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/goog/cdp/execute",
+            Some(json!({ "cmd": cmd, "params": params })),
+        )
+        .await
     }
 
     async fn quit(mut self) {
@@ -216,4 +297,411 @@ async fn admin_logs_in_with_a_browser_and_sees_the_grid_tree() {
     }
     driver.quit().await;
     srv.stop().await;
+}
+
+/// What one page looks like in the browser: its widths, the navigation's state, the touch
+/// targets smaller than a finger and the links it offers.
+const MEASURE: &str = r#"
+const vw = window.innerWidth;
+// laid out, not hidden, and not inside a closed <details>
+const shown = e => {
+  const r = e.getBoundingClientRect();
+  return r.width > 0 && r.height > 0
+    && e.checkVisibility({ visibilityProperty: true, contentVisibilityAuto: true });
+};
+const name = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+  + (e.classList.length ? '.' + [...e.classList].join('.') : '')
+  + (e.name ? '[name=' + e.name + ']' : '')
+  + (e.textContent.trim() ? ' «' + e.textContent.trim().slice(0, 12) + '»' : '');
+// the outermost elements that stick out of the viewport (for the failure message)
+const wide = [];
+for (const e of document.body.querySelectorAll('*')) {
+  if (wide.length >= 6) break;
+  const r = e.getBoundingClientRect();
+  const p = e.parentElement.getBoundingClientRect();
+  if (r.right > vw + 1 && p.right <= vw + 1 && shown(e)) wide.push(name(e) + ' → ' + Math.round(r.right) + 'px');
+}
+const small = [];
+const targets = 'button, input:not([type=hidden]):not([type=checkbox]):not([type=radio]), select, textarea, summary, nav a';
+for (const e of document.querySelectorAll(targets)) {
+  if (!shown(e)) continue;
+  const h = e.getBoundingClientRect().height;
+  if (h < 43.5) small.push(name(e) + ' ' + Math.round(h) + 'px');
+}
+const side = document.querySelector('nav.side');
+const main = document.querySelector('main');
+const menu = document.querySelector('details.menu');
+const summary = menu && menu.querySelector('summary');
+return {
+  inner: vw,
+  scroll: document.documentElement.scrollWidth,
+  viewport_meta: !!document.querySelector('meta[name=viewport][content*="width=device-width"]'),
+  staff: !!document.querySelector('header.top'),
+  side_shown: !!side && shown(side),
+  side_right: side ? side.getBoundingClientRect().right : 0,
+  main_left: main ? main.getBoundingClientRect().left : 0,
+  nav_links_shown: [...document.querySelectorAll('nav a')].filter(shown).length,
+  summary_shown: !!summary && shown(summary),
+  menu_open: !!menu && menu.open,
+  wide: wide,
+  small: small,
+  links: [...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href')),
+};
+"#;
+
+const PHONE: (i64, i64) = (390, 844);
+/// Screenshots show a page from its top down to this many px (the long lists are cut).
+const SHOT_MAX_HEIGHT: i64 = 2000;
+const DESKTOP: (i64, i64) = (1366, 768);
+
+/// The page a link leads to, as a name for screenshots and to visit each kind of page once:
+/// numbers in the path are record ids (`/arrivals/12` → `arrivals-id`), every "coming soon"
+/// module is one page, the query is left out. `None` for what is not a staff page here.
+fn page_key(href: &str) -> Option<String> {
+    let path = href.split(['?', '#']).next().unwrap_or("");
+    let skip = ["/logout", "/login", "/report", "/static/", "/api/"];
+    if !path.starts_with('/')
+        || skip.iter().any(|s| path.starts_with(s))
+        || path.ends_with(".xlsx")
+        || path.ends_with(".csv")
+        || href.contains("reveal=1")
+    {
+        return None;
+    }
+    if path.starts_with("/soon/") {
+        return Some("soon".into());
+    }
+    let parts: Vec<&str> = path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            if s.chars().all(|c| c.is_ascii_digit()) {
+                "id"
+            } else {
+                s
+            }
+        })
+        .collect();
+    Some(if parts.is_empty() {
+        "home".into()
+    } else {
+        parts.join("-")
+    })
+}
+
+struct Visit<'a> {
+    driver: &'a Driver,
+    base: &'a str,
+    shots: std::path::PathBuf,
+    failures: Vec<String>,
+    widths: Vec<String>,
+}
+
+impl Visit<'_> {
+    /// Opens `path`, saves `<who>-<page>-<width>.png` and notes what is wrong with it at this
+    /// width; returns the links the page offers.
+    async fn check(&mut self, who: &str, page: &str, path: &str, staff: bool) -> Vec<String> {
+        self.driver.goto(&format!("{}{path}", self.base)).await;
+        let m = self.driver.execute(MEASURE).await;
+        let inner = m["inner"].as_i64().unwrap_or(0);
+        let scroll = m["scroll"].as_i64().unwrap_or(0);
+        let at = format!("{who} {page} ({path}) at {inner} px");
+        self.widths
+            .push(format!("{who:<22} {page:<22} {inner:>5} → {scroll:>5}"));
+        let shot = self.shots.join(format!("{who}-{page}-{inner}.png"));
+        self.driver.screenshot_page(&shot, SHOT_MAX_HEIGHT).await;
+        let mut fail = |what: String| self.failures.push(format!("{at}: {what}"));
+        if scroll > inner {
+            fail(format!(
+                "page is {scroll} px wide, wider than the viewport; sticking out: {}",
+                m["wide"]
+            ));
+        }
+        if !m["viewport_meta"].as_bool().unwrap_or(false) {
+            fail("no <meta name=viewport content=width=device-width>".into());
+        }
+        if staff != m["staff"].as_bool().unwrap_or(false) {
+            fail(format!("staff header expected: {staff}"));
+        }
+        let collapsed = m["nav_links_shown"].as_i64() == Some(0)
+            && m["side_shown"].as_bool() == Some(false)
+            && m["menu_open"].as_bool() == Some(false)
+            && m["summary_shown"].as_bool() == Some(true);
+        if staff && inner == PHONE.0 && !collapsed {
+            fail(format!(
+                "navigation not collapsed into the 菜单 button: {} links shown, sidebar {}, menu button {}",
+                m["nav_links_shown"], m["side_shown"], m["summary_shown"]
+            ));
+        }
+        if inner == PHONE.0 && m["small"].as_array().is_some_and(|a| !a.is_empty()) {
+            fail(format!("touch targets under 44 px high: {}", m["small"]));
+        }
+        if staff && inner == DESKTOP.0 {
+            let side_right = m["side_right"].as_f64().unwrap_or(0.0);
+            let main_left = m["main_left"].as_f64().unwrap_or(0.0);
+            if m["side_shown"].as_bool() != Some(true)
+                || side_right > main_left + 1.0
+                || m["summary_shown"].as_bool() != Some(false)
+            {
+                fail(format!(
+                    "no sidebar beside the content: sidebar {} (right edge {side_right}), content from {main_left}, menu button {}",
+                    m["side_shown"], m["summary_shown"]
+                ));
+            }
+        }
+        m["links"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// At phone width on the home page: the 菜单 button opens the navigation, every entry a
+    /// finger high, and the page still fits.
+    async fn check_open_menu(&mut self, who: &str) {
+        self.driver.goto(&format!("{}/", self.base)).await;
+        if !self.driver.exists("details.menu > summary").await {
+            self.failures
+                .push(format!("{who} at {} px: no 菜单 button", PHONE.0));
+            return;
+        }
+        self.driver.click("details.menu > summary").await;
+        let m = self.driver.execute(MEASURE).await;
+        let shot = self.shots.join(format!("{who}-menu-{}.png", PHONE.0));
+        self.driver.screenshot_page(&shot, SHOT_MAX_HEIGHT).await;
+        let at = format!("{who} open menu at {} px", m["inner"]);
+        if m["menu_open"].as_bool() != Some(true) || m["nav_links_shown"].as_i64() < Some(2) {
+            self.failures.push(format!(
+                "{at}: the 菜单 button does not open the navigation ({} links shown)",
+                m["nav_links_shown"]
+            ));
+        }
+        if m["scroll"].as_i64() > m["inner"].as_i64() {
+            self.failures
+                .push(format!("{at}: {} px wide: {}", m["scroll"], m["wide"]));
+        }
+        if m["small"].as_array().is_some_and(|a| !a.is_empty()) {
+            self.failures
+                .push(format!("{at}: touch targets under 44 px: {}", m["small"]));
+        }
+    }
+
+    /// The daily list printed from a phone (an A4 page is as narrow as a phone): a table with
+    /// every column, without the header, the menu, the sidebar and the forms.
+    async fn check_print(&mut self, who: &str) {
+        self.driver.goto(&format!("{}/daily", self.base)).await;
+        self.driver
+            .cdp("Emulation.setEmulatedMedia", json!({ "media": "print" }))
+            .await;
+        let m = self
+            .driver
+            .execute(
+                r#"const t = document.querySelector('table.daily');
+                const hidden = ['header.top', 'details.menu', 'nav.side', 'form.filters']
+                  .filter(s => { const e = document.querySelector(s); return e && getComputedStyle(e).display !== 'none'; });
+                return { table: t ? getComputedStyle(t).display : 'none',
+                         head: t ? getComputedStyle(t.tHead).display : 'none',
+                         scroll: t ? getComputedStyle(t.parentElement).overflowX : '',
+                         shown: hidden };"#,
+            )
+            .await;
+        self.driver
+            .cdp("Emulation.setEmulatedMedia", json!({ "media": "" }))
+            .await;
+        if m["table"] != "table" || m["head"] != "table-header-group" || m["scroll"] != "visible" {
+            self.failures.push(format!(
+                "{who} daily printed: not a full table (table {}, head {}, overflow {})",
+                m["table"], m["head"], m["scroll"]
+            ));
+        }
+        if m["shown"].as_array().is_some_and(|a| !a.is_empty()) {
+            self.failures
+                .push(format!("{who} daily printed: still shows {}", m["shown"]));
+        }
+    }
+}
+
+/// Logs in through the form and waits until the home page is there.
+async fn browser_login(driver: &Driver, base: &str, username: &str) {
+    driver.delete_cookies().await;
+    driver.goto(&format!("{base}/login")).await;
+    driver.type_into("#username", username).await;
+    driver.type_into("#password", common::DEMO_PASSWORD).await;
+    driver.click("#login").await;
+    let home = format!("{base}/");
+    for _ in 0..100 {
+        if driver.current_url().await == home {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!(
+        "{username} did not reach the home page: {}",
+        driver.current_url().await
+    );
+}
+
+/// Two push-list imports by the admin, so the job page has a finished and a refused import;
+/// the finished one names a resident otherwise, so the data-quality page has a row.
+async fn import_jobs(srv: &common::TestServer) -> Vec<(&'static str, String)> {
+    let admin = srv.login("admin").await;
+    let residents = admin.get("/api/v1/residents?limit=1").await.json();
+    let resident = admin
+        .get(&format!(
+            "/api/v1/residents/{}?reveal=1",
+            residents[0]["id"]
+        ))
+        .await
+        .json();
+    let good = resident["id_number"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a resident's ID number: {resident}"))
+        .to_string();
+    let wrong_check = if good.ends_with('0') { '1' } else { '0' };
+    let bad = format!("{}{wrong_check}", &good[..17]);
+    let files = [
+        (
+            "pushlists-job-done",
+            format!(
+                "姓名,身份证号,手机号,来源地,抵达时间,现住址,备注\n\
+                 测试甲,{good},13800138001,上海市浦东新区,2021-12-20 08:00,纬五路社区第一网格3号楼2单元,\n\
+                 测试乙,{bad},,上海市,2021-12-20,纬五路社区第一网格,\n"
+            ),
+        ),
+        ("pushlists-job-failed", "姓名\n张三\n".to_string()),
+    ];
+    let mut jobs = Vec::new();
+    for (page, csv) in files {
+        let csrf = admin.csrf().await;
+        let r = admin
+            .post_multipart(
+                "/pushlists/import",
+                &[
+                    ("csrf", None, csrf.as_bytes()),
+                    ("file", Some("list.csv"), csv.as_bytes()),
+                ],
+            )
+            .await;
+        let job = r.location().unwrap_or_else(|| panic!("import: {}", r.body));
+        let job = job.to_string();
+        for _ in 0..200 {
+            let p = admin.get(&format!("{job}/progress")).await.json();
+            if p["state"] != "running" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        jobs.push((page, job));
+    }
+    jobs
+}
+
+/// Every staff page of every role with a login, at 390 px (a phone) and 1366 px (a desktop):
+/// no page is wider than the screen, on the phone the navigation is behind the 菜单 button and
+/// every control is a finger high, on the desktop the sidebar stays beside the content.
+/// The pages are the role's navigation and what its pages link to (one of each kind: an
+/// arrival, a push item, a checkpoint, a resident, a grid node, a risk area, a user…).
+/// Screenshots go to `target/e2e/<role>-<page>-<width>.png`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_staff_page_fits_a_phone_and_a_desktop() {
+    let Some(driver) = Driver::start().await else {
+        return;
+    };
+    let started = std::time::Instant::now();
+    let srv = common::TestServer::start(Kind::Sqlite).await;
+    let jobs = import_jobs(&srv).await;
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("target dir")
+        .join("e2e");
+    std::fs::create_dir_all(&shots).expect("target/e2e");
+    let mut visit = Visit {
+        driver: &driver,
+        base: &srv.base,
+        shots,
+        failures: Vec::new(),
+        widths: Vec::new(),
+    };
+    // one account of each role with a login
+    let accounts = [
+        ("district_admin", "admin"),
+        ("township_officer", "jingbalu"),
+        ("grid_worker", "wangge1"),
+        ("department_handler", "gongxinju"),
+        ("enterprise_contact", "qiye"),
+        ("checkpoint_operator", "kakou"),
+        ("lab_operator", "jiance"),
+    ];
+    for (who, username) in accounts {
+        browser_login(&driver, &srv.base, username).await;
+        // at desktop width, follow the links from the home page to every kind of page
+        driver.set_viewport(DESKTOP.0, DESKTOP.1).await;
+        let mut pages: Vec<(String, String)> = vec![("home".into(), "/".into())];
+        let mut next = 0;
+        while next < pages.len() {
+            let (page, path) = pages[next].clone();
+            next += 1;
+            for href in visit.check(who, &page, &path, true).await {
+                if let Some(key) = page_key(&href) {
+                    if !pages.iter().any(|(k, _)| *k == key) {
+                        pages.push((key, href));
+                    }
+                }
+            }
+        }
+        if who == "district_admin" {
+            for (page, path) in &jobs {
+                visit.check(who, page, path, true).await;
+                pages.push((page.to_string(), path.clone()));
+            }
+        }
+        driver.set_viewport(PHONE.0, PHONE.1).await;
+        for (page, path) in &pages {
+            visit.check(who, page, path, true).await;
+        }
+        visit.check_open_menu(who).await;
+        if who == "grid_worker" {
+            visit.check_print(who).await;
+        }
+        eprintln!(
+            "{who}: {} pages: {}",
+            pages.len(),
+            pages
+                .iter()
+                .map(|(k, _)| k.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+    }
+    // the pages without the staff frame: an error (a grid worker asks for a street), the login
+    // and the public report form
+    browser_login(&driver, &srv.base, "wangge1").await;
+    for (width, height) in [PHONE, DESKTOP] {
+        driver.set_viewport(width, height).await;
+        visit
+            .check("grid_worker", "error", "/grid/410105001", false)
+            .await;
+        driver.delete_cookies().await;
+        visit.check("public", "login", "/login", false).await;
+        visit.check("public", "report", "/report", false).await;
+        browser_login(&driver, &srv.base, "wangge1").await;
+    }
+    eprintln!("widths (viewport → page):\n{}", visit.widths.join("\n"));
+    eprintln!(
+        "{} page views in {:?}",
+        visit.widths.len(),
+        started.elapsed()
+    );
+    let failures = std::mem::take(&mut visit.failures);
+    driver.quit().await;
+    srv.stop().await;
+    assert!(
+        failures.is_empty(),
+        "{} problems:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
