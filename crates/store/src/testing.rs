@@ -18,7 +18,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use sqlx::Connection;
 use wangge_domain::role::Role;
 
-use crate::{Actor, GridNode, NewUser, Result, Scope, Store, StoreError, User};
+use crate::{Actor, GridNode, NewUser, Result, Store, StoreError, User};
 
 /// The test grid tree: a part of the demo district (`wangge demo`, which the HTTP tests serve)
 /// with the same codes and names, so a node means the same in every test. Node by node:
@@ -449,7 +449,7 @@ impl TestDb {
     pub async fn seed(&self) -> Result<(Nodes, Users)> {
         let system = Actor::system("test");
         self.store.import_grid_csv(&system, TREE.as_bytes()).await?;
-        let stored = self.store.list_grid(&Scope::everything()).await?;
+        let stored = self.store.list_grid(&system).await?;
         let node = |code: &str| {
             stored
                 .iter()
