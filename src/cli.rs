@@ -35,7 +35,8 @@ impl DbArgs {
 
 #[derive(Args)]
 pub struct ServeArgs {
-    /// Address to listen on
+    /// Address to listen on (port 0: a free port, chosen by the system; `demo` prints the
+    /// address it listens on)
     #[arg(long, default_value = "127.0.0.1:8080")]
     bind: SocketAddr,
     /// Send cookies without the Secure flag (only for plain-http access from another host
@@ -218,18 +219,22 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
     match cli.command {
         Command::Serve { db, serve } => {
             let store = open(&db.url(DEFAULT_DB)).await?;
-            serve_until_ctrl_c(store, serve).await?;
+            let listener = tokio::net::TcpListener::bind(serve.bind).await?;
+            serve_until_ctrl_c(listener, store, serve).await?;
         }
         Command::Demo { db, serve } => {
             let store = open(&db.url(DEMO_DB)).await?;
             let logins = crate::demo::ensure(&store).await?;
+            // bound before the address is printed, which is the one bound: with port 0 the
+            // system picks a free port, and whoever reads this line gets it
+            let listener = tokio::net::TcpListener::bind(serve.bind).await?;
             println!("演示区已就绪：{}", store.display_url());
             println!("演示账号（密码均为 {}）：", crate::demo::PASSWORD);
             for (username, label) in logins {
                 println!("  {username:<18} {label}");
             }
-            println!("浏览器打开 http://{}/ 登录", serve.bind);
-            serve_until_ctrl_c(store, serve).await?;
+            println!("浏览器打开 http://{}/ 登录", listener.local_addr()?);
+            serve_until_ctrl_c(listener, store, serve).await?;
         }
         Command::Migrate { db } => {
             let store = open(&db.url(DEFAULT_DB)).await?;
@@ -446,8 +451,11 @@ async fn open(url: &str) -> Result<Store, StoreError> {
     Ok(store)
 }
 
-async fn serve_until_ctrl_c(store: Store, args: ServeArgs) -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::bind(args.bind).await?;
+async fn serve_until_ctrl_c(
+    listener: tokio::net::TcpListener,
+    store: Store,
+    args: ServeArgs,
+) -> std::io::Result<()> {
     tracing::info!(addr = %listener.local_addr()?, "serving");
     let config = AppConfig {
         secure_cookies: !args.insecure_cookies,

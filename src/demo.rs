@@ -314,4 +314,28 @@ mod tests {
         assert_eq!(rows.iter().filter(|r| r.contains(",grid,")).count(), 200);
         assert_eq!(rows.iter().filter(|r| r.contains(",township,")).count(), 5);
     }
+
+    /// The storage tests' tree is a part of this one, node for node, and their accounts are
+    /// the demo's usernames with the demo's roles: a code, a name or a login means the same in
+    /// the storage tests as in the HTTP tests (which serve the demo district).
+    #[test]
+    fn the_test_tree_is_a_part_of_the_demo_tree() {
+        let demo = super::grid_csv();
+        let demo: Vec<&str> = demo.lines().collect();
+        for row in wangge_store::testing::TREE.lines() {
+            assert!(
+                demo.contains(&row),
+                "test tree row {row:?} is not in the demo tree"
+            );
+        }
+        let accounts = super::accounts();
+        for (username, _, role, _) in wangge_store::testing::USERS {
+            assert!(
+                accounts
+                    .iter()
+                    .any(|(u, _, r, _)| *u == username && *r == role),
+                "test account {username} ({role:?}) is not a demo account"
+            );
+        }
+    }
 }

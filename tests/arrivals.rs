@@ -12,8 +12,8 @@ use wangge_domain::validate::make_valid;
 use wangge_store::both_backends;
 use wangge_store::testing::Kind;
 
-const GRID_A: &str = "410105001001001";
-const GRID_B: &str = "410105001001002";
+// codes of the test tree, which is a part of the demo district these tests serve
+use wangge_store::testing::code::{GRID_A, GRID_B};
 
 fn today() -> NaiveDate {
     wangge_server::today()

@@ -5,10 +5,12 @@
 
 mod common;
 
+use std::io::BufRead;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use base64::Engine;
+use common::{wait_until, within};
 use serde_json::{json, Value};
 use wangge_store::testing::Kind;
 
@@ -35,25 +37,38 @@ impl Driver {
             eprintln!("chromedriver not installed: browser test skipped");
             return None;
         };
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .ok()?
-            .local_addr()
-            .ok()?
-            .port();
-        let child = Command::new(driver)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
+        // port 0: chromedriver takes a free port and says which ("… started successfully on
+        // port 36593."), so no port is picked here and given up before it binds it
+        let mut child = Command::new(driver)
+            .arg("--port=0")
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect("chromedriver starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        // reads up to the line with the port, then keeps draining until chromedriver ends
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some((_, rest)) = line.split_once("started successfully on port ") {
+                    let _ = tx.send(rest.trim_end_matches('.').trim().to_string());
+                }
+            }
+        });
+        let port = tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(30)))
+            .await
+            .expect("reader")
+            .expect("chromedriver printed its port");
         let base = format!("http://127.0.0.1:{port}");
         let http = reqwest::Client::new();
-        for _ in 0..100 {
-            if http.get(format!("{base}/status")).send().await.is_ok() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let status = format!("{base}/status");
+        let (http_ref, status) = (&http, status.as_str());
+        wait_until(within(Duration::from_secs(10)), || async move {
+            http_ref.get(status).send().await.ok().map(|_| ())
+        })
+        .await
+        .expect("chromedriver answers");
         let profile =
             std::env::temp_dir().join(format!("wangge-chromium-{}-{port}", std::process::id()));
         let caps = json!({"capabilities": {"alwaysMatch": {
@@ -276,11 +291,16 @@ async fn admin_logs_in_with_a_browser_and_sees_the_grid_tree() {
     driver.type_into("#username", "admin").await;
     driver.type_into("#password", common::DEMO_PASSWORD).await;
     driver.click("#login").await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(
-        driver.current_url().await,
-        format!("{}/", srv.base),
-        "logged in, on the home page"
+    let home = format!("{}/", srv.base);
+    let (driver_ref, home_ref) = (&driver, home.as_str());
+    let arrived = wait_until(within(Duration::from_secs(10)), || async move {
+        (driver_ref.current_url().await == home_ref).then_some(())
+    })
+    .await;
+    assert!(
+        arrived.is_some(),
+        "logged in, on the home page: at {}",
+        driver.current_url().await
     );
     driver.goto(&format!("{}/grid", srv.base)).await;
     let html = driver.source().await;

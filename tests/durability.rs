@@ -2,11 +2,20 @@
 //! moments while clients register residents, report arrivals and post checkpoint scans (the
 //! group-commit path), restarted, and every write it acknowledged must be in the database
 //! exactly once. On SQLite and on PostgreSQL.
+//!
+//! Each start of the server listens on a port the system picks (`--bind 127.0.0.1:0`) and the
+//! test reads the address from the line `demo` prints, so no port is ever chosen by the test
+//! and given up before the server takes it.
+
+mod common;
 
 use std::collections::HashSet;
+use std::io::BufRead;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use common::{wait_until, within};
 
 use wangge_domain::validate::make_valid;
 use wangge_store::testing::{Kind, TestDb};
@@ -43,44 +52,72 @@ impl Write {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
-
 fn wangge(args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_wangge"));
     c.args(args).env("WANGGE_LOG", "warn");
     c
 }
 
-fn start_server(url: &str, port: u16) -> Child {
-    wangge(&[
-        "demo",
-        "--database",
-        url,
-        "--bind",
-        &format!("127.0.0.1:{port}"),
-    ])
-    .stdout(Stdio::null())
-    .stderr(Stdio::null())
-    .spawn()
-    .expect("server starts")
+/// A running `wangge demo`, killed when dropped (also when the test fails half-way).
+struct Server {
+    child: Child,
+    /// `http://127.0.0.1:PORT`
+    base: String,
 }
 
-async fn wait_ready(http: &reqwest::Client, base: &str) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        if let Ok(r) = http.get(format!("{base}/healthz")).send().await {
-            if r.status().is_success() {
-                return;
+impl Server {
+    /// Starts the server on a port of the system's choosing and waits until it answers.
+    async fn start(url: &str, http: &reqwest::Client) -> Server {
+        let mut child = wangge(&["demo", "--database", url, "--bind", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("server starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        // reads up to the line with the address, then keeps draining until the process ends
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some(rest) = line.split_once("http://").map(|(_, r)| r) {
+                    let addr = rest.split('/').next().unwrap_or_default().to_string();
+                    let _ = tx.send(addr);
+                }
             }
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
+        });
+        let mut server = Server {
+            child,
+            base: String::new(),
+        };
+        // the first start builds the demo district first
+        let addr = tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(120)))
+            .await
+            .expect("reader")
+            .expect("the server printed the address it listens on");
+        server.base = format!("http://{addr}");
+        let health = format!("{}/healthz", server.base);
+        let health = health.as_str();
+        wait_until(within(Duration::from_secs(60)), || async move {
+            let r = http.get(health).send().await.ok()?;
+            r.status().is_success().then_some(())
+        })
+        .await
+        .expect("server did not come up");
+        server
     }
-    panic!("server did not come up");
+
+    /// SIGKILL, and reaped.
+    fn kill(&mut self) {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().expect("reaped");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// A distinct valid ID number for each sequence number: one birth date per thousand.
@@ -110,8 +147,6 @@ impl Lcg {
 async fn acknowledged_writes_survive_sigkill(kind: Kind) {
     let db = TestDb::new(kind).await.expect("database");
     let url = db.url.clone();
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(5))
         .build()
@@ -119,8 +154,7 @@ async fn acknowledged_writes_survive_sigkill(kind: Kind) {
 
     // first start builds the demo district; then a machine token for the scans (tokens are
     // for machine accounts) and a district admin's session for residents and arrivals
-    let mut server = start_server(&url, port);
-    wait_ready(&http, &base).await;
+    let mut server = Server::start(&url, &http).await;
     let out = wangge(&[
         "user",
         "token",
@@ -173,13 +207,20 @@ async fn acknowledged_writes_survive_sigkill(kind: Kind) {
         .expect("checkpoint")
         .id;
     let attempted: Arc<Mutex<HashSet<String>>> = Arc::default();
-    let mut rng = Lcg(0x5eed ^ port as u64);
+    // kill moments differ from run to run, as the first port does
+    let first_port: u64 = server
+        .base
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("port");
+    let mut rng = Lcg(0x5eed ^ first_port);
     let counter: Arc<std::sync::atomic::AtomicU64> = Arc::default();
     for round in 0..KILLS {
         // writers run until the server dies under them
         let mut tasks = Vec::new();
         for w in 0..WRITERS {
-            let (http, base, token) = (http.clone(), base.clone(), token.clone());
+            let (http, base, token) = (http.clone(), server.base.clone(), token.clone());
             let (cookie, csrf) = (cookie.clone(), csrf.clone());
             let (acked, attempted) = (acked.clone(), attempted.clone());
             let (acked_arrivals, acked_scans) = (acked_arrivals.clone(), acked_scans.clone());
@@ -232,27 +273,27 @@ async fn acknowledged_writes_survive_sigkill(kind: Kind) {
             }));
         }
         // a few acknowledged residents first (on a loaded machine the random delay alone
-        // can pass before any write lands), then a random moment to kill at
+        // can pass before any write lands); after 20 s the round goes on regardless, and the
+        // final count says whether enough was written
         let wanted = acked.lock().expect("lock").len() + 6;
-        let deadline = std::time::Instant::now() + Duration::from_secs(20);
-        while acked.lock().expect("lock").len() < wanted && std::time::Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        let acked_now = &acked;
+        let _ = wait_until(within(Duration::from_secs(20)), || async move {
+            (acked_now.lock().expect("lock").len() >= wanted).then_some(())
+        })
+        .await;
+        // the point of the test: a random moment to kill at, not a wait for anything
         tokio::time::sleep(Duration::from_millis(rng.next() % 260)).await;
-        server.kill().expect("SIGKILL");
-        server.wait().expect("reaped");
+        server.kill();
         for t in tasks {
             t.await.expect("writer");
         }
-        server = start_server(&url, port);
-        wait_ready(&http, &base).await;
+        server = Server::start(&url, &http).await;
         eprintln!(
             "round {round}: {} acknowledged so far",
             acked.lock().expect("lock").len()
         );
     }
-    server.kill().expect("stop");
-    server.wait().expect("reaped");
+    server.kill();
 
     let acked = acked.lock().expect("lock").clone();
     assert!(

@@ -10,7 +10,8 @@ use serde_json::{json, Value};
 use wangge_store::both_backends;
 use wangge_store::testing::Kind;
 
-const GRID_A: &str = "410105001001001";
+// a code of the test tree, which is a part of the demo district these tests serve
+use wangge_store::testing::code::GRID_A;
 
 async fn csrf_header(c: &Client) -> String {
     c.csrf().await

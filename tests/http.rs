@@ -3,14 +3,16 @@
 
 mod common;
 
-use common::{hidden_csrf, TestServer};
+use std::time::{Duration, Instant};
+
+use common::{hidden_csrf, wait_until, within, TestServer};
 use reqwest::StatusCode;
 use serde_json::json;
 use wangge_store::both_backends;
 use wangge_store::testing::Kind;
 
-const GRID_A: &str = "410105001001001";
-const GRID_B: &str = "410105001001002";
+// codes of the test tree, which is a part of the demo district these tests serve
+use wangge_store::testing::code::{GRID_A, GRID_B};
 
 async fn unauthenticated_requests_get_401_and_no_data(kind: Kind) {
     let srv = TestServer::start(kind).await;
@@ -511,10 +513,21 @@ async fn sessions_expire(kind: Kind) {
         ..Default::default()
     };
     let srv = TestServer::start_with(kind, config).await;
+    let before_login = Instant::now();
     let c = srv.login("admin").await;
     assert_eq!(c.get("/api/v1/me").await.status, StatusCode::OK);
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-    assert_eq!(c.get("/api/v1/me").await.status, StatusCode::UNAUTHORIZED);
+    // asking does not prolong a session: ask until the server stops taking it
+    let c = &c;
+    let expired = wait_until(within(Duration::from_secs(20)), || async move {
+        (c.get("/api/v1/me").await.status == StatusCode::UNAUTHORIZED).then_some(())
+    })
+    .await;
+    assert!(expired.is_some(), "a session of one second still works");
+    assert!(
+        before_login.elapsed() >= Duration::from_millis(900),
+        "the session ended before its second: {:?}",
+        before_login.elapsed()
+    );
     assert_eq!(c.get("/grid").await.location(), Some("/login"));
     srv.stop().await;
 }

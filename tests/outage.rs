@@ -2,10 +2,13 @@
 //! server recovers on its own when the database is back. The test runs its own throw-away
 //! PostgreSQL cluster (initdb on a free port) so stopping it disturbs no other test.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::{wait_until, within};
 use reqwest::StatusCode;
 use wangge_domain::role::Role;
 use wangge_server::AppConfig;
@@ -197,19 +200,17 @@ async fn postgres_outage_gives_fast_503_and_recovers() {
     );
 
     cluster.start();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
+    let get = &get;
+    let recovered = wait_until(within(Duration::from_secs(30)), || async move {
         let r = get("/api/v1/grid").await.expect("answer");
-        if r.status() == StatusCode::OK {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no recovery after the database came back: {}",
-            r.status()
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+        (r.status() == StatusCode::OK).then_some(())
+    })
+    .await;
+    assert!(
+        recovered.is_some(),
+        "no recovery after the database came back: {}",
+        get("/api/v1/grid").await.expect("answer").status()
+    );
     let _ = tx.send(());
     let _ = server.await;
     store.close().await;

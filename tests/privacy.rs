@@ -13,10 +13,9 @@ use wangge_domain::validate::make_valid;
 use wangge_store::testing::Kind;
 use wangge_store::{both_backends, Actor, Backend, Store};
 
-const GRID_A: &str = "410105001001001";
-
-/// The demo worker of grid A (`wangge1`) sees this grid only; this one lies elsewhere.
-const OTHER_GRID: &str = "410105002001001";
+// codes of the test tree, which is a part of the demo district these tests serve: the demo
+// worker of grid A (`wangge1`) sees that grid only; OTHER_GRID (农科路社区第一网格) lies elsewhere
+use wangge_store::testing::code::{GRID_A, GRID_C as OTHER_GRID};
 
 fn in_days(n: u64) -> String {
     (wangge_server::today() + Days::new(n)).to_string()

@@ -6,15 +6,15 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Client, TestServer};
+use common::{wait_until, within, Client, TestServer};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use wangge_domain::validate::make_valid;
 use wangge_store::both_backends;
 use wangge_store::testing::Kind;
 
-const GRID_A: &str = "410105001001001";
-const GRID_B: &str = "410105001001002";
+// codes of the test tree, which is a part of the demo district these tests serve
+use wangge_store::testing::code::{GRID_A, GRID_B};
 const HEADER: &str = "姓名,身份证号,手机号,来源地,抵达时间,现住址,备注";
 
 fn id(n: u32) -> String {
@@ -180,6 +180,18 @@ async fn api_import_reports_rows_and_assigns_grids(kind: Kind) {
 }
 both_backends!(api_import, api_import_reports_rows_and_assigns_grids);
 
+/// The progress of an import job once it is no longer running.
+async fn finished(c: &Client, job: &str) -> Value {
+    let progress = format!("{job}/progress");
+    let progress = progress.as_str();
+    wait_until(within(Duration::from_secs(30)), || async move {
+        let state = c.get(progress).await.json();
+        (state["state"] != "running").then_some(state)
+    })
+    .await
+    .unwrap_or_else(|| panic!("{job} still running after 30 s"))
+}
+
 async fn upload_page_shows_progress_then_the_result(kind: Kind) {
     use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
     let srv = TestServer::start(kind).await;
@@ -225,14 +237,7 @@ async fn upload_page_shows_progress_then_the_result(kind: Kind) {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let job = r.location().unwrap().to_string();
     assert!(job.starts_with("/pushlists/jobs/"));
-    let mut state = Value::Null;
-    for _ in 0..100 {
-        state = admin.get(&format!("{job}/progress")).await.json();
-        if state["state"] != "running" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let state = finished(&admin, &job).await;
     assert_eq!(state["state"], "done", "{state}");
     assert_eq!(state["percent"], 100);
     assert_eq!(state["summary"]["created"], 1);
@@ -259,12 +264,7 @@ async fn upload_page_shows_progress_then_the_result(kind: Kind) {
         )
         .await;
     let job = r.location().unwrap().to_string();
-    for _ in 0..100 {
-        if admin.get(&format!("{job}/progress")).await.json()["state"] != "running" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    finished(&admin, &job).await;
     let page = admin.get(&job).await;
     assert!(
         page.body.contains("导入失败") && page.body.contains("缺少列"),

@@ -3,7 +3,9 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderMap, COOKIE, LOCATION, SET_COOKIE};
 use reqwest::StatusCode;
@@ -11,6 +13,46 @@ use wangge_server::AppConfig;
 use wangge_store::testing::{Kind, TestDb};
 
 pub const DEMO_PASSWORD: &str = wangge::demo::PASSWORD;
+
+/// How long [`wait_until`] waits between two checks.
+const POLL: Duration = Duration::from_millis(20);
+
+/// Awaits a condition instead of sleeping for a guessed time: runs `check` until it gives
+/// `Some(value)` and returns that, or `None` when it has not by `deadline` (it is checked once
+/// more at the deadline, so a slow condition gets all of its time). Conditions that are a
+/// yes or no give `Some(())`: `(status == StatusCode::OK).then_some(())`.
+///
+/// ```ignore
+/// let c = &client;
+/// let done = wait_until(Instant::now() + Duration::from_secs(10), || async move {
+///     let s = c.get("/progress").await.json();
+///     (s["state"] != "running").then_some(s)
+/// })
+/// .await
+/// .expect("finished within 10 s");
+/// ```
+pub async fn wait_until<T, F, Fut>(deadline: Instant, mut check: F) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    loop {
+        let last = Instant::now() >= deadline;
+        if let Some(value) = check().await {
+            return Some(value);
+        }
+        if last {
+            return None;
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        tokio::time::sleep(POLL.min(left)).await;
+    }
+}
+
+/// `now + d`, for [`wait_until`].
+pub fn within(d: Duration) -> Instant {
+    Instant::now() + d
+}
 
 pub struct TestServer {
     pub base: String,

@@ -62,6 +62,7 @@ mod risk;
 mod risk_import;
 mod scope;
 mod secret;
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 mod users;
 mod wal;

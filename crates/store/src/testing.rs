@@ -1,25 +1,217 @@
-//! Fresh databases for tests: a temporary SQLite file, or a uniquely named PostgreSQL database
-//! created on the server at `WANGGE_TEST_PG_URL` (default `postgres://postgres@127.0.0.1:5432/test`)
-//! and dropped by [`TestDb::cleanup`].
+//! Test support, behind the `testing` feature (the crates whose tests use it enable it from
+//! their dev-dependencies; the release binary does not have it):
+//!
+//! - [`TestDb`]: a fresh, migrated database — a temporary SQLite file, or a uniquely named
+//!   PostgreSQL database on the server at `WANGGE_TEST_PG_URL` (default
+//!   `postgres://postgres@127.0.0.1:5432/test`) — removed when the `TestDb` is dropped, also
+//!   when the test panics; [`TestDb::cleanup`] does the same, after closing the pool.
+//! - [`TREE`] and [`seeded`]: the one grid tree of the storage tests, with one account per role
+//!   on it; tests that need more data add it themselves.
+//! - [`both_backends!`](crate::both_backends): one test body run on SQLite and on PostgreSQL.
+//! - [`hostile`]: hostile XLSX files for the import-limit tests and the fuzz corpus.
 
+use std::future::Future;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sqlx::Connection;
+use wangge_domain::role::Role;
 
-use crate::{Result, Store, StoreError};
+use crate::{Actor, GridNode, NewUser, Result, Store, StoreError, User};
 
-/// The grid tree the push-list tests place people in: two streets, two communities, three
-/// grids (纬五路第一/第二网格 under one community, 农科路第一网格 under the other).
-pub const PUSH_TREE: &str = "code,name,level,parent_code
+/// The test grid tree: a part of the demo district (`wangge demo`, which the HTTP tests serve)
+/// with the same codes and names, so a node means the same in every test. Node by node:
+///
+/// | code | name | constant | accounts ([`USERS`]) | what tests use it for |
+/// |---|---|---|---|---|
+/// | 410105 | 金水区 | [`code::DISTRICT`] | admin, gongxinju, jiance | the root: district-wide roles |
+/// | 410105001 | 经八路街道 | [`code::JINGBALU`] | jingbalu | a street with the community of two grids |
+/// | 410105001001 | 纬五路社区 | [`code::WEIWULU`] | weiwulu | a community with two grids: its subtree is 3 nodes; addresses naming only the community place there |
+/// | 410105001001001 | 纬五路社区第一网格 | [`code::GRID_A`] | wangge1 | the usual grid of a record |
+/// | 410105001001002 | 纬五路社区第二网格 | [`code::GRID_B`] | wangge2 | the sibling grid: out of grid A's scope, in the same community |
+/// | 410105002 | 花园路街道 | [`code::HUAYUANLU`] | kakou | the other street: out of 经八路街道's scope |
+/// | 410105002001 | 农科路社区 | [`code::NONGKELU`] | qiye | the other street's community |
+/// | 410105002001001 | 农科路社区第一网格 | [`code::GRID_C`] | — | a grid in the other street (e.g. the node tracing a push-list person) |
+///
+/// The grid names contain their community's name, as in the demo, so an address such as
+/// `纬五路社区第一网格3号楼` is placed in grid A by the address matcher and by the arrivals'
+/// destination matching. A test can import the tree again (or a changed copy) to check imports.
+pub const TREE: &str = "code,name,level,parent_code
 410105,金水区,district,
 410105001,经八路街道,township,410105
 410105001001,纬五路社区,community,410105001
-410105001001001,纬五路第一网格,grid,410105001001
-410105001001002,纬五路第二网格,grid,410105001001
+410105001001001,纬五路社区第一网格,grid,410105001001
+410105001001002,纬五路社区第二网格,grid,410105001001
 410105002,花园路街道,township,410105
 410105002001,农科路社区,community,410105002
-410105002001001,农科路第一网格,grid,410105002001
+410105002001001,农科路社区第一网格,grid,410105002001
 ";
+
+/// The codes of [`TREE`]'s nodes.
+pub mod code {
+    /// 金水区
+    pub const DISTRICT: &str = "410105";
+    /// 经八路街道
+    pub const JINGBALU: &str = "410105001";
+    /// 纬五路社区 (under 经八路街道)
+    pub const WEIWULU: &str = "410105001001";
+    /// 纬五路社区第一网格
+    pub const GRID_A: &str = "410105001001001";
+    /// 纬五路社区第二网格
+    pub const GRID_B: &str = "410105001001002";
+    /// 花园路街道
+    pub const HUAYUANLU: &str = "410105002";
+    /// 农科路社区 (under 花园路街道)
+    pub const NONGKELU: &str = "410105002001";
+    /// 农科路社区第一网格
+    pub const GRID_C: &str = "410105002001001";
+}
+
+/// The password of every account in [`USERS`].
+pub const PASSWORD: &str = "wangge-test-2026";
+
+/// The accounts [`seeded`] creates: one per role, plus the community worker and a worker for
+/// each grid of 纬五路社区 — (username, display name, role, node code). The usernames and roles
+/// are the demo district's; 企业联系人 and 卡口操作员 sit on nodes of this smaller tree.
+pub const USERS: [(&str, &str, Role, &str); 9] = [
+    (
+        "admin",
+        "区指挥部管理员",
+        Role::DistrictAdmin,
+        code::DISTRICT,
+    ),
+    (
+        "jingbalu",
+        "经八路街道干部",
+        Role::TownshipOfficer,
+        code::JINGBALU,
+    ),
+    (
+        "weiwulu",
+        "纬五路社区网格员",
+        Role::GridWorker,
+        code::WEIWULU,
+    ),
+    (
+        "wangge1",
+        "纬五路第一网格员",
+        Role::GridWorker,
+        code::GRID_A,
+    ),
+    (
+        "wangge2",
+        "纬五路第二网格员",
+        Role::GridWorker,
+        code::GRID_B,
+    ),
+    (
+        "gongxinju",
+        "区工信局经办人",
+        Role::DepartmentHandler,
+        code::DISTRICT,
+    ),
+    (
+        "qiye",
+        "企业联系人",
+        Role::EnterpriseContact,
+        code::NONGKELU,
+    ),
+    (
+        "kakou",
+        "卡口操作员",
+        Role::CheckpointOperator,
+        code::HUAYUANLU,
+    ),
+    (
+        "jiance",
+        "检测机构操作员",
+        Role::LabOperator,
+        code::DISTRICT,
+    ),
+];
+
+/// [`TREE`]'s nodes as stored (ids and paths), by place.
+#[derive(Debug, Clone)]
+pub struct Nodes {
+    pub district: GridNode,
+    pub jingbalu: GridNode,
+    pub weiwulu: GridNode,
+    pub grid_a: GridNode,
+    pub grid_b: GridNode,
+    pub huayuanlu: GridNode,
+    pub nongkelu: GridNode,
+    pub grid_c: GridNode,
+}
+
+/// The accounts of [`USERS`] as stored; `user.actor()` acts as one of them.
+#[derive(Debug, Clone)]
+pub struct Users {
+    pub admin: User,
+    pub jingbalu: User,
+    pub weiwulu: User,
+    pub wangge1: User,
+    pub wangge2: User,
+    pub gongxinju: User,
+    pub qiye: User,
+    pub kakou: User,
+    pub jiance: User,
+}
+
+impl Users {
+    /// Every account, in the order of [`USERS`].
+    pub fn all(&self) -> [&User; 9] {
+        [
+            &self.admin,
+            &self.jingbalu,
+            &self.weiwulu,
+            &self.wangge1,
+            &self.wangge2,
+            &self.gongxinju,
+            &self.qiye,
+            &self.kakou,
+            &self.jiance,
+        ]
+    }
+}
+
+/// A fresh database holding [`TREE`] and the accounts of [`USERS`], with handles on both. It
+/// derefs to its [`TestDb`] (`db.store`, …), and is removed on drop like one.
+pub struct Seeded {
+    pub db: TestDb,
+    pub nodes: Nodes,
+    pub users: Users,
+}
+
+impl std::ops::Deref for Seeded {
+    type Target = TestDb;
+    fn deref(&self) -> &TestDb {
+        &self.db
+    }
+}
+
+impl Seeded {
+    /// [`TestDb::cleanup`].
+    pub async fn cleanup(self) -> Result<()> {
+        self.db.cleanup().await
+    }
+}
+
+/// A fresh database of `kind` seeded with [`TREE`] and [`USERS`] (see [`TestDb::seed`]).
+/// Panics when that fails: it is test set-up.
+pub async fn seeded(kind: Kind) -> Seeded {
+    let db = TestDb::new(kind).await.expect("test database");
+    let (nodes, users) = db.seed().await.expect("test tree and accounts");
+    Seeded { db, nodes, users }
+}
+
+/// The argon2 hash of [`PASSWORD`], made once per process: hashing it for every account of
+/// every test would cost a third of a second of CPU per test.
+fn password_hash() -> String {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| crate::secret::hash_password(PASSWORD).expect("argon2"))
+        .clone()
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -27,11 +219,12 @@ pub enum Kind {
     Postgres,
 }
 
+/// A fresh, migrated database, removed when dropped (see the module documentation).
 pub struct TestDb {
     pub store: Store,
     pub url: String,
     kind: Kind,
-    name: String,
+    removal: Removal,
 }
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -41,45 +234,203 @@ pub fn pg_admin_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
 }
 
+/// `wangge_test_<unix seconds>_<process id>_<counter>`: unique on this machine, and old
+/// leftovers can be recognised by name (see [`sweep_stale_pg`]).
 fn unique_name() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
         .unwrap_or(0);
     format!(
-        "wangge_test_{}_{}_{}",
+        "wangge_test_{secs}_{}_{}",
         std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed),
-        nanos
+        COUNTER.fetch_add(1, Ordering::Relaxed)
     )
+}
+
+/// A PostgreSQL test database is presumed abandoned once it is this old (by its name).
+const STALE_AFTER: Duration = Duration::from_secs(3600);
+
+/// Drops PostgreSQL test databases that earlier runs left behind — a test process that was
+/// killed (SIGKILL, Ctrl-C) never runs its `Drop`. Runs once per test process, before its first
+/// PostgreSQL database. A database is dropped only when all of these hold, so a run in progress
+/// (this machine's, or another user's of the same server) is never touched:
+///
+/// - its name has this module's form, `wangge_test_<secs>_<pid>_<n>`, with a time more than
+///   [`STALE_AFTER`] (an hour) ago — names of other forms (older versions of this module, other
+///   branches) are left alone;
+/// - the process `<pid>` is not running on this machine (when `/proc` tells);
+/// - nobody is connected to it: the `DROP DATABASE` is without `FORCE`, so the server refuses
+///   it while any session is open, and that refusal is ignored.
+async fn sweep_stale_pg(admin: &str) -> Result<()> {
+    let mut conn = sqlx::PgConnection::connect(admin).await?;
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT datname::text FROM pg_database WHERE datname LIKE 'wangge\\_test\\_%'",
+    )
+    .fetch_all(&mut conn)
+    .await?;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    for name in names {
+        if is_stale(&name, now) {
+            // refused while anyone is connected: then it is not stale
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+                .execute(&mut conn)
+                .await;
+        }
+    }
+    conn.close().await?;
+    Ok(())
+}
+
+/// Whether `name` is a test database of this module's form, made more than [`STALE_AFTER`]
+/// before `now` (unix seconds) by a process that is no longer running here.
+fn is_stale(name: &str, now: u64) -> bool {
+    let Some(rest) = name.strip_prefix("wangge_test_") else {
+        return false;
+    };
+    let parts: Vec<&str> = rest.split('_').collect();
+    let [secs, pid, n] = parts[..] else {
+        return false;
+    };
+    let (Ok(secs), Ok(pid), Ok(_)) = (secs.parse::<u64>(), pid.parse::<u32>(), n.parse::<u32>())
+    else {
+        return false;
+    };
+    // a date since 2020: process ids and nanosecond counts of older names are far smaller
+    let plausible = secs >= 1_577_836_800;
+    let old = now.saturating_sub(secs) > STALE_AFTER.as_secs();
+    // without /proc (not Linux) only the age and the open sessions decide
+    let running = std::path::Path::new("/proc/self").exists()
+        && std::path::Path::new(&format!("/proc/{pid}")).exists();
+    plausible && old && !running
+}
+
+/// Runs `fut` to completion on a runtime of its own in a thread of its own, so that it can be
+/// waited for from synchronous code — `Drop`, a `Once` — whether or not a runtime is running on
+/// the calling thread (blocking on the caller's runtime would deadlock or panic).
+fn block_on_aside<F>(fut: F) -> Result<()>
+where
+    F: Future<Output = Result<()>> + Send,
+{
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| StoreError::Internal(format!("runtime: {e}")))?
+                .block_on(fut)
+        })
+        .join()
+        .unwrap_or_else(|_| Err(StoreError::Internal("removal thread panicked".into())))
+    })
+}
+
+/// What removes a test database: dropping it removes it unless [`Removal::remove`] already did.
+struct Removal {
+    kind: Kind,
+    /// the PostgreSQL database, or the SQLite file
+    name: String,
+    done: bool,
+}
+
+impl Removal {
+    async fn remove(&mut self) -> Result<()> {
+        self.done = true;
+        match self.kind {
+            Kind::Sqlite => {
+                remove_sqlite_files(&self.name);
+                Ok(())
+            }
+            Kind::Postgres => drop_pg(&pg_admin_url(), &self.name).await,
+        }
+    }
+}
+
+impl Drop for Removal {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        let result = match self.kind {
+            Kind::Sqlite => {
+                remove_sqlite_files(&self.name);
+                Ok(())
+            }
+            Kind::Postgres => {
+                let admin = pg_admin_url();
+                block_on_aside(drop_pg(&admin, &self.name))
+            }
+        };
+        // never panic here: this runs while a failed test unwinds
+        if let Err(e) = result {
+            eprintln!("test database {} not removed: {e}", self.name);
+        }
+    }
+}
+
+fn remove_sqlite_files(path: &str) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{path}{suffix}"));
+    }
+}
+
+/// Drops the database even while the test's pool (or a server it started) is still connected.
+async fn drop_pg(admin: &str, name: &str) -> Result<()> {
+    let mut conn = sqlx::PgConnection::connect(admin).await?;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&mut conn)
+        .await?;
+    conn.close().await?;
+    Ok(())
 }
 
 impl TestDb {
     /// A new, migrated, empty database of the given kind.
     pub async fn new(kind: Kind) -> Result<TestDb> {
         let name = unique_name();
-        let url = match kind {
+        let (url, removal) = match kind {
             Kind::Sqlite => {
                 let path = std::env::temp_dir().join(format!("{name}.db"));
-                format!("sqlite://{}", path.display())
+                let path = path.display().to_string();
+                let removal = Removal {
+                    kind,
+                    name: path.clone(),
+                    done: false,
+                };
+                (format!("sqlite://{path}"), removal)
             }
             Kind::Postgres => {
                 let admin = pg_admin_url();
+                static SWEPT: std::sync::Once = std::sync::Once::new();
+                SWEPT.call_once(|| {
+                    if let Err(e) = block_on_aside(sweep_stale_pg(&admin)) {
+                        eprintln!("stale test databases not swept: {e}");
+                    }
+                });
                 let mut conn = sqlx::PgConnection::connect(&admin).await?;
                 sqlx::query(&format!("CREATE DATABASE {name}"))
                     .execute(&mut conn)
                     .await?;
                 conn.close().await?;
                 let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
-                format!("{base}/{name}")
+                let removal = Removal {
+                    kind,
+                    name: name.clone(),
+                    done: false,
+                };
+                (format!("{base}/{name}"), removal)
             }
         };
+        // from here on a failure removes what was created (the removal is dropped)
         let store = Store::open(&url).await?;
         Ok(TestDb {
             store,
             url,
             kind,
-            name,
+            removal,
         })
     }
 
@@ -91,6 +442,63 @@ impl TestDb {
     /// `-wal` and `-shm` appended.
     pub fn sqlite_path(&self) -> Option<&str> {
         (self.kind == Kind::Sqlite).then(|| self.url.trim_start_matches("sqlite://"))
+    }
+
+    /// Imports [`TREE`] and creates the accounts of [`USERS`] (password [`PASSWORD`]) through
+    /// the store's own import and account creation, audited as by `test`.
+    pub async fn seed(&self) -> Result<(Nodes, Users)> {
+        let system = Actor::system("test");
+        self.store.import_grid_csv(&system, TREE.as_bytes()).await?;
+        let stored = self.store.list_grid(&system).await?;
+        let node = |code: &str| {
+            stored
+                .iter()
+                .find(|n| n.code == code)
+                .cloned()
+                .ok_or_else(|| StoreError::Internal(format!("test tree lacks {code}")))
+        };
+        let nodes = Nodes {
+            district: node(code::DISTRICT)?,
+            jingbalu: node(code::JINGBALU)?,
+            weiwulu: node(code::WEIWULU)?,
+            grid_a: node(code::GRID_A)?,
+            grid_b: node(code::GRID_B)?,
+            huayuanlu: node(code::HUAYUANLU)?,
+            nongkelu: node(code::NONGKELU)?,
+            grid_c: node(code::GRID_C)?,
+        };
+        let hash = password_hash();
+        let mut created = Vec::with_capacity(USERS.len());
+        for (username, display_name, role, node_code) in USERS {
+            let new = NewUser {
+                username: username.into(),
+                display_name: display_name.into(),
+                role,
+                node_code: node_code.into(),
+                password: PASSWORD.into(),
+            };
+            created.push(
+                self.store
+                    .create_user_hashed(&system, &new, Some(hash.clone()))
+                    .await?,
+            );
+        }
+        let [admin, jingbalu, weiwulu, wangge1, wangge2, gongxinju, qiye, kakou, jiance]: [User;
+            9] = created
+            .try_into()
+            .map_err(|_| StoreError::Internal("account count".into()))?;
+        let users = Users {
+            admin,
+            jingbalu,
+            weiwulu,
+            wangge1,
+            wangge2,
+            gongxinju,
+            qiye,
+            kakou,
+            jiance,
+        };
+        Ok((nodes, users))
     }
 
     /// Push items whose pair in the grid lists' index (`push_item_grid`) is missing or names
@@ -111,28 +519,101 @@ impl TestDb {
         }))
     }
 
-    /// Closes the pool and removes the database.
+    /// Closes the pool, then removes the database now, reporting a failure (dropping the
+    /// `TestDb` removes it too, and only prints one).
     pub async fn cleanup(self) -> Result<()> {
-        self.store.close().await;
-        match self.kind {
+        let TestDb {
+            store, mut removal, ..
+        } = self;
+        store.close().await;
+        removal.remove().await
+    }
+}
+
+/// A test that panics leaves no database behind: the `TestDb` is dropped while the panic
+/// unwinds, on a runtime's worker thread, as in a failing `#[tokio::test]`.
+#[cfg(test)]
+mod removal {
+    use super::*;
+
+    async fn gone(kind: Kind, url: &str) -> bool {
+        match kind {
             Kind::Sqlite => {
-                let path = self.sqlite_path().unwrap_or_default();
-                for suffix in ["", "-wal", "-shm"] {
-                    let _ = std::fs::remove_file(format!("{path}{suffix}"));
-                }
+                let path = url.trim_start_matches("sqlite://");
+                ["", "-wal", "-shm"]
+                    .iter()
+                    .all(|s| !std::path::Path::new(&format!("{path}{s}")).exists())
             }
             Kind::Postgres => {
-                let mut conn = sqlx::PgConnection::connect(&pg_admin_url()).await?;
-                sqlx::query(&format!(
-                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                    self.name
-                ))
-                .execute(&mut conn)
-                .await
-                .map_err(StoreError::from)?;
+                let name = url.rsplit('/').next().unwrap_or_default();
+                let mut conn = sqlx::PgConnection::connect(&pg_admin_url()).await.unwrap();
+                let n: i64 =
+                    sqlx::query_scalar("SELECT COUNT(*) FROM pg_database WHERE datname = $1")
+                        .bind(name)
+                        .fetch_one(&mut conn)
+                        .await
+                        .unwrap();
+                n == 0
             }
         }
-        Ok(())
+    }
+
+    async fn a_panicking_test_leaves_no_database(kind: Kind) {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let failing = tokio::spawn(async move {
+            let db = seeded(kind).await;
+            tx.send(db.url.clone()).unwrap();
+            panic!("deliberately, with its database open");
+        });
+        assert!(failing.await.unwrap_err().is_panic());
+        let url = rx.recv().unwrap();
+        assert!(gone(kind, &url).await, "{url} left behind");
+
+        // explicit clean-up still works, and the drop after it does nothing more
+        let db = TestDb::new(kind).await.unwrap();
+        let url = db.url.clone();
+        db.cleanup().await.unwrap();
+        assert!(gone(kind, &url).await, "{url} left behind");
+    }
+    crate::both_backends!(panicking_test, a_panicking_test_leaves_no_database);
+}
+
+#[cfg(test)]
+mod names {
+    use super::*;
+
+    #[test]
+    fn only_old_names_of_finished_processes_are_stale() {
+        let now = 1_800_000_000;
+        let dead_pid = u32::MAX; // above any pid_max
+        let old = now - 2 * 3600;
+        assert!(is_stale(&format!("wangge_test_{old}_{dead_pid}_3"), now));
+        // too recent
+        assert!(!is_stale(
+            &format!("wangge_test_{}_{dead_pid}_3", now - 60),
+            now
+        ));
+        // the process is still running here
+        let me = std::process::id();
+        if std::path::Path::new("/proc/self").exists() {
+            assert!(!is_stale(&format!("wangge_test_{old}_{me}_0"), now));
+        }
+        // names of another form: the previous one (pid, counter, nanoseconds), or anything else
+        assert!(!is_stale("wangge_test_4242_0_123456789", now));
+        assert!(!is_stale(&format!("wangge_test_{old}_{dead_pid}"), now));
+        assert!(!is_stale(&format!("wangge_test_{old}_{dead_pid}_3_x"), now));
+        assert!(!is_stale("wangge_production", now));
+        // a name made now is of the form, and not stale
+        let name = unique_name();
+        let real_now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        assert!(!is_stale(&name, real_now));
+        assert!(is_stale(
+            &name.replace(&format!("_{me}_"), &format!("_{dead_pid}_")),
+            real_now + 7200
+        ));
     }
 }
 

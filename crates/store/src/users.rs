@@ -231,6 +231,18 @@ struct LoginRow {
 
 impl Store {
     pub async fn create_user(&self, actor: &Actor, new: &NewUser) -> Result<User> {
+        self.create_user_hashed(actor, new, None).await
+    }
+
+    /// [`Store::create_user`], with the argon2 hash of `new.password` made beforehand when
+    /// `hash` is `Some` (the test seeding makes one hash of its password per process instead
+    /// of one per account and test); `None` hashes here.
+    pub(crate) async fn create_user_hashed(
+        &self,
+        actor: &Actor,
+        new: &NewUser,
+        hash: Option<String>,
+    ) -> Result<User> {
         validate_username(&new.username)?;
         use wangge_domain::validate::text;
         let display_name =
@@ -258,7 +270,10 @@ impl Store {
                 ),
                 other => other,
             })?;
-        let hash = hash_blocking(new.password.clone()).await?;
+        let hash = match hash {
+            Some(hash) => hash,
+            None => hash_blocking(new.password.clone()).await?,
+        };
         let id: i64 = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let (id,): (i64,) = sqlx::query_as(

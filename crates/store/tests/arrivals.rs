@@ -7,24 +7,13 @@ use wangge_domain::arrival::{ArrivalStatus, Duty};
 use wangge_domain::policy::{MeasureKind, RiskArea, RiskLevel, DEFAULT_POLICY_TOML};
 use wangge_domain::role::Role;
 use wangge_domain::validate::make_valid;
-use wangge_store::testing::{Kind, TestDb};
+use wangge_store::testing::{seeded, Kind};
 use wangge_store::{
     both_backends, Actor, ArrivalFilter, AuditFilter, Channel, NewArrival, NewCheckIn, NewStay,
     RiskFormat, Scope, StoreError,
 };
 
-const TREE: &str = "code,name,level,parent_code
-410105,金水区,district,
-410105001,经八路街道,township,410105
-410105001001,纬五路社区,community,410105001
-410105001001001,纬五路社区第一网格,grid,410105001001
-410105001001002,纬五路社区第二网格,grid,410105001001
-410105002,花园路街道,township,410105
-410105002001,农科路社区,community,410105002
-410105002001001,农科路社区第一网格,grid,410105002001
-";
-const GRID_A: &str = "410105001001001";
-const GRID_B: &str = "410105001001002";
+use wangge_store::testing::code::{GRID_A, GRID_B};
 
 fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
@@ -33,15 +22,6 @@ fn d(s: &str) -> NaiveDate {
 /// 2021-12-25: three days before the source material's example arrival.
 fn today() -> NaiveDate {
     d("2021-12-25")
-}
-
-async fn seeded(kind: Kind) -> TestDb {
-    let db = TestDb::new(kind).await.expect("test database");
-    db.store
-        .import_grid_csv(&Actor::system("test"), TREE.as_bytes())
-        .await
-        .expect("tree imports");
-    db
 }
 
 fn report(id_prefix: &str, origin: &str, arrival: &str) -> NewArrival {

@@ -9,29 +9,10 @@ use wangge_domain::role::Role;
 use wangge_domain::validate::make_valid;
 use wangge_store::checkpoints::{AlertFilter, CheckpointChange, NewCheckpoint, ScanWriter};
 use wangge_store::pushlist::{PushImport, ReadProgress};
-use wangge_store::testing::{Kind, TestDb};
+use wangge_store::testing::{seeded, Kind, Seeded};
 use wangge_store::{both_backends, Actor, Scope, StoreError};
 
-const TREE: &str = "code,name,level,parent_code
-410105,金水区,district,
-410105001,经八路街道,township,410105
-410105001001,纬五路社区,community,410105001
-410105001001001,纬五路第一网格,grid,410105001001
-410105002,花园路街道,township,410105
-410105002001,农科路社区,community,410105002
-410105002001001,农科路第一网格,grid,410105002001
-";
-
-async fn seeded(kind: Kind) -> TestDb {
-    let db = TestDb::new(kind).await.expect("test database");
-    db.store
-        .import_grid_csv(&Actor::system("test"), TREE.as_bytes())
-        .await
-        .expect("tree");
-    db
-}
-
-async fn actor(db: &TestDb, role: Role, code: &str) -> Actor {
+async fn actor(db: &Seeded, role: Role, code: &str) -> Actor {
     let node = db
         .store
         .grid_node_by_code(&Actor::system("test"), code)
@@ -146,10 +127,10 @@ async fn scans_raise_alerts_for_the_responsible_nodes(kind: Kind) {
     let db = seeded(kind).await;
     let s = &db.store;
     let admin = Actor::system("test");
-    // 张三 is on an open push list, traced by 农科路第一网格
+    // 张三 is on an open push list, traced by 农科路社区第一网格
     let pushed = make_valid("41010519900101111");
     let csv = format!(
-        "姓名,身份证号,来源地,抵达时间,现住址\n张三,{pushed},上海,2021-12-01,农科路第一网格\n"
+        "姓名,身份证号,来源地,抵达时间,现住址\n张三,{pushed},上海,2021-12-01,农科路社区第一网格\n"
     );
     let path =
         std::env::temp_dir().join(format!("wangge-cp-{}-{:?}.csv", std::process::id(), kind));

@@ -10,25 +10,15 @@ use wangge_domain::pushlist::{PushState, Verification};
 use wangge_domain::role::Role;
 use wangge_domain::validate::make_valid;
 use wangge_store::pushlist::{ItemView, PushImport, PushItemFilter, ReadProgress};
-use wangge_store::testing::{Kind, TestDb, PUSH_TREE};
+use wangge_store::testing::code::{GRID_A, GRID_B};
+use wangge_store::testing::{seeded, Kind, Seeded};
 use wangge_store::{both_backends, Actor, AuditFilter, RowError, Scope, Store, StoreError};
 
-const GRID_A: &str = "410105001001001";
-const GRID_B: &str = "410105001001002";
 const HEADER: &str = "姓名,身份证号,手机号,来源地,抵达时间,现住址,备注";
-
-async fn seeded(kind: Kind) -> TestDb {
-    let db = TestDb::new(kind).await.expect("test database");
-    db.store
-        .import_grid_csv(&Actor::system("test"), PUSH_TREE.as_bytes())
-        .await
-        .expect("tree imports");
-    db
-}
 
 /// Checks what every push-list test must leave true, then removes the database: each item has
 /// its one pair in the grid lists' index.
-async fn finish(db: TestDb) {
+async fn finish(db: Seeded) {
     assert_eq!(
         db.push_grid_faults().await.expect("grid index check"),
         0,
@@ -130,10 +120,10 @@ async fn csv_in_three_encodings_imports_good_rows_and_reports_bad(kind: Kind) {
         .collect();
     let csv = format!(
         "\u{feff}{HEADER}\n\
-         张三,{full_width},13800138000,上海市,2021-12-28 10:00,纬五路社区纬五路第一网格5号楼,\n\
-         李四,{},,北京市,2021/12/27,金水区纬五路第二网格3号,复核\n\
-         王五,{bad_check},,广州市,2021-12-27,农科路第一网格,\n\
-         赵六,{},,深圳市,2021-02-30,农科路第一网格,\n\
+         张三,{full_width},13800138000,上海市,2021-12-28 10:00,金水区纬五路社区第一网格5号楼,\n\
+         李四,{},,北京市,2021/12/27,金水区纬五路社区第二网格3号,复核\n\
+         王五,{bad_check},,广州市,2021-12-27,农科路社区第一网格,\n\
+         赵六,{},,深圳市,2021-02-30,农科路社区第一网格,\n\
          ,,,,,,\n\
          钱七,{},,武汉市,2021-12-26,不知道哪里,\n",
         id(2).to_lowercase(),
@@ -174,7 +164,7 @@ async fn csv_in_three_encodings_imports_good_rows_and_reports_bad(kind: Kind) {
 
     // GBK without BOM, English headers in another order
     let gbk_text = format!(
-        "address,name,id_number,origin,arrived_at,phone\n纬五路第一网格8号,孙八,{},成都市,2021-12-20,\n",
+        "address,name,id_number,origin,arrived_at,phone\n纬五路社区第一网格8号,孙八,{},成都市,2021-12-20,\n",
         id(8)
     );
     let gbk = encoding_rs::GB18030.encode(&gbk_text).0.into_owned();
@@ -183,7 +173,7 @@ async fn csv_in_three_encodings_imports_good_rows_and_reports_bad(kind: Kind) {
     assert_eq!((summary.created, summary.rejected), (1, 0));
     // UTF-8 without BOM
     let plain = format!(
-        "{HEADER}\n周九,{},,西安市,2021-12-20,纬五路第二网格,\n",
+        "{HEADER}\n周九,{},,西安市,2021-12-20,纬五路社区第二网格,\n",
         id(9)
     );
     let summary = import(s, "plain.csv", plain.as_bytes(), 24)
@@ -233,12 +223,12 @@ async fn xlsx_with_date_cells_and_text_dates(kind: Kind) {
     sheet
         .write_datetime_with_format(1, 4, &when, &date_fmt)
         .unwrap();
-    sheet.write_string(1, 5, "纬五路第一网格").unwrap();
+    sheet.write_string(1, 5, "纬五路社区第一网格").unwrap();
     sheet.write_string(2, 0, "郑十一").unwrap();
     sheet.write_string(2, 1, id(11)).unwrap();
     sheet.write_string(2, 3, "重庆市").unwrap();
     sheet.write_string(2, 4, "2021年12月24日").unwrap();
-    sheet.write_string(2, 5, "农科路第一网格").unwrap();
+    sheet.write_string(2, 5, "农科路社区第一网格").unwrap();
     // a bad date cell and an ID number stored as a number
     sheet.write_string(3, 0, "冯十二").unwrap();
     sheet.write_number(3, 1, 410105199001010000.0).unwrap();
@@ -317,7 +307,11 @@ async fn bad_files_import_nothing(kind: Kind) {
     let filler = "x".repeat(480);
     for n in 100..250 {
         mixed.extend_from_slice(
-            format!("张三,{},,上海,2021-12-01,纬五路第一网格,{filler}\n", id(n)).as_bytes(),
+            format!(
+                "张三,{},,上海,2021-12-01,纬五路社区第一网格,{filler}\n",
+                id(n)
+            )
+            .as_bytes(),
         );
     }
     mixed.extend_from_slice(format!("李四,{},,", id(21)).as_bytes());
@@ -351,7 +345,7 @@ async fn duplicates_merge_within_and_across_open_batches(kind: Kind) {
     let s = &db.store;
     let admin = Actor::system("test");
     let first = format!(
-        "{HEADER}\n张三,{a},,上海,2021-12-01,纬五路第一网格,\n张三,{a_lower},13800138000,上海,2021-12-01,纬五路第一网格,\n李四,{b},,北京,2021-12-01,纬五路第二网格,\n",
+        "{HEADER}\n张三,{a},,上海,2021-12-01,纬五路社区第一网格,\n张三,{a_lower},13800138000,上海,2021-12-01,纬五路社区第一网格,\n李四,{b},,北京,2021-12-01,纬五路社区第二网格,\n",
         a = id(30),
         a_lower = id(30).to_lowercase(),
         b = id(31)
@@ -362,7 +356,7 @@ async fn duplicates_merge_within_and_across_open_batches(kind: Kind) {
         .unwrap();
     assert_eq!((r1.created, r1.merged), (2, 1));
     let second = format!(
-        "{HEADER}\n张三,{},,上海,2021-12-02,纬五路第一网格,\n王五,{},,广州,2021-12-02,纬五路第一网格,\n",
+        "{HEADER}\n张三,{},,上海,2021-12-02,纬五路社区第一网格,\n王五,{},,广州,2021-12-02,纬五路社区第一网格,\n",
         id(30),
         id(32)
     );
@@ -402,7 +396,7 @@ async fn duplicates_merge_within_and_across_open_batches(kind: Kind) {
     .await
     .unwrap();
     let third = format!(
-        "{HEADER}\n张三,{},,上海,2021-12-03,纬五路第一网格,\n",
+        "{HEADER}\n张三,{},,上海,2021-12-03,纬五路社区第一网格,\n",
         id(30)
     );
     let r3 = import(s, "b3.csv", third.as_bytes(), 24)
@@ -428,7 +422,7 @@ async fn every_state_change_is_checked_counted_and_audited(kind: Kind) {
     let s = &db.store;
     let admin = Actor::system("test");
     let csv = format!(
-        "{HEADER}\n甲,{},,上海,2021-12-01,纬五路第一网格,\n乙,{},,上海,2021-12-01,纬五路第一网格,\n丙,{},,上海,2021-12-01,纬五路第一网格,\n丁,{},,上海,2021-12-01,纬五路第一网格,\n",
+        "{HEADER}\n甲,{},,上海,2021-12-01,纬五路社区第一网格,\n乙,{},,上海,2021-12-01,纬五路社区第一网格,\n丙,{},,上海,2021-12-01,纬五路社区第一网格,\n丁,{},,上海,2021-12-01,纬五路社区第一网格,\n",
         id(40), id(41), id(42), id(43)
     );
     let batch = import(s, "s.csv", csv.as_bytes(), 24)
@@ -608,7 +602,7 @@ async fn worker_sees_only_their_grid_and_places_nothing_outside(kind: Kind) {
     let db = seeded(kind).await;
     let s = &db.store;
     let csv = format!(
-        "{HEADER}\n甲,{},,上海,2021-12-01,纬五路第一网格,\n乙,{},,上海,2021-12-01,纬五路第二网格,\n丙,{},,上海,2021-12-01,无名小区,\n",
+        "{HEADER}\n甲,{},,上海,2021-12-01,纬五路社区第一网格,\n乙,{},,上海,2021-12-01,纬五路社区第二网格,\n丙,{},,上海,2021-12-01,无名小区,\n",
         id(50), id(51), id(52)
     );
     import(s, "scope.csv", csv.as_bytes(), 24)
@@ -688,7 +682,7 @@ async fn dashboard_counts_overdue_and_drills_down(kind: Kind) {
     let s = &db.store;
     let admin = Actor::system("test");
     let csv = format!(
-        "{HEADER}\n甲,{},,上海,2021-12-01,纬五路第一网格,\n乙,{},,上海,2021-12-01,纬五路第二网格,\n丙,{},,上海,2021-12-01,农科路第一网格,\n丁,{},,上海,2021-12-01,无名小区,\n戊,{},,上海,2021-12-01,纬五路社区10号,\n",
+        "{HEADER}\n甲,{},,上海,2021-12-01,纬五路社区第一网格,\n乙,{},,上海,2021-12-01,纬五路社区第二网格,\n丙,{},,上海,2021-12-01,农科路社区第一网格,\n丁,{},,上海,2021-12-01,无名小区,\n戊,{},,上海,2021-12-01,纬五路社区10号,\n",
         id(60), id(61), id(62), id(63), id(64)
     );
     let batch = import(s, "d.csv", csv.as_bytes(), 2)
@@ -870,14 +864,14 @@ async fn long_file_merges_across_chunks(kind: Kind) {
     let mut csv = format!("{HEADER}\n");
     for n in 0..5_100 {
         csv.push_str(&format!(
-            "人{n},{},,上海,2021-12-01,纬五路第一网格,\n",
+            "人{n},{},,上海,2021-12-01,纬五路社区第一网格,\n",
             nth(n)
         ));
     }
     // repeats: within a statement, across statements, across the 5,000-row chunk
     for n in [5_099, 4_990, 3, 3, 1_000, 49, 50, 0] {
         csv.push_str(&format!(
-            "人{n},{},13800138000,上海,2021-12-02,纬五路第一网格,\n",
+            "人{n},{},13800138000,上海,2021-12-02,纬五路社区第一网格,\n",
             nth(n)
         ));
     }

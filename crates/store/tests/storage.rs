@@ -2,31 +2,11 @@
 
 use wangge_domain::role::Role;
 use wangge_domain::validate::make_valid;
-use wangge_store::testing::{Kind, TestDb};
+use wangge_store::testing::{seeded, Kind, TREE};
 use wangge_store::{
     both_backends, Actor, AuditFilter, NewResident, NewUser, QualityKind, Resident,
     ResidentRegistration, Scope, StoreError,
 };
-
-const TREE: &str = "code,name,level,parent_code
-410105,金水区,district,
-410105001,经八路街道,township,410105
-410105001001,纬五路社区,community,410105001
-410105001001001,第一网格,grid,410105001001
-410105001001002,第二网格,grid,410105001001
-410105002,花园路街道,township,410105
-410105002001,农科路社区,community,410105002
-410105002001001,第一网格,grid,410105002001
-";
-
-async fn seeded(kind: Kind) -> TestDb {
-    let db = TestDb::new(kind).await.expect("test database");
-    db.store
-        .import_grid_csv(&Actor::system("test"), TREE.as_bytes())
-        .await
-        .expect("tree imports");
-    db
-}
 
 /// The resident a registration created; a move request fails the test.
 fn registered(r: ResidentRegistration) -> Resident {

@@ -588,7 +588,7 @@ mod tests {
 
     use super::*;
     use crate::pushlist::{PushImport, ReadProgress};
-    use crate::testing::{Kind, TestDb, PUSH_TREE};
+    use crate::testing::{seeded, Kind};
     use crate::Scope;
 
     #[test]
@@ -601,9 +601,9 @@ mod tests {
     }
 
     const PLACES: [&str; 4] = [
-        "纬五路第一网格",
-        "纬五路第二网格",
-        "农科路第一网格",
+        "纬五路社区第一网格",
+        "纬五路社区第二网格",
+        "农科路社区第一网格",
         "无名小区",
     ];
 
@@ -659,12 +659,9 @@ mod tests {
     /// Both ways of reading a list give the same items in the same order, page by page, for
     /// every view, scope, batch and drill-down.
     async fn both_list_paths_agree(kind: Kind) {
-        let db = TestDb::new(kind).await.unwrap();
+        let db = seeded(kind).await;
         let s = &db.store;
         let admin = Actor::system("test");
-        s.import_grid_csv(&admin, PUSH_TREE.as_bytes())
-            .await
-            .unwrap();
         let first = import(s, "first", 0..60).await;
         // people 40..60 again (merged), 60..90 new
         let second = import(s, "second", 40..90).await;
