@@ -83,7 +83,15 @@ async fn public_form_reports_and_refuses_bad_input(kind: Kind) {
         .post_form("/report", &form_fields(&csrf, &id, &arrival, GRID_A))
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(r.body.contains("travel[1].date"), "{}", r.body);
+    assert!(
+        r.body.contains("第1条旅居史的日期"),
+        "named in words: {}",
+        r.body
+    );
+    assert!(
+        !r.body.contains("travel[1].date"),
+        "no field keys in the text"
+    );
     assert!(r.body.contains("王小明"), "the form keeps what was typed");
     let csrf = hidden_csrf(&r.body).unwrap();
     let travel = format!("{} 110105 三里屯街道", day(-2));
@@ -615,6 +623,98 @@ async fn risk_area_changes_recompute_plans(kind: Kind) {
     assert_eq!(r.json()["field"], "code");
     let page = admin.get("/risk-areas").await;
     assert!(page.body.contains("南京市建邺区"));
+    // several bad fields: the JSON names the first and lists each; nothing is stored
+    let r = admin
+        .post_json(
+            "/api/v1/risk-areas",
+            &json!({"code": "99", "name": " ", "level": "high", "valid_from": day(0), "valid_until": day(-3)}),
+            &h,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let fields: Vec<String> = r.json()["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .map(|f| f["field"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(fields, ["code", "name", "valid_until"], "{}", r.body);
+    assert_eq!(r.json()["field"], "code");
+    // the page form comes back as the same form: every error beside its field, in Chinese,
+    // and what was typed kept
+    let before = admin.get("/api/v1/risk-areas").await.json();
+    let r = admin
+        .post_form(
+            "/risk-areas",
+            &[
+                ("csrf", &csrf),
+                ("code", "99"),
+                ("street", ""),
+                ("name", "坏<地区>"),
+                ("level", "extreme"),
+                ("valid_from", "2021-13-40"),
+                ("valid_until", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    for field in ["code", "level", "valid_from"] {
+        assert!(
+            r.body.contains(&format!(r#"id="{field}-error""#)),
+            "{field} error beside its field: {}",
+            r.body
+        );
+    }
+    assert!(r.body.contains(r#"value="99""#), "typed code kept");
+    assert!(
+        r.body.contains("坏&lt;地区&gt;") || r.body.contains("坏&#60;地区&#62;"),
+        "typed name kept, escaped"
+    );
+    assert!(r.body.contains("表单有 3 处需要修改"), "{}", r.body);
+    assert!(
+        !r.body.contains("level:") && !r.body.contains("valid_from:"),
+        "no English keys in the text"
+    );
+    // the store's rules show in place too (code and name here)
+    let r = admin
+        .post_form(
+            "/risk-areas",
+            &[
+                ("csrf", &csrf),
+                ("code", "99"),
+                ("street", ""),
+                ("name", ""),
+                ("level", "high"),
+                ("valid_from", &day(0)),
+                ("valid_until", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains(r#"id="code-error""#) && r.body.contains(r#"id="name-error""#),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("区划代码“99”应为 6 位数字"), "{}", r.body);
+    // a form without its CSRF token is refused before anything is read
+    let r = admin
+        .post_form(
+            "/risk-areas",
+            &[
+                ("code", "320106"),
+                ("name", "鼓楼区"),
+                ("level", "high"),
+                ("valid_from", &day(0)),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        admin.get("/api/v1/risk-areas").await.json(),
+        before,
+        "nothing stored"
+    );
     // only district admins change the register
     let w = srv.login("weiwulu").await;
     let wc = w.csrf().await;
@@ -786,8 +886,10 @@ async fn bad_reports_and_policies_are_refused_clearly(kind: Kind) {
         let r = admin.post_json("/api/v1/arrivals", &body, &h).await;
         assert_eq!(r.status, status, "{field}: {}", r.body);
         assert_eq!(r.json()["field"], field, "{}", r.body);
+        // the key is in `field`; the message says what is wrong in words
+        let error = r.json()["error"].as_str().unwrap_or_default().to_string();
         assert!(
-            r.json()["error"].as_str().unwrap().contains(field),
+            !error.is_empty() && !error.starts_with(&format!("{field}:")),
             "{}",
             r.body
         );

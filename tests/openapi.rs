@@ -8,8 +8,6 @@ use std::collections::BTreeSet;
 
 use common::TestServer;
 use reqwest::Method;
-use utoipa::OpenApi;
-use wangge_server::ApiDoc;
 use wangge_store::testing::Kind;
 
 /// The methods the document gives for a path.
@@ -46,7 +44,7 @@ fn concrete(path: &str) -> String {
 
 #[tokio::test]
 async fn every_api_route_and_method_is_documented() {
-    let doc = ApiDoc::openapi();
+    let doc = wangge_server::openapi();
     let paths: Vec<String> = wangge_server::route_paths()
         .into_iter()
         .filter(|p| p.starts_with("/api/v1/"))
@@ -94,7 +92,46 @@ async fn every_api_route_and_method_is_documented() {
             problems.push(format!("{documented_path}: documented but not routed"));
         }
     }
+    // the server serves that same document
+    let served = client.get("/api/openapi.json").await;
+    assert_eq!(served.status.as_u16(), 200);
+    let expected = serde_json::to_value(&doc).expect("document as JSON");
+    if served.json() != expected {
+        problems.push("/api/openapi.json differs from wangge_server::openapi()".into());
+    }
     srv.stop().await;
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The error responses every route shares are in every operation, described once
+/// (`api::openapi::CommonErrors`) with the error body: a handler lists only its own.
+#[test]
+fn every_operation_has_the_common_errors() {
+    let doc = serde_json::to_value(wangge_server::openapi()).expect("document as JSON");
+    assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+    let mut problems = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            let Some(responses) = op.get("responses").and_then(|r| r.as_object()) else {
+                continue;
+            };
+            let mut statuses = vec!["400", "401", "403", "422"];
+            if path.contains('{') {
+                statuses.push("404");
+            }
+            if op.get("requestBody").is_some() {
+                statuses.push("413");
+            }
+            for status in statuses {
+                let schema = &responses
+                    .get(status)
+                    .map(|r| &r["content"]["application/json"]["schema"]["$ref"]);
+                if schema.and_then(|s| s.as_str()) != Some("#/components/schemas/ErrorBody") {
+                    problems.push(format!("{method} {path}: no {status} with ErrorBody"));
+                }
+            }
+        }
+    }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
@@ -102,7 +139,7 @@ async fn every_api_route_and_method_is_documented() {
 /// every operation has its own operationId.
 #[test]
 fn parameters_are_in_the_right_place_and_operations_are_unique() {
-    let doc = serde_json::to_value(ApiDoc::openapi()).expect("document as JSON");
+    let doc = serde_json::to_value(wangge_server::openapi()).expect("document as JSON");
     let mut problems = Vec::new();
     let mut ids = BTreeSet::new();
     for (path, item) in doc["paths"].as_object().expect("paths") {

@@ -101,24 +101,37 @@ impl FromRequestParts<AppState> for ApiUser {
     }
 }
 
-/// A logged-in caller of an HTML page, with the CSRF token its forms must carry. Without a
-/// live session the browser is sent to the login page.
+/// A logged-in caller of an HTML page, with the CSRF token its forms must carry and the
+/// navigation of the mounted features. Without a live session the browser is sent to the login
+/// page. The session is looked up once a request: later extractors (the CSRF form extractors
+/// of `form.rs`) reuse it.
+#[derive(Clone)]
 pub struct PageUser {
     pub user: User,
     pub csrf: String,
+    pub nav: std::sync::Arc<[crate::feature::NavEntry]>,
 }
 
 impl FromRequestParts<AppState> for PageUser {
     type Rejection = PageError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, PageError> {
+        if let Some(user) = parts.extensions.get::<PageUser>() {
+            return Ok(user.clone());
+        }
         let token = cookie(&parts.headers, SESSION_COOKIE).ok_or(AppError::Unauthorized)?;
         let (user, csrf) = state
             .store
             .session_user(token)
             .await?
             .ok_or(AppError::Unauthorized)?;
-        Ok(PageUser { user, csrf })
+        let user = PageUser {
+            user,
+            csrf,
+            nav: state.nav.clone(),
+        };
+        parts.extensions.insert(user.clone());
+        Ok(user)
     }
 }
 

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
-use wangge_store::{RowError, StoreError};
+use wangge_store::{FieldError, RowError, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -22,6 +22,9 @@ pub enum AppError {
     Invalid { field: String, message: String },
     #[error("{message}")]
     Conflict { field: String, message: String },
+    /// Several fields are wrong; the JSON answer names the first (as `Invalid`) and lists all.
+    #[error("{}", .0.first().map_or("输入无效", |e| e.message.as_str()))]
+    Fields(Vec<FieldError>),
     #[error("{} 行有错误，未导入任何数据", .0.len())]
     Rows(Vec<RowError>),
     #[error("请求过于频繁，请稍后再试")]
@@ -49,7 +52,9 @@ impl AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Invalid { .. } | AppError::Rows(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Invalid { .. } | AppError::Fields(_) | AppError::Rows(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -58,13 +63,11 @@ impl AppError {
         }
     }
 
-    /// The message shown to the user: it names the field when there is one.
+    /// The message shown to the user, in Chinese. A field's message names the field in words
+    /// ("地区名称不能为空"); its key goes beside it (`field` in JSON, the input on a form).
     pub fn message(&self) -> String {
         match self {
             AppError::Forbidden(m) if !m.is_empty() => format!("无权访问：{m}"),
-            AppError::Invalid { field, message } | AppError::Conflict { field, message } => {
-                format!("{field}: {message}")
-            }
             other => other.to_string(),
         }
     }
@@ -83,6 +86,7 @@ impl From<StoreError> for AppError {
             StoreError::Forbidden(m) => AppError::Forbidden(m),
             StoreError::Invalid { field, message } => AppError::Invalid { field, message },
             StoreError::Conflict { field, message } => AppError::Conflict { field, message },
+            StoreError::Fields(errors) => AppError::Fields(errors),
             StoreError::RowsRejected(rows) => AppError::Rows(rows),
             StoreError::Unavailable(err) => {
                 tracing::warn!(error = %err, "database unavailable");
@@ -127,6 +131,12 @@ impl IntoResponse for AppError {
         match &self {
             AppError::Invalid { field, .. } | AppError::Conflict { field, .. } => {
                 body["field"] = json!(field);
+            }
+            AppError::Fields(errors) => {
+                if let Some(first) = errors.first() {
+                    body["field"] = json!(first.field);
+                }
+                body["fields"] = json!(errors);
             }
             AppError::Rows(rows) => body["rows"] = json!(rows),
             _ => {}

@@ -7,20 +7,21 @@ mod api;
 mod auth;
 mod cache;
 pub mod error;
+mod feature;
+mod form;
 pub mod i18n;
 mod jobs;
 mod pages;
 mod params;
 mod permission;
 pub mod ratelimit;
+mod risk;
 mod routes;
 mod security;
 mod timefmt;
 mod upload;
 mod xlsx;
 
-/// The OpenAPI document of the JSON API (served at `/api/openapi.json`).
-pub use api::openapi::ApiDoc;
 pub use auth::SESSION_COOKIE;
 
 use std::future::Future;
@@ -85,6 +86,8 @@ pub struct AppState {
     pub jobs: Arc<jobs::Jobs>,
     /// Turns true when the server shuts down, so endless streams (alerts) end.
     pub closing: tokio::sync::watch::Receiver<bool>,
+    /// The navigation of the mounted features (set by [`router`]).
+    pub nav: Arc<[feature::NavEntry]>,
 }
 
 impl AppState {
@@ -103,6 +106,7 @@ impl AppState {
             config: Arc::new(config),
             caches: Arc::default(),
             jobs: Arc::default(),
+            nav: Arc::new([]),
         }
     }
 }
@@ -114,25 +118,58 @@ pub fn today() -> chrono::NaiveDate {
         .date_naive()
 }
 
-/// Every route of the server; [`route_paths`] lists their paths.
-fn routes(upload_limit: usize) -> routes::Routes<AppState> {
-    pages::routes(upload_limit)
-        .nest("/api/v1", api::routes(upload_limit))
-        .route(
-            "/api/openapi.json",
-            axum::routing::get(api::openapi::document),
-        )
+/// The features of the server, in the order the navigation lists them: adding a feature is
+/// writing its folder and one line here.
+fn features(upload_limit: usize) -> Vec<feature::Feature> {
+    vec![
+        // the features not yet in their own folders, with their navigation
+        feature::Feature::new().legacy(
+            pages::routes(upload_limit).nest(feature::API_PREFIX, api::routes(upload_limit)),
+        ),
+        pages::legacy_nav_head(),
+        risk::feature(),
+        pages::legacy_nav_tail(),
+    ]
+}
+
+fn mounted(upload_limit: usize) -> feature::Mounted {
+    feature::mount(features(upload_limit))
+}
+
+/// The OpenAPI document of the JSON API, as served at `/api/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api::openapi::document(mounted(AppConfig::default().upload_limit).openapi)
 }
 
 /// The path of every route, for tests that must cover them all.
 pub fn route_paths() -> Vec<String> {
-    routes(AppConfig::default().upload_limit).paths().to_vec()
+    let mut paths = mounted(AppConfig::default().upload_limit).paths;
+    paths.push(OPENAPI_PATH.to_string());
+    paths
 }
 
-pub fn router(state: AppState) -> Router {
+const OPENAPI_PATH: &str = "/api/openapi.json";
+
+pub fn router(mut state: AppState) -> Router {
     let body_limit = state.config.body_limit;
-    let app = routes(state.config.upload_limit)
-        .into_router()
+    let mounted = mounted(state.config.upload_limit);
+    state.nav = mounted.nav;
+    let doc = api::openapi::document(mounted.openapi);
+    let doc = Arc::new(serde_json::to_string(&doc).unwrap_or_else(|_| "{}".into()));
+    let app = mounted
+        .router
+        .route(
+            OPENAPI_PATH,
+            axum::routing::get(move || {
+                let doc = doc.clone();
+                async move {
+                    (
+                        [(axum::http::header::CONTENT_TYPE, "application/json")],
+                        doc.as_str().to_string(),
+                    )
+                }
+            }),
+        )
         // unknown API paths answer JSON, unknown pages the error page
         .route(
             "/api/{*rest}",

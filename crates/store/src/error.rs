@@ -10,6 +10,10 @@ pub enum StoreError {
     /// A value broke a rule; `field` names it for the form or the JSON error.
     #[error("{field}: {message}")]
     Invalid { field: String, message: String },
+    /// Several values broke their rules (a form with more than one bad field): every one,
+    /// so the form can show each beside its field.
+    #[error("{}", .0.first().map_or("输入无效", |e| e.message.as_str()))]
+    Fields(Vec<FieldError>),
     /// A unique key is taken (e.g. a username or an ID number).
     #[error("{field}: {message}")]
     Conflict { field: String, message: String },
@@ -32,7 +36,27 @@ pub enum StoreError {
     Internal(String),
 }
 
+/// One bad value: the field's key (as in the form and the JSON) and what is wrong, in Chinese.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
 impl StoreError {
+    /// One error per field, or the single error when there is only one.
+    pub fn fields(mut errors: Vec<FieldError>) -> Self {
+        if errors.len() == 1 {
+            let e = errors.remove(0);
+            StoreError::Invalid {
+                field: e.field,
+                message: e.message,
+            }
+        } else {
+            StoreError::Fields(errors)
+        }
+    }
+
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         StoreError::Invalid {
             field: field.into(),
@@ -72,7 +96,7 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::Database(db) if db.is_unique_violation() => {
                 let field = unique_field(db.message(), db.constraint());
                 StoreError::Conflict {
-                    message: format!("{field}已存在"),
+                    message: format!("{}已存在", field_label(&field)),
                     field,
                 }
             }
@@ -94,6 +118,23 @@ impl From<sqlx::Error> for StoreError {
 /// PostgreSQL SQLSTATE classes 08 (connection) and 57P (operator intervention, e.g. shutdown).
 fn is_connection_loss(code: Option<&str>) -> bool {
     code.is_some_and(|c| c.starts_with("08") || c.starts_with("57P"))
+}
+
+/// The Chinese label of a column a unique key covers, for "用户名已存在" rather than
+/// "username已存在".
+fn field_label(field: &str) -> &str {
+    match field {
+        "username" => "用户名",
+        "code" => "代码",
+        "id_number" => "身份证号",
+        "name" => "名称",
+        "token_hash" => "令牌",
+        "keyword" => "关键词",
+        "path" => "网格路径",
+        "node_id" => "所属网格",
+        "person_id" => "人员",
+        _ => "该值",
+    }
 }
 
 /// Turns "UNIQUE constraint failed: users.username" (SQLite) or "users_username_key"

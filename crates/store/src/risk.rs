@@ -4,11 +4,11 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use wangge_domain::permission::{RiskAdmin, Staff};
-use wangge_domain::policy::{validate_area, RiskArea, RiskLevel};
+use wangge_domain::policy::{area_problems, RiskArea, RiskLevel};
 use wangge_domain::validate::{date, text};
 
 use crate::plans::RecomputeSummary;
-use crate::{Actor, AuditEntry, Result, Store, StoreError};
+use crate::{Actor, AuditEntry, FieldError, Result, Store, StoreError};
 
 /// A stored risk area.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -67,18 +67,54 @@ pub(crate) const UPDATE_AREA: &str = "UPDATE risk_areas SET code = $1, street = 
     level = $4, valid_from = $5, valid_until = $6, updated_at = $7 WHERE id = $8";
 
 /// Normalises what people type (lengths and control characters by the domain's text rules,
-/// dates by its date range) and drops an empty street, then validates, naming the field.
-pub(crate) fn normalize(area: &RiskArea) -> Result<RiskArea> {
+/// dates by its date range) and drops an empty street, then validates: every bad field is
+/// named (`StoreError::Fields`), so a form can show each beside its input.
+pub fn normalize_risk_area(area: &RiskArea) -> Result<RiskArea> {
+    let mut errors: Vec<FieldError> = Vec::new();
+    let mut keep = |field: &str, e: StoreError| match e {
+        StoreError::Invalid { message, .. } => errors.push(FieldError {
+            field: field.to_string(),
+            message,
+        }),
+        other => errors.push(FieldError {
+            field: field.to_string(),
+            message: other.to_string(),
+        }),
+    };
     let mut a = area.clone();
-    a.code = text::bounded("code", "区划代码", &a.code, text::CODE_MAX)?;
-    a.name = text::bounded("name", "地区名称", &a.name, text::PLACE_NAME_MAX)?;
-    a.street = text::optional("street", "街道", a.street.as_deref(), text::PLACE_NAME_MAX)?;
-    date::in_range("valid_from", a.valid_from)?;
-    if let Some(until) = a.valid_until {
-        date::in_range("valid_until", until)?;
+    match text::bounded("code", "区划代码", &a.code, text::CODE_MAX) {
+        Ok(v) => a.code = v,
+        Err(e) => keep("code", e.into()),
     }
-    validate_area(&a).map_err(|e| StoreError::invalid(e.field(), e.to_string()))?;
-    Ok(a)
+    match text::bounded("name", "地区名称", &a.name, text::PLACE_NAME_MAX) {
+        Ok(v) => a.name = v,
+        Err(e) => keep("name", e.into()),
+    }
+    match text::optional("street", "街道", a.street.as_deref(), text::PLACE_NAME_MAX) {
+        Ok(v) => a.street = v,
+        Err(e) => keep("street", e.into()),
+    }
+    if let Err(e) = date::in_range("valid_from", a.valid_from) {
+        keep("valid_from", e.into());
+    }
+    if let Some(until) = a.valid_until {
+        if let Err(e) = date::in_range("valid_until", until) {
+            keep("valid_until", e.into());
+        }
+    }
+    for problem in area_problems(&a) {
+        if !errors.iter().any(|e| e.field == problem.field()) {
+            errors.push(FieldError {
+                field: problem.field().to_string(),
+                message: problem.to_string(),
+            });
+        }
+    }
+    if errors.is_empty() {
+        Ok(a)
+    } else {
+        Err(StoreError::fields(errors))
+    }
 }
 
 impl Store {
@@ -113,7 +149,7 @@ impl Store {
         area: &RiskArea,
     ) -> Result<(StoredRiskArea, RecomputeSummary)> {
         actor.require::<RiskAdmin>()?;
-        let a = normalize(area)?;
+        let a = normalize_risk_area(area)?;
         let now = crate::now();
         let (id, summary) = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -137,7 +173,7 @@ impl Store {
         area: &RiskArea,
     ) -> Result<(StoredRiskArea, RecomputeSummary)> {
         actor.require::<RiskAdmin>()?;
-        let a = normalize(area)?;
+        let a = normalize_risk_area(area)?;
         let before = self.area_by_id(id).await?;
         let now = crate::now();
         let summary = on_pool!(self, pool => {

@@ -16,7 +16,7 @@ use wangge_domain::limits::{
 
 use crate::limits::TableCsv;
 use crate::plans::RecomputeSummary;
-use crate::risk::{normalize, INSERT_AREA, UPDATE_AREA};
+use crate::risk::{normalize_risk_area, INSERT_AREA, UPDATE_AREA};
 use crate::{Actor, AuditEntry, Result, RowError, Store, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,8 +93,12 @@ fn area_of(row: u64, cells: [&str; 6]) -> Result<RiskArea, RowError> {
         valid_from,
         valid_until: parse_date(row, "valid_until", until)?,
     };
-    normalize(&area).map_err(|e| match e {
+    normalize_risk_area(&area).map_err(|e| match e {
         StoreError::Invalid { field, message } => row_error(row, &field, message),
+        // a row's report names its first bad cell
+        StoreError::Fields(errors) if !errors.is_empty() => {
+            row_error(row, &errors[0].field, errors[0].message.clone())
+        }
         other => row_error(row, "row", other.to_string()),
     })
 }

@@ -42,7 +42,7 @@ pub use explain::{explain_json, explain_text, DayEvent, PlanRecord};
 pub use model::{ArrivalFacts, Document, KeyIndustry, MeasureKind, Phase, RiskLevel, UnknownValue};
 pub use parse::parse_spec;
 pub use report::{CheckReport, Finding, FindingKind};
-pub use risk::{validate_area, RiskArea, RiskAreaError, RiskRegister};
+pub use risk::{area_problems, validate_area, RiskArea, RiskAreaError, RiskRegister};
 pub use spec::{
     Conditions, DayRange, DocumentKind, DocumentSpec, MeasureSpec, PolicySpec, RuleSpec, TestSpec,
 };

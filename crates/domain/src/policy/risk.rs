@@ -81,45 +81,50 @@ const PROVINCES: [&str; 34] = [
     "81", "82",
 ];
 
-/// 校验一条风险地区记录。
+/// 校验一条风险地区记录：第一处错误。
 pub fn validate_area(area: &RiskArea) -> Result<(), RiskAreaError> {
+    match area_problems(area).into_iter().next() {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// 一条风险地区记录的全部错误，每个字段至多一条（表单把每条显示在其字段旁）。
+pub fn area_problems(area: &RiskArea) -> Vec<RiskAreaError> {
+    let mut problems = Vec::new();
     let code = area.code.trim();
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(RiskAreaError::CodeFormat(area.code.clone()));
-    }
-    if !PROVINCES.contains(&&code[..2]) {
-        return Err(RiskAreaError::UnknownProvince(code.to_string()));
-    }
-    if &code[2..] == "0000" {
-        return Err(RiskAreaError::ProvinceLevel(code.to_string()));
+        problems.push(RiskAreaError::CodeFormat(area.code.clone()));
+    } else if !PROVINCES.contains(&&code[..2]) {
+        problems.push(RiskAreaError::UnknownProvince(code.to_string()));
+    } else if &code[2..] == "0000" {
+        problems.push(RiskAreaError::ProvinceLevel(code.to_string()));
     }
     let name = area.name.trim();
     if name.is_empty() {
-        return Err(RiskAreaError::EmptyName);
-    }
-    if name.chars().count() > 64 {
-        return Err(RiskAreaError::NameTooLong);
+        problems.push(RiskAreaError::EmptyName);
+    } else if name.chars().count() > 64 {
+        problems.push(RiskAreaError::NameTooLong);
     }
     if let Some(street) = &area.street {
         if street.trim().is_empty() {
-            return Err(RiskAreaError::EmptyStreet);
-        }
-        if street.trim().chars().count() > 64 {
-            return Err(RiskAreaError::StreetTooLong);
+            problems.push(RiskAreaError::EmptyStreet);
+        } else if street.trim().chars().count() > 64 {
+            problems.push(RiskAreaError::StreetTooLong);
         }
     }
     if area.level == RiskLevel::None {
-        return Err(RiskAreaError::NoLevel);
+        problems.push(RiskAreaError::NoLevel);
     }
     if let Some(until) = area.valid_until {
         if until < area.valid_from {
-            return Err(RiskAreaError::Dates {
+            problems.push(RiskAreaError::Dates {
                 from: area.valid_from,
                 until,
             });
         }
     }
-    Ok(())
+    problems
 }
 
 /// 风险地区名单，按区划代码排序以便按城市前缀查找。
@@ -239,6 +244,24 @@ mod tests {
             valid_from: d(from),
             valid_until: until.map(d),
         }
+    }
+
+    #[test]
+    fn every_bad_field_is_reported_once() {
+        let mut a = area(
+            "61011",
+            Some(" "),
+            RiskLevel::None,
+            "2022-01-10",
+            Some("2022-01-01"),
+        );
+        a.name = String::new();
+        let fields: Vec<&str> = area_problems(&a).iter().map(RiskAreaError::field).collect();
+        assert_eq!(fields, ["code", "name", "street", "level", "valid_until"]);
+        assert_eq!(validate_area(&a).unwrap_err().field(), "code");
+        let ok = area("610113", None, RiskLevel::High, "2022-01-01", None);
+        assert!(area_problems(&ok).is_empty());
+        assert!(validate_area(&ok).is_ok());
     }
 
     fn register() -> RiskRegister {

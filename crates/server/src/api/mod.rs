@@ -13,7 +13,6 @@ mod policies;
 pub(crate) mod pushlists;
 mod quality;
 mod residents;
-mod risk;
 mod tokens;
 mod users;
 
@@ -59,12 +58,6 @@ pub fn routes(upload_limit: usize) -> Routes<AppState> {
             get(arrivals::check_ins).post(arrivals::add_check_in),
         )
         .route("/daily", get(daily::list))
-        .route("/risk-areas", get(risk::list).post(risk::create))
-        .route("/risk-areas/import", post(risk::import))
-        .route(
-            "/risk-areas/{id}",
-            get(risk::show).put(risk::update).delete(risk::delete),
-        )
         .route("/policies", get(policies::list).post(policies::publish))
         .route("/policies/check", post(policies::check_only))
         .route("/policies/{id}", get(policies::show))
@@ -103,6 +96,8 @@ pub fn routes(upload_limit: usize) -> Routes<AppState> {
 pub struct ErrorBody {
     pub error: String,
     pub field: Option<String>,
+    /// Every bad field, when a form had more than one (`field` names the first).
+    pub fields: Option<Vec<wangge_store::FieldError>>,
     pub rows: Option<Vec<wangge_store::RowError>>,
 }
 

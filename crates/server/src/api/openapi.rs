@@ -1,12 +1,15 @@
 //! The OpenAPI document of the JSON API, generated from the handlers' annotations and served at
-//! `/api/openapi.json`.
+//! `/api/openapi.json`: the features' routes (each declared once, with its description, in its
+//! folder; see `crate::feature`), the routes not yet moved there (listed below), the security
+//! schemes, and the error responses every route shares ([`CommonErrors`]), added once here.
 
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    arrivals, audit, checkpoints, daily, grid, policies, pushlists, quality, residents, risk,
-    tokens, users, ErrorBody,
+    arrivals, audit, checkpoints, daily, grid, policies, pushlists, quality, residents, tokens,
+    users, ErrorBody,
 };
 
 #[derive(OpenApi)]
@@ -23,7 +26,6 @@ use super::{
         arrivals::list, arrivals::create, arrivals::show, arrivals::set_status,
         arrivals::check_ins, arrivals::add_check_in,
         daily::list,
-        risk::list, risk::create, risk::import, risk::show, risk::update, risk::delete,
         policies::list, policies::publish, policies::check_only, policies::show,
         pushlists::import, pushlists::batches, pushlists::errors_csv, pushlists::items,
         pushlists::item, pushlists::verify, pushlists::place, pushlists::dashboard,
@@ -33,33 +35,12 @@ use super::{
         checkpoints::handle,
     ),
     components(schemas(ErrorBody)),
-    modifiers(&Security),
     security(("bearer" = []), ("session" = [])),
 )]
 pub struct ApiDoc;
 
 // Request bodies whose Rust types live in the domain crate (which does not depend on utoipa):
 // these describe the same JSON for the document only.
-
-/// 风险地区。
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
-pub struct RiskAreaDoc {
-    /// GB/T 2260 六位区划代码
-    #[schema(example = "610113")]
-    code: String,
-    /// 街道/乡镇名称；为空表示整个区县
-    street: Option<String>,
-    /// 地区名称
-    name: String,
-    /// none, low, medium, high
-    #[schema(example = "medium")]
-    level: String,
-    /// YYYY-MM-DD
-    valid_from: chrono::NaiveDate,
-    /// 含当天；为空表示至今有效
-    valid_until: Option<chrono::NaiveDate>,
-}
 
 /// 一次核查结果：`state` 为 reached、measures_in_place（须 measures，可带 arrival_id）、
 /// left_district（须 destination）或 not_found（须 reason）。
@@ -130,6 +111,67 @@ fn operation_id(method: &str, path: &str) -> String {
     format!("{method}_{}", words.join("_"))
 }
 
-pub async fn document() -> axum::Json<utoipa::openapi::OpenApi> {
-    axum::Json(ApiDoc::openapi())
+/// The whole document: the features' paths merged into [`ApiDoc`], then the modifiers.
+pub fn document(features: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.merge(features);
+    Security.modify(&mut doc);
+    CommonErrors.modify(&mut doc);
+    doc
+}
+
+/// The error responses every route may give, added to each operation that does not describe
+/// them itself: a handler's annotation lists its success and any error particular to it (409
+/// for a duplicate, 429 for the public report). All carry [`ErrorBody`].
+pub struct CommonErrors;
+
+impl CommonErrors {
+    fn response(description: &str) -> RefOr<Response> {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build(),
+        )
+    }
+}
+
+impl Modify for CommonErrors {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in doc.paths.paths.iter_mut() {
+            let ops = [
+                item.get.as_mut(),
+                item.post.as_mut(),
+                item.put.as_mut(),
+                item.patch.as_mut(),
+                item.delete.as_mut(),
+            ];
+            for op in ops.into_iter().flatten() {
+                let mut common = vec![
+                    ("400", "请求无效（参数或 JSON 格式错误）"),
+                    ("401", "未登录，或令牌无效、过期、已吊销"),
+                    ("403", "无权访问（角色、辖区或 CSRF 令牌）"),
+                    ("422", "输入无效：error 说明原因，field 指明字段"),
+                    ("503", "数据库暂时不可用，请稍后重试"),
+                ];
+                if path.contains('{') {
+                    common.push(("404", "不存在或不在辖区内"));
+                }
+                if op.request_body.is_some() {
+                    common.push(("413", "请求体过大"));
+                }
+                for (status, description) in common {
+                    op.responses
+                        .responses
+                        .entry(status.to_string())
+                        .or_insert_with(|| Self::response(description));
+                }
+            }
+        }
+    }
 }

@@ -1,13 +1,14 @@
 //! 网格架构: the user's subtree, one node's detail, and the CSV import for district admins.
 
+use crate::form::CsrfMultipart;
 use askama::Template;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use wangge_store::{GridImportSummary, GridNode};
 
 use super::{render, Layout};
 use crate::auth::PageUser;
-use crate::error::{AppError, PageResult};
+use crate::error::PageResult;
 use crate::permission::{GridEditor, PageAllowed};
 use crate::AppState;
 
@@ -58,49 +59,13 @@ pub async fn node(
     })
 }
 
-/// Multipart upload with fields `csrf` and `file`. The CSRF field must come first so the file
-/// is not read for a forged request.
+/// Multipart upload: `csrf` first (a forged request's file is never read), then `file`.
 pub async fn import(
     State(state): State<AppState>,
     PageAllowed(user, _): PageAllowed<GridEditor>,
-    mut multipart: Multipart,
+    upload: CsrfMultipart,
 ) -> PageResult<Response> {
-    let mut csrf_ok = false;
-    let mut file: Option<Vec<u8>> = None;
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| AppError::BadRequest(format!("上传内容无效：{e}")))?
-    {
-        match field.name() {
-            Some("csrf") => {
-                let value = field
-                    .text()
-                    .await
-                    .map_err(|e| AppError::BadRequest(e.to_string()))?;
-                user.check_csrf(&value)?;
-                csrf_ok = true;
-            }
-            Some("file") if csrf_ok => {
-                let bytes = field.bytes().await.map_err(|e| {
-                    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                        let limit = crate::error::size_label(state.config.body_limit);
-                        AppError::TooLarge(format!("文件超过上限 {limit}"))
-                    } else {
-                        AppError::BadRequest(format!("文件读取失败：{e}"))
-                    }
-                })?;
-                file = Some(bytes.to_vec());
-            }
-            _ => {}
-        }
-    }
-    if !csrf_ok {
-        user.check_csrf("")?;
-    }
-    let bytes = file
-        .filter(|b| !b.is_empty())
-        .ok_or_else(|| AppError::invalid("file", "请选择要上传的CSV文件"))?;
+    let bytes = upload.small().await?.file("请选择要上传的CSV文件")?.bytes;
     let actor = user.user.actor();
     let summary = state
         .store

@@ -10,7 +10,6 @@ mod login;
 mod pushlists;
 mod report;
 mod residents;
-mod risk;
 mod tokens;
 mod users;
 
@@ -24,9 +23,11 @@ use wangge_store::{RowError, User};
 
 use crate::auth::PageUser;
 use crate::error::{AppError, PageError, PageResult};
+use crate::feature::{Feature, NavEntry};
 use crate::i18n::{Texts, ZH};
 use crate::routes::Routes;
 use crate::AppState;
+use wangge_domain::role::Role;
 
 pub fn routes(upload_limit: usize) -> Routes<AppState> {
     Routes::new()
@@ -61,14 +62,14 @@ pub fn routes(upload_limit: usize) -> Routes<AppState> {
         )
         .route("/daily", get(daily::page))
         .route("/daily.xlsx", get(daily::xlsx))
-        .route("/risk-areas", get(risk::list).post(risk::create))
-        .route("/risk-areas/import", axum::routing::post(risk::import))
-        .route("/risk-areas/{id}", get(risk::edit).post(risk::update))
-        .route("/risk-areas/{id}/delete", post(risk::delete))
         .route("/pushlists", get(pushlists::dashboard))
         .route(
             "/pushlists/import",
-            post(pushlists::upload).layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
+            post(pushlists::upload)
+                .layer::<_, std::convert::Infallible>(axum::extract::DefaultBodyLimit::max(
+                    upload_limit,
+                ))
+                .layer(axum::Extension(crate::form::UploadLimit(upload_limit))),
         )
         .route("/pushlists/jobs/{id}", get(pushlists::job))
         .route(
@@ -105,21 +106,14 @@ pub fn routes(upload_limit: usize) -> Routes<AppState> {
         .route("/healthz", get(health))
 }
 
-/// What every page's frame needs: texts, the user, the CSRF token for its forms, and which
-/// navigation entry is current.
+/// What every page's frame needs: texts, the user, the CSRF token for its forms, which
+/// navigation entry is current, and the navigation of the mounted features.
 pub struct Layout {
     pub t: &'static Texts,
     pub user: User,
     pub csrf: String,
     pub active: &'static str,
-}
-
-pub struct NavItem {
-    pub key: &'static str,
-    pub href: &'static str,
-    pub label: &'static str,
-    /// Modules that are not built yet are listed, greyed out, so the shape of the system shows.
-    pub ready: bool,
+    nav: std::sync::Arc<[NavEntry]>,
 }
 
 impl Layout {
@@ -129,55 +123,92 @@ impl Layout {
             user: page_user.user,
             csrf: page_user.csrf,
             active,
+            nav: page_user.nav,
         }
     }
 
-    pub fn nav(&self) -> Vec<NavItem> {
-        let t = self.t;
+    /// The entries this user's role may see, in the order their features are mounted.
+    pub fn nav(&self) -> Vec<NavEntry> {
         let role = self.user.role;
-        let item = |key, href, label, ready| NavItem {
-            key,
-            href,
-            label,
-            ready,
-        };
-        let mut items = vec![
-            item("home", "/", t.nav_home, true),
-            item("grid", "/grid", t.nav_grid, true),
-        ];
-        if role.handles_residents() {
-            items.push(item("residents", "/residents", t.nav_residents, true));
-            items.push(item("arrivals", "/arrivals", t.nav_arrivals, true));
-            items.push(item("daily", "/daily", t.nav_daily, true));
-        }
-        if role == wangge_domain::role::Role::DistrictAdmin {
-            items.push(item("risk", "/risk-areas", t.nav_risk_areas, true));
-        }
-        if role.handles_push_lists() {
-            items.push(item("pushlists", "/pushlists", t.nav_pushlists, true));
-        }
-        if role.sees_checkpoints() {
-            items.push(item("checkpoints", "/checkpoints", t.nav_checkpoints, true));
-        }
-        items.extend([
-            item("quarantine", "/soon/quarantine", t.nav_quarantine, false),
-            item("testing", "/soon/testing", t.nav_testing, false),
-            item("enterprise", "/soon/enterprise", t.nav_enterprise, false),
-            item("ledgers", "/soon/ledgers", t.nav_ledgers, false),
-            item("briefing", "/soon/briefing", t.nav_briefing, false),
-        ]);
-        if role.manages_users() {
-            items.push(item("users", "/users", t.nav_users, true));
-        }
-        // everyone may see their own tokens; only machines and their issuers have any
-        if role.manages_tokens() || role.is_machine() {
-            items.push(item("tokens", "/tokens", t.nav_tokens, true));
-        }
-        if role.reads_audit() {
-            items.push(item("audit", "/audit", t.nav_audit, true));
-        }
-        items
+        self.nav
+            .iter()
+            .filter(|e| (e.shown)(role))
+            .copied()
+            .collect()
     }
+}
+
+/// The navigation of the features not yet in their own folders, before and after the risk
+/// areas (`crate::risk`), in the order the menu shows them.
+pub fn legacy_nav_head() -> Feature {
+    let t = &ZH;
+    Feature::new()
+        .nav(NavEntry::when("home", "/", t.nav_home, |_| true))
+        .nav(NavEntry::when("grid", "/grid", t.nav_grid, |_| true))
+        .nav(NavEntry::when(
+            "residents",
+            "/residents",
+            t.nav_residents,
+            Role::handles_residents,
+        ))
+        .nav(NavEntry::when(
+            "arrivals",
+            "/arrivals",
+            t.nav_arrivals,
+            Role::handles_residents,
+        ))
+        .nav(NavEntry::when(
+            "daily",
+            "/daily",
+            t.nav_daily,
+            Role::handles_residents,
+        ))
+}
+
+pub fn legacy_nav_tail() -> Feature {
+    let t = &ZH;
+    Feature::new()
+        .nav(NavEntry::when(
+            "pushlists",
+            "/pushlists",
+            t.nav_pushlists,
+            Role::handles_push_lists,
+        ))
+        .nav(NavEntry::when(
+            "checkpoints",
+            "/checkpoints",
+            t.nav_checkpoints,
+            Role::sees_checkpoints,
+        ))
+        .nav(NavEntry::soon(
+            "quarantine",
+            "/soon/quarantine",
+            t.nav_quarantine,
+        ))
+        .nav(NavEntry::soon("testing", "/soon/testing", t.nav_testing))
+        .nav(NavEntry::soon(
+            "enterprise",
+            "/soon/enterprise",
+            t.nav_enterprise,
+        ))
+        .nav(NavEntry::soon("ledgers", "/soon/ledgers", t.nav_ledgers))
+        .nav(NavEntry::soon("briefing", "/soon/briefing", t.nav_briefing))
+        .nav(NavEntry::when(
+            "users",
+            "/users",
+            t.nav_users,
+            Role::manages_users,
+        ))
+        // everyone may see their own tokens; only machines and their issuers have any
+        .nav(NavEntry::when("tokens", "/tokens", t.nav_tokens, |r| {
+            r.manages_tokens() || r.is_machine()
+        }))
+        .nav(NavEntry::when(
+            "audit",
+            "/audit",
+            t.nav_audit,
+            Role::reads_audit,
+        ))
 }
 
 pub fn render(page: &impl Template) -> PageResult<Html<String>> {

@@ -4,7 +4,7 @@
 
 use crate::params::{PageId, PageQuery};
 use askama::Template;
-use axum::extract::{Multipart, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
@@ -22,6 +22,7 @@ use wangge_store::{AuditEntry, GridNode};
 use super::{render, Layout, PageForm};
 use crate::auth::PageUser;
 use crate::error::{AppError, PageResult};
+use crate::form::CsrfMultipart;
 use crate::jobs::JobState;
 use crate::permission::{PageAllowed, PushImporter, PushViewer};
 use crate::timefmt;
@@ -362,43 +363,32 @@ pub async fn place(
 }
 
 /// Multipart upload (`csrf` first, then `name`, `due_hours`, `file`); the import runs in the
-/// background and the browser is sent to its progress page.
+/// background and the browser is sent to its progress page. The file is streamed to disk.
 pub async fn upload(
     State(state): State<AppState>,
     PageAllowed(user, _): PageAllowed<PushImporter>,
-    mut multipart: Multipart,
+    mut upload: CsrfMultipart,
 ) -> PageResult<Response> {
-    let mut csrf_ok = false;
     let mut name = String::new();
     let mut due_hours = state.config.push_due_hours;
     let mut file = None;
-    let bad = |e: axum::extract::multipart::MultipartError| {
-        AppError::BadRequest(format!("上传内容无效：{e}"))
-    };
-    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+    while let Some(field) = upload.next().await? {
         match field.name() {
-            Some("csrf") => {
-                user.check_csrf(&field.text().await.map_err(bad)?)?;
-                csrf_ok = true;
-            }
-            Some("name") if csrf_ok => name = field.text().await.map_err(bad)?,
-            Some("due_hours") if csrf_ok => {
-                let text = field.text().await.map_err(bad)?;
-                due_hours = text
+            Some("name") => name = CsrfMultipart::text(field).await?,
+            Some("due_hours") => {
+                due_hours = CsrfMultipart::text(field)
+                    .await?
                     .trim()
                     .parse()
                     .map_err(|_| AppError::invalid("due_hours", "核查时限应为整数小时"))?;
             }
-            Some("file") if csrf_ok => {
+            Some("file") => {
                 let filename = field.file_name().unwrap_or("").to_string();
                 let (path, _) = crate::upload::save(field).await?;
                 file = Some((path, filename));
             }
             _ => {}
         }
-    }
-    if !csrf_ok {
-        user.check_csrf("")?;
     }
     let (path, filename) =
         file.ok_or_else(|| AppError::invalid("file", "请选择要上传的文件（CSV 或 XLSX）"))?;
