@@ -350,7 +350,7 @@ fn expected_status(method: &Method, path: &str, caller: &Caller, variant: Varian
         (true, "/risk-areas/{id}") => gate(role.edits_grid(), scoped(200)),
         (false, "/risk-areas") => gate(role.edits_grid(), 422),
         (false, "/risk-areas/import") => gate(role.edits_grid(), 422), // no file in the upload
-        (false, "/risk-areas/{id}") => gate(role.edits_grid(), 422),   // empty form, refused first
+        (false, "/risk-areas/{id}") => gate(role.edits_grid(), scoped(422)), // the empty form again, for an area that exists
         (false, "/risk-areas/{id}/delete") => gate(role.edits_grid(), scoped(303)),
         (true, "/api/v1/risk-areas") | (true, "/api/v1/policies") => 200,
         (true, "/api/v1/risk-areas/{id}") | (true, "/api/v1/policies/{id}") => scoped(200),

@@ -221,6 +221,9 @@ pub struct ErrorPage {
     pub t: &'static Texts,
     pub status: u16,
     pub message: String,
+    /// The field at fault, named in the markup (`data-field`) for scripts and tests; the
+    /// message names it in words.
+    pub field: Option<String>,
     pub rows: Vec<RowError>,
 }
 
