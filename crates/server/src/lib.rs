@@ -15,6 +15,7 @@ mod pages;
 mod params;
 mod permission;
 pub mod ratelimit;
+mod reveal;
 mod risk;
 mod routes;
 mod security;

@@ -9,6 +9,7 @@ use wangge_domain::policy::{PlanRecord, RiskLevel};
 
 use crate::people::{check_person, mask, sex_of, UPSERT_PERSON};
 use crate::plans::{compute, parse_json};
+use crate::StoredIdNumber;
 use crate::{Actor, AuditEntry, GridNode, Result, Scope, Store, StoreError};
 
 /// A report may be made this many days after the arrival (补报), and this far ahead.
@@ -73,7 +74,7 @@ pub struct NewArrival {
 pub struct Arrival {
     pub id: i64,
     pub person_id: i64,
-    pub id_number: String,
+    pub id_number: StoredIdNumber,
     pub name: String,
     pub phone: String,
     pub node_code: String,
@@ -98,10 +99,6 @@ pub struct Arrival {
 }
 
 impl Arrival {
-    pub fn masked_id_number(&self) -> String {
-        mask(&self.id_number)
-    }
-
     pub fn channel_label_zh(&self) -> &'static str {
         if self.channel == Channel::Public.as_str() {
             "公众自主报备"
@@ -151,7 +148,7 @@ impl TryFrom<ArrivalRow> for Arrival {
             origin_risk: r.origin_risk.parse().map_err(|e| internal(&e))?,
             id: r.id,
             person_id: r.person_id,
-            id_number: r.id_number,
+            id_number: StoredIdNumber::new(r.id_number),
             name: r.name,
             phone: r.phone,
             node_code: r.node_code,
@@ -516,7 +513,7 @@ impl Store {
         Ok(Arrival {
             id,
             person_id,
-            id_number: person.id_number.as_str().to_string(),
+            id_number: StoredIdNumber::new(person.id_number.as_str()),
             name: person.name,
             phone,
             node_code: node.code,

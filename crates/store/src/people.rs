@@ -10,12 +10,12 @@ use serde::Serialize;
 use wangge_domain::permission::ResidentHandler;
 use wangge_domain::validate::{text, IdNumber, Mobile, Sex};
 
-use crate::{Actor, AuditEntry, Result, Scope, Store, StoreError};
+use crate::{Actor, AuditEntry, Result, Scope, Store, StoreError, StoredIdNumber};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct Person {
     pub id: i64,
-    pub id_number: String,
+    pub id_number: StoredIdNumber,
     pub birth_date: NaiveDate,
     pub sex: String,
 }
@@ -24,7 +24,7 @@ pub struct Person {
 pub struct Resident {
     pub id: i64,
     pub person_id: i64,
-    pub id_number: String,
+    pub id_number: StoredIdNumber,
     pub name: String,
     pub phone: Option<String>,
     pub birth_date: NaiveDate,
@@ -37,21 +37,7 @@ pub struct Resident {
     pub created_at: DateTime<Utc>,
 }
 
-impl Resident {
-    /// 脱敏: lists show only the last 4 characters of an ID number.
-    pub fn masked_id_number(&self) -> String {
-        mask(&self.id_number)
-    }
-}
-
-pub fn mask(id_number: &str) -> String {
-    let n = id_number.chars().count();
-    id_number
-        .chars()
-        .enumerate()
-        .map(|(i, c)| if i + 4 < n { '*' } else { c })
-        .collect()
-}
+pub(crate) use crate::id_number::mask;
 
 #[derive(Debug, Clone)]
 pub struct NewResident {

@@ -3,7 +3,8 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use wangge_store::{AuditEntry, NewResident, Resident, ResidentMove, ResidentRegistration};
+use wangge_store::IdNumberOf;
+use wangge_store::{NewResident, Resident, ResidentMove, ResidentRegistration};
 
 use super::ApiJson;
 use super::ErrorBody;
@@ -28,12 +29,9 @@ pub struct ResidentJson {
 }
 
 impl ResidentJson {
-    fn new(r: Resident, reveal: bool) -> Self {
-        let id_number = if reveal {
-            r.id_number.clone()
-        } else {
-            r.masked_id_number()
-        };
+    /// The record with its ID number masked, or as `shown` (the audited reveal).
+    fn new(r: Resident, shown: Option<String>) -> Self {
+        let id_number = shown.unwrap_or_else(|| r.id_number.masked());
         ResidentJson {
             id: r.id,
             person_id: r.person_id,
@@ -76,7 +74,7 @@ pub async fn list(
         .await?;
     Ok(Json(
         rows.into_iter()
-            .map(|r| ResidentJson::new(r, false))
+            .map(|r| ResidentJson::new(r, None))
             .collect(),
     ))
 }
@@ -96,13 +94,11 @@ pub async fn show(
     ApiId(id): ApiId,
     ApiQuery(q): ApiQuery<ShowQuery>,
 ) -> ApiResult<Json<ResidentJson>> {
-    let r = state.store.resident_by_id(&user.actor(), id).await?;
-    let reveal = q.reveal == Some(1);
-    if reveal {
-        let entry = AuditEntry::new("reveal_id_number", "resident", r.id).at_node(&r.node_path);
-        state.store.record_event(&user.actor(), &entry).await?;
-    }
-    Ok(Json(ResidentJson::new(r, reveal)))
+    let actor = user.actor();
+    let r = state.store.resident_by_id(&actor, id).await?;
+    let of = IdNumberOf::Resident(r.id);
+    let shown = crate::reveal::shown(&state, &actor, q.reveal == Some(1), of, &r.id_number).await?;
+    Ok(Json(ResidentJson::new(r, Some(shown))))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -184,7 +180,7 @@ pub async fn create(
         match state.store.create_resident(&user.actor(), &new).await? {
             ResidentRegistration::Registered(r) => (
                 StatusCode::CREATED,
-                Json(RegistrationJson::Registered(ResidentJson::new(r, false))),
+                Json(RegistrationJson::Registered(ResidentJson::new(r, None))),
             ),
             ResidentRegistration::MoveRequested(m) => (
                 StatusCode::ACCEPTED,

@@ -17,7 +17,8 @@ use wangge_store::pushlist::{
     error_report_csv, AddressRule, BatchTotals, Dashboard, ItemView, PushImport, PushItem,
     PushItemFilter,
 };
-use wangge_store::{AuditEntry, GridNode};
+use wangge_store::GridNode;
+use wangge_store::IdNumberOf;
 
 use super::{render, Layout, PageForm};
 use crate::auth::PageUser;
@@ -242,16 +243,8 @@ pub async fn item(
     let actor = user.user.actor();
     let i = state.store.push_item(&actor, id).await?;
     let revealed = q.reveal == Some(1);
-    let id_shown = if revealed {
-        let mut entry = AuditEntry::new("reveal_id_number", "push_item", i.id);
-        if let Some(p) = &i.node_path {
-            entry = entry.at_node(p);
-        }
-        state.store.record_event(&actor, &entry).await?;
-        i.id_number.clone()
-    } else {
-        i.masked_id_number()
-    };
+    let of = IdNumberOf::PushItem(i.id);
+    let id_shown = crate::reveal::shown(&state, &actor, revealed, of, &i.id_number).await?;
     let merges = state.store.push_item_merges(&actor, id).await?;
     let next = PushState::ALL
         .into_iter()

@@ -6,8 +6,9 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use wangge_store::IdNumberOf;
 use wangge_store::{
-    AuditEntry, GridNode, NewResident, QualityIssue, Resident, ResidentMove, ResidentRegistration,
+    GridNode, NewResident, QualityIssue, Resident, ResidentMove, ResidentRegistration,
 };
 
 use super::{render, Layout, PageForm};
@@ -95,13 +96,9 @@ pub async fn show(
 ) -> PageResult<Response> {
     let r = state.store.resident_by_id(&user.user.actor(), id).await?;
     let revealed = q.reveal == Some(1);
-    let id_shown = if revealed {
-        let entry = AuditEntry::new("reveal_id_number", "resident", r.id).at_node(&r.node_path);
-        state.store.record_event(&user.user.actor(), &entry).await?;
-        r.id_number.clone()
-    } else {
-        r.masked_id_number()
-    };
+    let of = IdNumberOf::Resident(r.id);
+    let actor = user.user.actor();
+    let id_shown = crate::reveal::shown(&state, &actor, revealed, of, &r.id_number).await?;
     Ok(render(&ResidentPage {
         l: Layout::new(user, "residents"),
         r,

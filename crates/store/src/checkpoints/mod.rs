@@ -61,7 +61,7 @@ pub struct HourCount {
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct ScanRecord {
     pub id: i64,
-    pub id_number: Option<String>,
+    pub id_number: Option<crate::StoredIdNumber>,
     pub plate: Option<String>,
     pub temperature: Option<f64>,
     pub direction: String,

@@ -230,7 +230,10 @@ impl Store {
                     push_item_id: item.map(|it| it.0),
                     item_node_path: item.and_then(|it| it.2.clone()),
                     reasons: reasons.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(","),
-                    id_number: s.id_number.as_ref().map(|n| n.as_str().to_string()),
+                    id_number: s
+                        .id_number
+                        .as_ref()
+                        .map(|n| crate::StoredIdNumber::new(n.as_str())),
                     plate: s.plate.clone(),
                     temperature: s.temperature,
                     code_colour: s.code_colour.map(|c| c.as_str().to_string()),

@@ -9,7 +9,7 @@ use wangge_domain::pushlist::state::apply;
 use wangge_domain::pushlist::{PushState, Verification};
 
 use super::counts::{move_count, node_key};
-use crate::people::mask;
+use crate::StoredIdNumber;
 use crate::{Actor, AuditEntry, GridNode, Result, Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -19,7 +19,7 @@ pub struct PushItem {
     pub batch_name: String,
     pub person_id: i64,
     pub name: String,
-    pub id_number: String,
+    pub id_number: StoredIdNumber,
     pub phone: Option<String>,
     pub node_id: Option<i64>,
     pub node_code: Option<String>,
@@ -45,10 +45,6 @@ impl PushItem {
     /// 超时: still open after its deadline.
     pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
         self.state.is_open() && self.due_at < now
-    }
-
-    pub fn masked_id_number(&self) -> String {
-        mask(&self.id_number)
     }
 
     fn audit_view(&self) -> serde_json::Value {
