@@ -470,7 +470,7 @@ impl Store {
                     });
                 }
             }
-            let (policies, register) = load_rules!(&mut *tx);
+            let (policies, register) = crate::plans::load_rules(&mut *tx).await?;
             let computed = compute(&input, &policies, &register)?;
             let record = &computed.record;
             let late = is_late(c.arrival, today, computed.report_days_ahead);
@@ -500,7 +500,7 @@ impl Store {
                 .bind(&person.name)
                 .fetch_one(&mut *tx)
                 .await?;
-            write_events!(&mut *tx, id, record);
+            crate::plans::write_events(&mut *tx, id, record).await?;
             let entry = AuditEntry::new("create", "arrival", id).at_node(&node.path).after(
                 serde_json::json!({
                     "person_id": person_id, "id_number": mask(person.id_number.as_str()),
@@ -508,7 +508,7 @@ impl Store {
                     "late": late, "policy": record.policy, "rule": record.rule,
                 }),
             );
-            record_audit!(&mut *tx, actor, &entry)?;
+            crate::audit::record(&mut *tx, actor, &entry).await?;
             tx.commit().await?;
             (id, person_id, computed, late)
         });

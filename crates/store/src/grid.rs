@@ -261,7 +261,7 @@ impl Store {
             let mut tx = pool.begin().await?;
             sqlx::query("UPDATE grid_nodes SET name = $1 WHERE id = $2")
                 .bind(name).bind(node.id).execute(&mut *tx).await?;
-            record_audit!(&mut *tx, actor, &entry)?;
+            crate::audit::record(&mut *tx, actor, &entry).await?;
             tx.commit().await?;
         });
         Ok(())
@@ -298,7 +298,7 @@ impl Store {
                 let entry = AuditEntry::new("create", "grid_node", &row.code)
                     .at_node(&row.path)
                     .after(&row);
-                record_audit!(&mut *tx, actor, &entry)?;
+                crate::audit::record(&mut *tx, actor, &entry).await?;
                 ids.insert(n.code.as_str(), row.id);
                 out.push(row);
             }

@@ -298,7 +298,7 @@ impl Store {
                             "resident_id": resident_id, "id_number": mask(person.id_number.as_str()),
                             "to": node.code, "address": address,
                         }));
-                    record_audit!(&mut *tx, actor, &entry)?;
+                    crate::audit::record(&mut *tx, actor, &entry).await?;
                     (false, id)
                 }
                 None => {
@@ -320,7 +320,7 @@ impl Store {
                             "person_id": person_id, "id_number": mask(person.id_number.as_str()),
                             "node": node.code, "address": address,
                         }));
-                    record_audit!(&mut *tx, actor, &entry)?;
+                    crate::audit::record(&mut *tx, actor, &entry).await?;
                     (true, id)
                 }
             };
@@ -442,7 +442,7 @@ impl Store {
                         "name": m.name, "address": m.address,
                     }));
             }
-            record_audit!(&mut *tx, actor, &entry)?;
+            crate::audit::record(&mut *tx, actor, &entry).await?;
             tx.commit().await?;
         });
         // read back from here, a confirmed move may have left the decider's scope

@@ -511,7 +511,7 @@ impl Store {
                             .bind(a.valid_from).bind(a.valid_until).bind(now)
                             .fetch_one(&mut *tx).await?;
                         let entry = AuditEntry::new("import", "risk_area", id).after(a);
-                        record_audit!(&mut *tx, actor, &entry)?;
+                        crate::audit::record(&mut *tx, actor, &entry).await?;
                     }
                     Step::Update(id, old, a) => {
                         sqlx::query(UPDATE_AREA)
@@ -519,14 +519,14 @@ impl Store {
                             .bind(a.valid_from).bind(a.valid_until).bind(now).bind(*id)
                             .execute(&mut *tx).await?;
                         let entry = AuditEntry::new("import", "risk_area", *id).before(old).after(a);
-                        record_audit!(&mut *tx, actor, &entry)?;
+                        crate::audit::record(&mut *tx, actor, &entry).await?;
                     }
                 }
             }
             let recompute = if steps.is_empty() {
                 crate::plans::RecomputeSummary::default()
             } else {
-                recompute_open_plans!(tx, actor, "风险地区名单导入")
+                crate::plans::recompute_open_plans(&mut *tx, actor, "风险地区名单导入").await?
             };
             tx.commit().await?;
             recompute

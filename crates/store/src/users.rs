@@ -294,7 +294,7 @@ impl Store {
                     "role": new.role, "node": node.code,
                 }),
             );
-            record_audit!(&mut *tx, actor, &entry)?;
+            crate::audit::record(&mut *tx, actor, &entry).await?;
             tx.commit().await?;
             id
         });
@@ -397,7 +397,7 @@ impl Store {
                 let mut tx = pool.begin().await?;
                 sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
                     .bind(id).execute(&mut *tx).await?;
-                record_audit!(&mut *tx, &actor, &entry)?;
+                crate::audit::record(&mut *tx, &actor, &entry).await?;
                 tx.commit().await?;
             });
             return Ok(LoginOutcome::Success(
@@ -425,7 +425,7 @@ impl Store {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            record_audit!(&mut *tx, &actor, &entry)?;
+            crate::audit::record(&mut *tx, &actor, &entry).await?;
             tx.commit().await?;
         });
         Ok(match lock {
@@ -537,7 +537,7 @@ impl Store {
                 .after(serde_json::json!({
                     "user": user.username, "name": name, "expires_at": expires_at,
                 }));
-            record_audit!(&mut *tx, actor, &entry)?;
+            crate::audit::record(&mut *tx, actor, &entry).await?;
             tx.commit().await?;
             id
         });
@@ -605,7 +605,7 @@ impl Store {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            record_audit!(&mut *tx, actor, &entry)?;
+            crate::audit::record(&mut *tx, actor, &entry).await?;
             tx.commit().await?;
         });
         self.api_token(actor, id).await
@@ -746,7 +746,7 @@ impl Store {
                     "display_name": display_name, "role": role, "node": node_code,
                     "active": active, "tokens_revoked": revoked,
                 }));
-            record_audit!(&mut *tx, actor, &entry)?;
+            crate::audit::record(&mut *tx, actor, &entry).await?;
             tx.commit().await?;
         });
         self.user_by_id_in(&Scope::everything(), id).await

@@ -272,7 +272,7 @@ impl Store {
                     .fetch_one(&mut *db)
                     .await?;
                     let entry = AuditEntry::new("import", "push_batch", batch_id).after(&summary);
-                    record_audit!(&mut *db, actor, &entry)?;
+                    crate::audit::record(&mut *db, actor, &entry).await?;
                     db.commit().await?;
                     Ok(Some(batch))
                 }

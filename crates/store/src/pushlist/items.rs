@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
+use sqlx::query::QueryAs;
 use wangge_domain::permission::{PushHandler, PushPlacer, PushViewer};
 use wangge_domain::pushlist::state::apply;
 use wangge_domain::pushlist::{PushState, Verification};
@@ -122,6 +123,73 @@ impl ListPath {
     }
 }
 
+/// The path range a list reads (the filter's node, or the actor's scope) and whether it
+/// includes the unassigned queue (only for a whole scope, and only for a placer).
+fn list_bounds(actor: &Actor, filter: &PushItemFilter) -> Result<(String, String, bool)> {
+    match &filter.node_path {
+        Some(p) if actor.scope.contains(p) => {
+            let (lo, hi) = crate::Scope::new(p.clone()).bounds();
+            Ok((lo, hi, false))
+        }
+        Some(_) => Err(StoreError::NotFound),
+        None => {
+            let (lo, hi) = actor.scope.bounds();
+            Ok((lo, hi, actor.may::<PushPlacer>()))
+        }
+    }
+}
+
+/// The items a view shows, as a condition on `i` (and `b`, the batch; `$7` is now).
+fn view_condition(view: ItemView) -> &'static str {
+    match view {
+        ItemView::Open => "i.state IN ('pending', 'reached')",
+        ItemView::Overdue => "i.state IN ('pending', 'reached') AND b.due_at < $7",
+        ItemView::Verified => "i.state NOT IN ('pending', 'reached')",
+        ItemView::All => "1 = 1",
+        ItemView::Unassigned => "i.node_id IS NULL",
+    }
+}
+
+/// The parameters of a list query, `$1` to `$8` in order.
+struct ListArgs {
+    lo: String,
+    hi: String,
+    unassigned: bool,
+    batch_id: Option<i64>,
+    /// items after this id
+    after: i64,
+    /// items wanted
+    limit: i64,
+    now: DateTime<Utc>,
+    /// item ids per window of the list by grid
+    window: i64,
+}
+
+impl ListArgs {
+    /// Binds all eight to a query of either backend.
+    fn bind<'q, DB, O>(
+        &'q self,
+        q: QueryAs<'q, DB, O, DB::Arguments<'q>>,
+    ) -> QueryAs<'q, DB, O, DB::Arguments<'q>>
+    where
+        DB: sqlx::Database,
+        &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        bool: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        DateTime<Utc>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    {
+        q.bind(self.lo.as_str())
+            .bind(self.hi.as_str())
+            .bind(self.unassigned)
+            .bind(self.batch_id)
+            .bind(self.after)
+            .bind(self.limit)
+            .bind(self.now)
+            .bind(self.window)
+    }
+}
+
 impl Store {
     /// Items the actor may see, oldest first, `limit` at a time after `after_id`.
     pub async fn list_push_items(
@@ -142,24 +210,7 @@ impl Store {
         path: Option<ListPath>,
     ) -> Result<Vec<PushItem>> {
         actor.require::<PushViewer>()?;
-        let (lo, hi, unassigned) = match &filter.node_path {
-            Some(p) if actor.scope.contains(p) => {
-                let (lo, hi) = crate::Scope::new(p.clone()).bounds();
-                (lo, hi, false)
-            }
-            Some(_) => return Err(StoreError::NotFound),
-            None => {
-                let (lo, hi) = actor.scope.bounds();
-                (lo, hi, actor.may::<PushPlacer>())
-            }
-        };
-        let view = match filter.view {
-            ItemView::Open => "i.state IN ('pending', 'reached')",
-            ItemView::Overdue => "i.state IN ('pending', 'reached') AND b.due_at < $7",
-            ItemView::Verified => "i.state NOT IN ('pending', 'reached')",
-            ItemView::All => "1 = 1",
-            ItemView::Unassigned => "i.node_id IS NULL",
-        };
+        let (lo, hi, unassigned) = list_bounds(actor, filter)?;
         if filter.view == ItemView::Unassigned {
             actor.require::<PushPlacer>()?;
         }
@@ -181,39 +232,58 @@ impl Store {
                 ListPath::for_counts(in_scope, all)
             }
         };
-        let limit = filter.limit.clamp(1, 1000);
-        if path == ListPath::ByItem {
-            let sql = format!(
-                "{ITEM_COLUMNS} FROM push_items i {ITEM_JOINS} WHERE {IN_SCOPE} \
-                 AND ($4 IS NULL OR i.batch_id = $4) AND {view} \
-                 AND i.id > $5 ORDER BY i.id LIMIT $6"
-            );
-            return Ok(on_pool!(self, pool => {
-                let q = sqlx::query_as::<_, PushItem>(&sql)
-                    .bind(&lo)
-                    .bind(&hi)
-                    .bind(unassigned)
-                    .bind(filter.batch_id)
-                    .bind(filter.after_id)
-                    .bind(limit);
-                // only the overdue view compares with the clock
-                let q = if filter.view == ItemView::Overdue { q.bind(now) } else { q };
-                q.fetch_all(pool).await?
-            }));
+        let args = ListArgs {
+            lo,
+            hi,
+            unassigned,
+            batch_id: filter.batch_id,
+            after: filter.after_id,
+            limit: filter.limit.clamp(1, 1000),
+            now,
+            window: 0,
+        };
+        match path {
+            ListPath::ByItem => self.list_by_item(filter.view, &args).await,
+            ListPath::ByGrid => self.list_by_grid(filter.view, args).await,
         }
-        // By grid: the next `$8` item ids of the scope's grids, in order (a sort of integers
-        // that keeps only the first few), then those of them the view shows, joined to what
-        // they are shown with. Joining every item of the scope before sorting took most of a
-        // second for a queue of 100,000; a window that comes up short is followed by a larger
-        // one. The scope is checked on the item itself as well: what a worker sees never rests
-        // on the index alone.
-        let grids = if filter.view == ItemView::Unassigned {
+    }
+
+    /// The list by item: every item in id order, those in scope and in view.
+    async fn list_by_item(&self, view: ItemView, args: &ListArgs) -> Result<Vec<PushItem>> {
+        let sql = format!(
+            "{ITEM_COLUMNS} FROM push_items i {ITEM_JOINS} WHERE {IN_SCOPE} \
+             AND ($4 IS NULL OR i.batch_id = $4) AND {} \
+             AND i.id > $5 ORDER BY i.id LIMIT $6",
+            view_condition(view)
+        );
+        Ok(on_pool!(self, pool => {
+            let q = sqlx::query_as::<_, PushItem>(&sql)
+                .bind(&args.lo)
+                .bind(&args.hi)
+                .bind(args.unassigned)
+                .bind(args.batch_id)
+                .bind(args.after)
+                .bind(args.limit);
+            // only the overdue view compares with the clock
+            let q = if view == ItemView::Overdue { q.bind(args.now) } else { q };
+            q.fetch_all(pool).await?
+        }))
+    }
+
+    /// The list by grid: the next `$8` item ids of the scope's grids, in order (a sort of
+    /// integers that keeps only the first few), then those of them the view shows, joined to
+    /// what they are shown with. Joining every item of the scope before sorting took most of a
+    /// second for a queue of 100,000; a window that comes up short is followed by a larger
+    /// one. The scope is checked on the item itself as well: what a worker sees never rests
+    /// on the index alone.
+    async fn list_by_grid(&self, view: ItemView, mut args: ListArgs) -> Result<Vec<PushItem>> {
+        let grids = if view == ItemView::Unassigned {
             "SELECT 0 WHERE $3"
         } else {
             "SELECT id FROM grid_nodes WHERE path >= $1 AND path < $2 UNION ALL SELECT 0 WHERE $3"
         };
         // an overdue list looks only at the batches past their deadline
-        let batches = if filter.view == ItemView::Overdue {
+        let batches = if view == ItemView::Overdue {
             "SELECT id FROM push_batches WHERE ($4 IS NULL OR id = $4) AND due_at < $7"
         } else {
             "SELECT id FROM push_batches WHERE $4 IS NULL OR id = $4"
@@ -225,37 +295,28 @@ impl Store {
         let window_sql = format!("SELECT COUNT(*), MAX(w.item_id) FROM ({window_ids}) w");
         let items_sql = format!(
             "{ITEM_COLUMNS} FROM push_items i {ITEM_JOINS} WHERE i.id IN ({window_ids}) \
-             AND {IN_SCOPE} AND {view} ORDER BY i.id LIMIT $6"
+             AND {IN_SCOPE} AND {} ORDER BY i.id LIMIT $6",
+            view_condition(view)
         );
+        let limit = args.limit;
         let mut out: Vec<PushItem> = Vec::new();
-        let mut after = filter.after_id;
-        let mut window = (limit * 2).max(64);
+        args.window = (limit * 2).max(64);
         loop {
-            let wanted = limit - out.len() as i64;
-            macro_rules! bound {
-                ($q:expr) => {
-                    $q.bind(&lo)
-                        .bind(&hi)
-                        .bind(unassigned)
-                        .bind(filter.batch_id)
-                        .bind(after)
-                        .bind(wanted)
-                        .bind(now)
-                        .bind(window)
-                };
-            }
+            args.limit = limit - out.len() as i64;
             let ((seen, last), page) = on_pool!(self, pool => {
-                let w: (i64, Option<i64>) =
-                    bound!(sqlx::query_as(&window_sql)).fetch_one(pool).await?;
+                let w: (i64, Option<i64>) = args
+                    .bind(sqlx::query_as(&window_sql))
+                    .fetch_one(pool)
+                    .await?;
                 let page: Vec<PushItem> =
-                    bound!(sqlx::query_as(&items_sql)).fetch_all(pool).await?;
+                    args.bind(sqlx::query_as(&items_sql)).fetch_all(pool).await?;
                 (w, page)
             });
             out.extend(page);
             match last {
-                Some(last) if seen == window && (out.len() as i64) < limit => {
-                    after = last;
-                    window = window.saturating_mul(4);
+                Some(last) if seen == args.window && (out.len() as i64) < limit => {
+                    args.after = last;
+                    args.window = args.window.saturating_mul(4);
                 }
                 _ => return Ok(out),
             }
@@ -402,7 +463,8 @@ impl Store {
                     message: "该记录刚被他人修改，请刷新后重试".into(),
                 });
             }
-            move_count!(tx, before.batch_id, (before.node_id, before.state) => (before.node_id, to));
+            move_count(&mut *tx, before.batch_id, (before.node_id, before.state), (before.node_id, to))
+                .await?;
             let mut after = before.clone();
             after.state = to;
             after.measures = measures.clone().or(before.measures.clone());
@@ -416,7 +478,7 @@ impl Store {
                 Some(p) => entry.at_node(p),
                 None => entry,
             };
-            record_audit!(&mut *tx, actor, &entry)?;
+            crate::audit::record(&mut *tx, actor, &entry).await?;
             tx.commit().await?;
         });
         self.push_item(actor, id).await
@@ -534,7 +596,8 @@ impl Store {
                     message: "该记录刚被他人修改，请刷新后重试".into(),
                 });
             }
-            move_count!(tx, before.batch_id, (before.node_id, before.state) => (Some(node.id), before.state));
+            let (from, to) = ((before.node_id, before.state), (Some(node.id), before.state));
+            move_count(&mut *tx, before.batch_id, from, to).await?;
             let moved = sqlx::query(
                 "UPDATE push_item_grid SET node_key = $1 \
                  WHERE batch_id = $2 AND node_key = $3 AND item_id = $4",
@@ -554,7 +617,7 @@ impl Store {
                 .at_node(&node.path)
                 .before(serde_json::json!({ "node": before.node_code }))
                 .after(serde_json::json!({ "node": node.code }));
-            record_audit!(&mut *tx, actor, &entry)?;
+            crate::audit::record(&mut *tx, actor, &entry).await?;
             tx.commit().await?;
         });
         self.push_item(actor, id).await
