@@ -3,6 +3,7 @@
 //! usual handful, ruinous for an INSERT of a thousand rows. Bulk statements therefore use plain
 //! `?` on SQLite and `$N` on PostgreSQL (which needs numbers), and bind every value in order.
 
+use crate::db::Conn;
 use crate::{Backend, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,6 +17,14 @@ impl Placeholders {
         match store.backend() {
             Backend::Sqlite(_) => Placeholders::Anonymous,
             Backend::Postgres(_) => Placeholders::Numbered,
+        }
+    }
+
+    /// The style of the connection's backend.
+    pub(crate) fn of_conn(conn: &Conn<'_>) -> Self {
+        match conn {
+            Conn::Sqlite(_) => Placeholders::Anonymous,
+            Conn::Postgres(_) => Placeholders::Numbered,
         }
     }
 
