@@ -4,7 +4,6 @@
 //! `?` on SQLite and `$N` on PostgreSQL (which needs numbers), and bind every value in order.
 
 use crate::db::Conn;
-use crate::{Backend, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Placeholders {
@@ -13,13 +12,6 @@ pub(crate) enum Placeholders {
 }
 
 impl Placeholders {
-    pub(crate) fn of(store: &Store) -> Self {
-        match store.backend() {
-            Backend::Sqlite(_) => Placeholders::Anonymous,
-            Backend::Postgres(_) => Placeholders::Numbered,
-        }
-    }
-
     /// The style of the connection's backend.
     pub(crate) fn of_conn(conn: &Conn<'_>) -> Self {
         match conn {
