@@ -10,6 +10,7 @@ use wangge_domain::pushlist::state::apply;
 use wangge_domain::pushlist::{PushState, Verification};
 
 use super::counts::{move_count, node_key};
+use crate::db::{on_conn, Conn};
 use crate::people::mask;
 use crate::{Actor, AuditEntry, GridNode, Result, Store, StoreError};
 
@@ -419,66 +420,10 @@ impl Store {
             .await?;
         let (to, v) = apply(before.state, verification)
             .map_err(|e| StoreError::invalid("state", e.to_string()))?;
-        let (measures, arrival_id, destination, reason) = match &v {
-            Verification::Reached => (None, None, None, None),
-            Verification::MeasuresInPlace {
-                measures,
-                arrival_id,
-            } => (Some(measures.clone()), *arrival_id, None, None),
-            Verification::LeftDistrict { destination } => {
-                (None, None, Some(destination.clone()), None)
-            }
-            Verification::NotFound { reason } => (None, None, None, Some(reason.clone())),
-        };
-        let now = crate::now();
-        let verified_at = (!to.is_open()).then_some(now);
+        let fields = Recorded::of(&v);
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            let done = sqlx::query(
-                "UPDATE push_items SET state = $1, measures = COALESCE($2, measures), \
-                 arrival_id = COALESCE($3, arrival_id), destination = $4, reason = $5, \
-                 verified_at = $6, updated_at = $7 WHERE id = $8 AND state = $9",
-            )
-            .bind(to.as_str())
-            .bind(&measures)
-            .bind(arrival_id)
-            .bind(&destination)
-            .bind(&reason)
-            .bind(verified_at)
-            .bind(now)
-            .bind(id)
-            .bind(before.state.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| match StoreError::from(e) {
-                StoreError::Conflict { .. } => StoreError::Conflict {
-                    field: "state".into(),
-                    message: "此人已在另一批次中待核查，请在那一条上登记".into(),
-                },
-                other => other,
-            })?;
-            if done.rows_affected() != 1 {
-                return Err(StoreError::Conflict {
-                    field: "state".into(),
-                    message: "该记录刚被他人修改，请刷新后重试".into(),
-                });
-            }
-            move_count(&mut *tx, before.batch_id, (before.node_id, before.state), (before.node_id, to))
-                .await?;
-            let mut after = before.clone();
-            after.state = to;
-            after.measures = measures.clone().or(before.measures.clone());
-            after.arrival_id = arrival_id.or(before.arrival_id);
-            after.destination = destination.clone();
-            after.reason = reason.clone();
-            let entry = AuditEntry::new("verify", "push_item", id)
-                .before(before.audit_view())
-                .after(after.audit_view());
-            let entry = match &before.node_path {
-                Some(p) => entry.at_node(p),
-                None => entry,
-            };
-            crate::audit::record(&mut *tx, actor, &entry).await?;
+            store_verification(&mut *tx, actor, &before, to, &fields).await?;
             tx.commit().await?;
         });
         self.push_item(actor, id).await
@@ -640,6 +585,98 @@ impl Store {
         });
         Ok(())
     }
+}
+
+/// What a verification writes into its item, beside the state.
+struct Recorded {
+    measures: Option<String>,
+    arrival_id: Option<i64>,
+    destination: Option<String>,
+    reason: Option<String>,
+}
+
+impl Recorded {
+    fn of(v: &Verification) -> Recorded {
+        let (measures, arrival_id, destination, reason) = match v {
+            Verification::Reached => (None, None, None, None),
+            Verification::MeasuresInPlace {
+                measures,
+                arrival_id,
+            } => (Some(measures.clone()), *arrival_id, None, None),
+            Verification::LeftDistrict { destination } => {
+                (None, None, Some(destination.clone()), None)
+            }
+            Verification::NotFound { reason } => (None, None, None, Some(reason.clone())),
+        };
+        Recorded {
+            measures,
+            arrival_id,
+            destination,
+            reason,
+        }
+    }
+}
+
+/// A verification of `before` (moving it to state `to`) on the open transaction `conn`: the
+/// item, if nobody changed it since it was read, its counters and the audit entry.
+async fn store_verification(
+    conn: impl Into<Conn<'_>>,
+    actor: &Actor,
+    before: &PushItem,
+    to: PushState,
+    r: &Recorded,
+) -> Result<()> {
+    let mut conn = conn.into();
+    let now = crate::now();
+    let verified_at = (!to.is_open()).then_some(now);
+    let done = on_conn!(conn, c => {
+        sqlx::query(
+            "UPDATE push_items SET state = $1, measures = COALESCE($2, measures), \
+             arrival_id = COALESCE($3, arrival_id), destination = $4, reason = $5, \
+             verified_at = $6, updated_at = $7 WHERE id = $8 AND state = $9",
+        )
+        .bind(to.as_str())
+        .bind(&r.measures)
+        .bind(r.arrival_id)
+        .bind(&r.destination)
+        .bind(&r.reason)
+        .bind(verified_at)
+        .bind(now)
+        .bind(before.id)
+        .bind(before.state.as_str())
+        .execute(c)
+        .await
+        .map(|done| done.rows_affected())
+    })
+    .map_err(|e| match StoreError::from(e) {
+        StoreError::Conflict { .. } => StoreError::Conflict {
+            field: "state".into(),
+            message: "此人已在另一批次中待核查，请在那一条上登记".into(),
+        },
+        other => other,
+    })?;
+    if done != 1 {
+        return Err(StoreError::Conflict {
+            field: "state".into(),
+            message: "该记录刚被他人修改，请刷新后重试".into(),
+        });
+    }
+    let (from, to_key) = ((before.node_id, before.state), (before.node_id, to));
+    move_count(&mut conn, before.batch_id, from, to_key).await?;
+    let mut after = before.clone();
+    after.state = to;
+    after.measures = r.measures.clone().or(before.measures.clone());
+    after.arrival_id = r.arrival_id.or(before.arrival_id);
+    after.destination = r.destination.clone();
+    after.reason = r.reason.clone();
+    let entry = AuditEntry::new("verify", "push_item", before.id)
+        .before(before.audit_view())
+        .after(after.audit_view());
+    let entry = match &before.node_path {
+        Some(p) => entry.at_node(p),
+        None => entry,
+    };
+    crate::audit::record(&mut conn, actor, &entry).await
 }
 
 #[cfg(test)]
