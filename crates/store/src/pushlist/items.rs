@@ -762,68 +762,9 @@ mod tests {
         let db = seeded(kind).await;
         let s = &db.store;
         let admin = Actor::system("test");
-        let first = import(s, "first", 0..60).await;
-        // people 40..60 again (merged), 60..90 new
-        let second = import(s, "second", 40..90).await;
-        let everything_in = |view| {
-            let filter = PushItemFilter {
-                view,
-                limit: 1000,
-                ..Default::default()
-            };
-            pages(s, &admin, filter, None, crate::now())
-        };
-        let all = everything_in(ItemView::All).await.unwrap();
-        assert_eq!(all.len(), 90);
-        s.verify_push_item(&admin, all[0], Verification::Reached)
-            .await
-            .unwrap();
-        s.verify_push_item(
-            &admin,
-            all[1],
-            Verification::NotFound {
-                reason: "查无此人".into(),
-            },
-        )
-        .await
-        .unwrap();
-        let unassigned = everything_in(ItemView::Unassigned).await.unwrap();
-        assert_eq!(
-            unassigned.len(),
-            (0..90).filter(|n| n % PLACES.len() == 3).count()
-        );
-        s.place_push_item(&admin, unassigned[0], "410105001001002")
-            .await
-            .unwrap();
-        // the first batch is past its deadline now, the second in two days
-        s.backdate_push_batch(first, 30).await.unwrap();
+        let (first, second) = two_batches_in_every_state(s, &admin).await;
         let times = [crate::now(), crate::now() + chrono::Duration::hours(48)];
-
-        let actor = |path: &str, role: Role| Actor {
-            scope: Scope::new(path),
-            role,
-            ..Actor::system("someone")
-        };
-        let township = s
-            .grid_node_by_code_in(&Scope::everything(), "410105001")
-            .await
-            .unwrap()
-            .path;
-        let community = s
-            .grid_node_by_code_in(&Scope::everything(), "410105001001")
-            .await
-            .unwrap()
-            .path;
-        let grid = s
-            .grid_node_by_code_in(&Scope::everything(), "410105001001001")
-            .await
-            .unwrap()
-            .path;
-        let actors = [
-            admin.clone(),
-            actor(&township, Role::TownshipOfficer),
-            actor(&grid, Role::GridWorker),
-        ];
+        let (actors, community) = list_readers(s, &admin).await;
         let views = [
             ItemView::Open,
             ItemView::Overdue,
@@ -872,5 +813,78 @@ mod tests {
         assert!(overdue > 50, "the overdue lists held items ({overdue})");
         db.cleanup().await.unwrap();
     }
+
+    /// Two imports (the second repeats part of the first), one item reached, one not found,
+    /// one placed, and the first batch past its deadline: (first, second).
+    async fn two_batches_in_every_state(s: &Store, admin: &Actor) -> (i64, i64) {
+        let first = import(s, "first", 0..60).await;
+        // people 40..60 again (merged), 60..90 new
+        let second = import(s, "second", 40..90).await;
+        let everything_in = |view| {
+            let filter = PushItemFilter {
+                view,
+                limit: 1000,
+                ..Default::default()
+            };
+            pages(s, admin, filter, None, crate::now())
+        };
+        let all = everything_in(ItemView::All).await.unwrap();
+        assert_eq!(all.len(), 90);
+        s.verify_push_item(admin, all[0], Verification::Reached)
+            .await
+            .unwrap();
+        s.verify_push_item(
+            admin,
+            all[1],
+            Verification::NotFound {
+                reason: "查无此人".into(),
+            },
+        )
+        .await
+        .unwrap();
+        let unassigned = everything_in(ItemView::Unassigned).await.unwrap();
+        assert_eq!(
+            unassigned.len(),
+            (0..90).filter(|n| n % PLACES.len() == 3).count()
+        );
+        s.place_push_item(admin, unassigned[0], "410105001001002")
+            .await
+            .unwrap();
+        // the first batch is past its deadline now, the second in two days
+        s.backdate_push_batch(first, 30).await.unwrap();
+        (first, second)
+    }
+
+    /// The district, a township officer and a grid worker, and the community path lists
+    /// drill down to.
+    async fn list_readers(s: &Store, admin: &Actor) -> ([Actor; 3], String) {
+        let actor = |path: &str, role: Role| Actor {
+            scope: Scope::new(path),
+            role,
+            ..Actor::system("someone")
+        };
+        let township = s
+            .grid_node_by_code_in(&Scope::everything(), "410105001")
+            .await
+            .unwrap()
+            .path;
+        let community = s
+            .grid_node_by_code_in(&Scope::everything(), "410105001001")
+            .await
+            .unwrap()
+            .path;
+        let grid = s
+            .grid_node_by_code_in(&Scope::everything(), "410105001001001")
+            .await
+            .unwrap()
+            .path;
+        let actors = [
+            admin.clone(),
+            actor(&township, Role::TownshipOfficer),
+            actor(&grid, Role::GridWorker),
+        ];
+        (actors, community)
+    }
+
     crate::both_backends!(list_paths, both_list_paths_agree);
 }
