@@ -128,7 +128,7 @@ impl Store {
             )
             .bind(now).bind(&actor.username).bind(id)
             .execute(&mut *tx).await?;
-            record_audit!(&mut *tx, actor, &entry)?;
+            crate::audit::record(&mut *tx, actor, &entry).await?;
             tx.commit().await?;
         });
         self.alert(actor, id).await
