@@ -358,6 +358,26 @@ async fn bad_input_is_refused_clearly_and_changes_nothing(kind: Kind) {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("code"), "{}", r.body);
+    // the page's upload without a file: the tree again (422), the error beside the file field
+    let r = admin
+        .post_multipart(
+            "/grid/import",
+            &[
+                ("csrf", None, csrf.as_bytes()),
+                ("file", Some("empty.csv"), b""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains("id=\"grid-tree\"")
+            && r.body.contains(
+                "<span class=\"field-error\" id=\"file-error\">请选择要上传的CSV文件</span>"
+            )
+            && r.body.contains("aria-describedby=\"file-error\""),
+        "{}",
+        r.body
+    );
 
     // invalid ID number: 422 naming the field, on the API and the form
     let r = admin

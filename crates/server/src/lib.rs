@@ -9,6 +9,7 @@ mod cache;
 pub mod error;
 mod feature;
 mod form;
+mod grid;
 pub mod i18n;
 mod jobs;
 mod pages;
@@ -126,6 +127,8 @@ fn features(upload_limit: usize) -> Vec<feature::Feature> {
         feature::Feature::new().legacy(
             pages::routes(upload_limit).nest(feature::API_PREFIX, api::routes(upload_limit)),
         ),
+        pages::legacy_nav_home(),
+        grid::feature(),
         pages::legacy_nav_head(),
         risk::feature(),
         pages::legacy_nav_tail(),

@@ -7,7 +7,6 @@ mod arrivals;
 mod audit;
 pub(crate) mod checkpoints;
 mod daily;
-mod grid;
 pub mod openapi;
 mod policies;
 pub(crate) mod pushlists;
@@ -33,9 +32,6 @@ pub fn routes(upload_limit: usize) -> Routes<AppState> {
             post(pushlists::import).layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
         )
         .route("/me", get(me))
-        .route("/grid", get(grid::list).post(grid::create))
-        .route("/grid/import", post(grid::import))
-        .route("/grid/{code}", get(grid::show))
         .route("/users", get(users::list).post(users::create))
         .route("/users/{id}", get(users::show).patch(users::update))
         .route("/users/{id}/tokens", post(users::create_token))

@@ -4,7 +4,6 @@ mod arrivals;
 pub(crate) mod audit;
 mod checkpoints;
 mod daily;
-mod grid;
 mod home;
 mod login;
 mod pushlists;
@@ -34,9 +33,6 @@ pub fn routes(upload_limit: usize) -> Routes<AppState> {
         .route("/", get(home::show))
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", axum::routing::post(login::logout))
-        .route("/grid", get(grid::tree))
-        .route("/grid/import", axum::routing::post(grid::import))
-        .route("/grid/{code}", get(grid::node))
         .route("/users", get(users::list).post(users::create))
         .route("/users/{id}", get(users::show))
         .route("/residents", get(residents::list).post(residents::create))
@@ -138,13 +134,16 @@ impl Layout {
     }
 }
 
-/// The navigation of the features not yet in their own folders, before and after the risk
-/// areas (`crate::risk`), in the order the menu shows them.
+/// The navigation of the features not yet in their own folders, before the grid
+/// (`crate::grid`), before and after the risk areas (`crate::risk`), in the order the menu
+/// shows them.
+pub fn legacy_nav_home() -> Feature {
+    Feature::new().nav(NavEntry::when("home", "/", ZH.nav_home, |_| true))
+}
+
 pub fn legacy_nav_head() -> Feature {
     let t = &ZH;
     Feature::new()
-        .nav(NavEntry::when("home", "/", t.nav_home, |_| true))
-        .nav(NavEntry::when("grid", "/grid", t.nav_grid, |_| true))
         .nav(NavEntry::when(
             "residents",
             "/residents",
