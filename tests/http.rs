@@ -437,6 +437,33 @@ async fn bad_input_is_refused_clearly_and_changes_nothing(kind: Kind) {
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert_eq!(r.json()["field"], "username");
+    // the page form: the list again (422), the error beside the username, what was typed kept
+    // but the password
+    let r = admin
+        .post_form(
+            "/users",
+            &[
+                ("csrf", &csrf),
+                ("username", "wangge1"),
+                ("display_name", "重名"),
+                ("role", "grid_worker"),
+                ("node_code", GRID_A),
+                ("password", "long-enough-pw"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body
+            .contains("<span class=\"field-error\" id=\"username-error\">用户名已存在</span>")
+            && r.body.contains("value=\"wangge1\"")
+            && r.body.contains("id=\"username\" aria-invalid=\"true\"")
+            && r.body.contains("value=\"重名\"")
+            && r.body.contains(&format!("value=\"{GRID_A}\" selected"))
+            && !r.body.contains("long-enough-pw"),
+        "{}",
+        r.body
+    );
 
     let audit_after = admin
         .get("/api/v1/audit")

@@ -21,6 +21,7 @@ mod routes;
 mod security;
 mod timefmt;
 mod upload;
+mod users;
 mod xlsx;
 
 pub use auth::SESSION_COOKIE;
@@ -132,6 +133,8 @@ fn features(upload_limit: usize) -> Vec<feature::Feature> {
         pages::legacy_nav_head(),
         risk::feature(),
         pages::legacy_nav_tail(),
+        users::feature(),
+        pages::legacy_nav_end(),
     ]
 }
 

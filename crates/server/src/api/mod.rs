@@ -13,15 +13,12 @@ pub(crate) mod pushlists;
 mod quality;
 mod residents;
 mod tokens;
-mod users;
 
 use axum::extract::{FromRequest, Request};
 use axum::routing::{get, post};
-use axum::Json;
 use serde::de::DeserializeOwned;
 
-use crate::auth::ApiUser;
-use crate::error::{ApiResult, AppError};
+use crate::error::AppError;
 use crate::routes::Routes;
 use crate::AppState;
 
@@ -31,10 +28,6 @@ pub fn routes(upload_limit: usize) -> Routes<AppState> {
             "/pushlists/import",
             post(pushlists::import).layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
         )
-        .route("/me", get(me))
-        .route("/users", get(users::list).post(users::create))
-        .route("/users/{id}", get(users::show).patch(users::update))
-        .route("/users/{id}/tokens", post(users::create_token))
         .route("/tokens", get(tokens::list))
         .route("/tokens/{id}", axum::routing::delete(tokens::revoke))
         .route("/residents", get(residents::list).post(residents::create))
@@ -95,12 +88,6 @@ pub struct ErrorBody {
     /// Every bad field, when a form had more than one (`field` names the first).
     pub fields: Option<Vec<wangge_store::FieldError>>,
     pub rows: Option<Vec<wangge_store::RowError>>,
-}
-
-/// The caller's own account.
-#[utoipa::path(get, path = "/api/v1/me", tag = "users", responses((status = 200, body = wangge_store::User), (status = 401, body = ErrorBody)))]
-async fn me(ApiUser(user): ApiUser) -> ApiResult<Json<wangge_store::User>> {
-    Ok(Json(user))
 }
 
 /// A JSON body; a malformed one is a 400/422 JSON error naming the problem.

@@ -8,16 +8,13 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    arrivals, audit, checkpoints, daily, policies, pushlists, quality, residents, tokens, users,
-    ErrorBody,
+    arrivals, audit, checkpoints, daily, policies, pushlists, quality, residents, tokens, ErrorBody,
 };
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "wangge 网格 API", description = "区级基层治理平台 JSON API。机器调用用 `Authorization: Bearer <令牌>`；浏览器会话调用写操作须带 `X-CSRF-Token`。"),
     paths(
-        super::me,
-        users::list, users::show, users::create, users::update, users::create_token,
         tokens::list, tokens::revoke,
         residents::list, residents::show, residents::create, residents::moves,
         residents::decide_move, quality::list,

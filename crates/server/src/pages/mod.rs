@@ -10,7 +10,6 @@ mod pushlists;
 mod report;
 mod residents;
 mod tokens;
-mod users;
 
 use askama::Template;
 use axum::extract::{FromRequest, Request};
@@ -33,8 +32,6 @@ pub fn routes(upload_limit: usize) -> Routes<AppState> {
         .route("/", get(home::show))
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", axum::routing::post(login::logout))
-        .route("/users", get(users::list).post(users::create))
-        .route("/users/{id}", get(users::show))
         .route("/residents", get(residents::list).post(residents::create))
         .route(
             "/residents/moves/{id}/decision",
@@ -192,12 +189,12 @@ pub fn legacy_nav_tail() -> Feature {
         ))
         .nav(NavEntry::soon("ledgers", "/soon/ledgers", t.nav_ledgers))
         .nav(NavEntry::soon("briefing", "/soon/briefing", t.nav_briefing))
-        .nav(NavEntry::when(
-            "users",
-            "/users",
-            t.nav_users,
-            Role::manages_users,
-        ))
+}
+
+/// After the users (`crate::users`).
+pub fn legacy_nav_end() -> Feature {
+    let t = &ZH;
+    Feature::new()
         // everyone may see their own tokens; only machines and their issuers have any
         .nav(NavEntry::when("tokens", "/tokens", t.nav_tokens, |r| {
             r.manages_tokens() || r.is_machine()
