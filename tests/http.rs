@@ -465,6 +465,19 @@ async fn bad_input_is_refused_clearly_and_changes_nothing(kind: Kind) {
         r.body
     );
 
+    // a bad audit filter: the log page again (422), the error beside the date, the rest kept
+    let r = admin.get("/audit?user=wangge1&from=2021-13-01").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body
+            .contains("<span class=\"field-error\" id=\"from-error\">")
+            && r.body.contains("value=\"2021-13-01\"")
+            && r.body.contains("id=\"from\" aria-invalid=\"true\"")
+            && r.body.contains("name=\"user\" value=\"wangge1\""),
+        "{}",
+        r.body
+    );
+
     let audit_after = admin
         .get("/api/v1/audit")
         .await

@@ -4,6 +4,7 @@
 //! open store and a shutdown signal.
 
 mod api;
+mod audit;
 mod auth;
 mod cache;
 pub mod error;
@@ -20,6 +21,7 @@ mod risk;
 mod routes;
 mod security;
 mod timefmt;
+mod tokens;
 mod upload;
 mod users;
 mod xlsx;
@@ -134,7 +136,8 @@ fn features(upload_limit: usize) -> Vec<feature::Feature> {
         risk::feature(),
         pages::legacy_nav_tail(),
         users::feature(),
-        pages::legacy_nav_end(),
+        tokens::feature(),
+        audit::feature(),
     ]
 }
 

@@ -4,7 +4,6 @@
 //! client); see `arrivals.rs`.
 
 mod arrivals;
-mod audit;
 pub(crate) mod checkpoints;
 mod daily;
 pub mod openapi;
@@ -12,7 +11,6 @@ mod policies;
 pub(crate) mod pushlists;
 mod quality;
 mod residents;
-mod tokens;
 
 use axum::extract::{FromRequest, Request};
 use axum::routing::{get, post};
@@ -28,8 +26,6 @@ pub fn routes(upload_limit: usize) -> Routes<AppState> {
             "/pushlists/import",
             post(pushlists::import).layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
         )
-        .route("/tokens", get(tokens::list))
-        .route("/tokens/{id}", axum::routing::delete(tokens::revoke))
         .route("/residents", get(residents::list).post(residents::create))
         .route("/residents/moves", get(residents::moves))
         .route(
@@ -38,7 +34,6 @@ pub fn routes(upload_limit: usize) -> Routes<AppState> {
         )
         .route("/residents/{id}", get(residents::show))
         .route("/data-quality", get(quality::list))
-        .route("/audit", get(audit::list))
         .route("/arrivals", get(arrivals::list).post(arrivals::create))
         .route("/arrivals/{id}", get(arrivals::show))
         .route("/arrivals/{id}/status", post(arrivals::set_status))

@@ -1,7 +1,6 @@
 //! Server-rendered pages. A handler extracts, calls the store, renders a typed template.
 
 mod arrivals;
-pub(crate) mod audit;
 mod checkpoints;
 mod daily;
 mod home;
@@ -9,7 +8,6 @@ mod login;
 mod pushlists;
 mod report;
 mod residents;
-mod tokens;
 
 use askama::Template;
 use axum::extract::{FromRequest, Request};
@@ -39,9 +37,6 @@ pub fn routes(upload_limit: usize) -> Routes<AppState> {
         )
         .route("/residents/{id}", get(residents::show))
         .route("/data-quality", get(residents::quality))
-        .route("/tokens", get(tokens::list))
-        .route("/tokens/{id}/revoke", post(tokens::revoke))
-        .route("/audit", get(audit::list))
         .route("/report", get(report::form).post(report::submit))
         .route("/arrivals", get(arrivals::list))
         .route("/arrivals/{id}", get(arrivals::show))
@@ -189,22 +184,6 @@ pub fn legacy_nav_tail() -> Feature {
         ))
         .nav(NavEntry::soon("ledgers", "/soon/ledgers", t.nav_ledgers))
         .nav(NavEntry::soon("briefing", "/soon/briefing", t.nav_briefing))
-}
-
-/// After the users (`crate::users`).
-pub fn legacy_nav_end() -> Feature {
-    let t = &ZH;
-    Feature::new()
-        // everyone may see their own tokens; only machines and their issuers have any
-        .nav(NavEntry::when("tokens", "/tokens", t.nav_tokens, |r| {
-            r.manages_tokens() || r.is_machine()
-        }))
-        .nav(NavEntry::when(
-            "audit",
-            "/audit",
-            t.nav_audit,
-            Role::reads_audit,
-        ))
 }
 
 pub fn render(page: &impl Template) -> PageResult<Html<String>> {
