@@ -406,9 +406,16 @@ async fn bad_input_is_refused_clearly_and_changes_nothing(kind: Kind) {
             ],
         )
         .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // the form comes back (422) with the error beside the ID number and what was typed kept
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(
-        r.body.contains("id_number") && r.body.contains("出生日期"),
+        r.body
+            .contains("<span class=\"field-error\" id=\"id_number-error\">")
+            && r.body.contains("出生日期")
+            && r.body.contains("value=\"11010519491331002X\"")
+            && r.body.contains("id=\"id_number\" aria-invalid=\"true\"")
+            && r.body.contains("value=\"王五\"")
+            && r.body.contains(&format!("value=\"{GRID_A}\" selected")),
         "{}",
         r.body
     );

@@ -17,6 +17,7 @@ mod pages;
 mod params;
 mod permission;
 pub mod ratelimit;
+mod residents;
 mod risk;
 mod routes;
 mod security;
@@ -132,6 +133,7 @@ fn features(upload_limit: usize) -> Vec<feature::Feature> {
         ),
         pages::legacy_nav_home(),
         grid::feature(),
+        residents::feature(),
         pages::legacy_nav_head(),
         risk::feature(),
         pages::legacy_nav_tail(),

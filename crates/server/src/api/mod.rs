@@ -9,8 +9,6 @@ mod daily;
 pub mod openapi;
 mod policies;
 pub(crate) mod pushlists;
-mod quality;
-mod residents;
 
 use axum::extract::{FromRequest, Request};
 use axum::routing::{get, post};
@@ -26,14 +24,6 @@ pub fn routes(upload_limit: usize) -> Routes<AppState> {
             "/pushlists/import",
             post(pushlists::import).layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
         )
-        .route("/residents", get(residents::list).post(residents::create))
-        .route("/residents/moves", get(residents::moves))
-        .route(
-            "/residents/moves/{id}/decision",
-            post(residents::decide_move),
-        )
-        .route("/residents/{id}", get(residents::show))
-        .route("/data-quality", get(quality::list))
         .route("/arrivals", get(arrivals::list).post(arrivals::create))
         .route("/arrivals/{id}", get(arrivals::show))
         .route("/arrivals/{id}/status", post(arrivals::set_status))

@@ -7,7 +7,6 @@ mod home;
 mod login;
 mod pushlists;
 mod report;
-mod residents;
 
 use askama::Template;
 use axum::extract::{FromRequest, Request};
@@ -30,13 +29,6 @@ pub fn routes(upload_limit: usize) -> Routes<AppState> {
         .route("/", get(home::show))
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", axum::routing::post(login::logout))
-        .route("/residents", get(residents::list).post(residents::create))
-        .route(
-            "/residents/moves/{id}/decision",
-            post(residents::decide_move),
-        )
-        .route("/residents/{id}", get(residents::show))
-        .route("/data-quality", get(residents::quality))
         .route("/report", get(report::form).post(report::submit))
         .route("/arrivals", get(arrivals::list))
         .route("/arrivals/{id}", get(arrivals::show))
@@ -136,12 +128,6 @@ pub fn legacy_nav_home() -> Feature {
 pub fn legacy_nav_head() -> Feature {
     let t = &ZH;
     Feature::new()
-        .nav(NavEntry::when(
-            "residents",
-            "/residents",
-            t.nav_residents,
-            Role::handles_residents,
-        ))
         .nav(NavEntry::when(
             "arrivals",
             "/arrivals",
