@@ -11,8 +11,10 @@ pub mod error;
 mod feature;
 mod form;
 mod grid;
+mod home;
 pub mod i18n;
 mod jobs;
+mod login;
 mod pages;
 mod params;
 mod permission;
@@ -131,15 +133,17 @@ fn features(upload_limit: usize) -> Vec<feature::Feature> {
         feature::Feature::new().legacy(
             pages::routes(upload_limit).nest(feature::API_PREFIX, api::routes(upload_limit)),
         ),
-        pages::legacy_nav_home(),
+        home::feature(),
         grid::feature(),
         residents::feature(),
         pages::legacy_nav_head(),
         risk::feature(),
         pages::legacy_nav_tail(),
+        home::coming(),
         users::feature(),
         tokens::feature(),
         audit::feature(),
+        login::feature(),
     ]
 }
 
