@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use wangge_store::{random_token, LoginOutcome};
 
+use super::{LoginTexts, TEXTS};
 use crate::auth::{cookie, same_secret, set_cookie, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
 use crate::error::{AppError, PageResult};
 use crate::form::{CsrfForm, NoFields};
@@ -21,6 +22,7 @@ use crate::AppState;
 #[template(path = "login/form.html")]
 struct LoginPage {
     t: &'static Texts,
+    lt: &'static LoginTexts,
     csrf: String,
     error: Option<String>,
     username: String,
@@ -37,6 +39,7 @@ fn login_page(
     let csrf = random_token();
     let page = LoginPage {
         t: &ZH,
+        lt: &TEXTS,
         csrf: csrf.clone(),
         error,
         username,
@@ -75,7 +78,7 @@ pub async fn submit(
     }
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
     if expected.is_empty() || !same_secret(expected, &form.csrf) {
-        let msg = "登录页面已过期，请重新输入".to_string();
+        let msg = TEXTS.expired.to_string();
         return login_page(&state, StatusCode::FORBIDDEN, Some(msg), form.username);
     }
     let username = form.username.trim().to_string();
@@ -110,7 +113,7 @@ pub async fn submit(
         LoginOutcome::BadCredentials | LoginOutcome::Locked { .. } => login_page(
             &state,
             StatusCode::UNAUTHORIZED,
-            Some(ZH.bad_credentials.into()),
+            Some(TEXTS.bad_credentials.into()),
             username,
         ),
     }
