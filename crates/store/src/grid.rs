@@ -85,6 +85,19 @@ impl Store {
         }))
     }
 
+    /// The grids (网格, the lowest level) of the caller's scope, by path: where residents are
+    /// registered.
+    pub async fn list_grid_cells(&self, actor: &Actor) -> Result<Vec<GridNode>> {
+        let (lo, hi) = actor.require::<Staff>()?.bounds();
+        let sql = format!(
+            "SELECT {NODE_COLUMNS} FROM grid_nodes \
+             WHERE path >= $1 AND path < $2 AND level = 'grid' ORDER BY path"
+        );
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, GridNode>(&sql).bind(&lo).bind(&hi).fetch_all(pool).await?
+        }))
+    }
+
     /// A node by code, or [`StoreError::NotFound`] when it is absent or outside `scope`:
     /// the caller cannot tell the two apart.
     pub async fn grid_node_by_code(&self, actor: &Actor, code: &str) -> Result<GridNode> {
