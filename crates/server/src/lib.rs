@@ -4,6 +4,7 @@
 //! open store and a shutdown signal.
 
 mod api;
+mod arrivals;
 mod auth;
 mod cache;
 pub mod error;
@@ -127,6 +128,8 @@ fn features(upload_limit: usize) -> Vec<feature::Feature> {
             pages::routes(upload_limit).nest(feature::API_PREFIX, api::routes(upload_limit)),
         ),
         pages::legacy_nav_head(),
+        arrivals::feature(),
+        pages::legacy_nav_middle(),
         risk::feature(),
         pages::legacy_nav_tail(),
     ]

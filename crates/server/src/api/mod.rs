@@ -1,9 +1,8 @@
 //! The JSON API under `/api/v1`. Every route needs a session cookie or an API token; without
 //! one the answer is 401 with a JSON error, never data. The one exception is
 //! `POST /api/v1/arrivals`, which the public may call without credentials (rate limited per
-//! client); see `arrivals.rs`.
+//! client); see `crate::arrivals`.
 
-mod arrivals;
 mod audit;
 pub(crate) mod checkpoints;
 mod daily;
@@ -50,13 +49,6 @@ pub fn routes(upload_limit: usize) -> Routes<AppState> {
         .route("/residents/{id}", get(residents::show))
         .route("/data-quality", get(quality::list))
         .route("/audit", get(audit::list))
-        .route("/arrivals", get(arrivals::list).post(arrivals::create))
-        .route("/arrivals/{id}", get(arrivals::show))
-        .route("/arrivals/{id}/status", post(arrivals::set_status))
-        .route(
-            "/arrivals/{id}/check-ins",
-            get(arrivals::check_ins).post(arrivals::add_check_in),
-        )
         .route("/daily", get(daily::list))
         .route("/policies", get(policies::list).post(policies::publish))
         .route("/policies/check", post(policies::check_only))

@@ -8,8 +8,8 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    arrivals, audit, checkpoints, daily, grid, policies, pushlists, quality, residents, tokens,
-    users, ErrorBody,
+    audit, checkpoints, daily, grid, policies, pushlists, quality, residents, tokens, users,
+    ErrorBody,
 };
 
 #[derive(OpenApi)]
@@ -23,8 +23,6 @@ use super::{
         residents::list, residents::show, residents::create, residents::moves,
         residents::decide_move, quality::list,
         audit::list,
-        arrivals::list, arrivals::create, arrivals::show, arrivals::set_status,
-        arrivals::check_ins, arrivals::add_check_in,
         daily::list,
         policies::list, policies::publish, policies::check_only, policies::show,
         pushlists::import, pushlists::batches, pushlists::errors_csv, pushlists::items,

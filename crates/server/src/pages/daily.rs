@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use wangge_store::DailyEntry;
 
-use super::arrivals::query_date;
 use super::{render, Layout};
+use crate::api::query_date;
 use crate::error::PageResult;
 use crate::permission::{ArrivalHandler, PageAllowed};
 use crate::AppState;

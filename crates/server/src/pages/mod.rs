@@ -1,6 +1,5 @@
 //! Server-rendered pages. A handler extracts, calls the store, renders a typed template.
 
-mod arrivals;
 pub(crate) mod audit;
 mod checkpoints;
 mod daily;
@@ -8,7 +7,6 @@ mod grid;
 mod home;
 mod login;
 mod pushlists;
-mod report;
 mod residents;
 mod tokens;
 mod users;
@@ -49,17 +47,6 @@ pub fn routes(upload_limit: usize) -> Routes<AppState> {
         .route("/tokens", get(tokens::list))
         .route("/tokens/{id}/revoke", post(tokens::revoke))
         .route("/audit", get(audit::list))
-        .route("/report", get(report::form).post(report::submit))
-        .route("/arrivals", get(arrivals::list))
-        .route("/arrivals/{id}", get(arrivals::show))
-        .route(
-            "/arrivals/{id}/status",
-            axum::routing::post(arrivals::set_status),
-        )
-        .route(
-            "/arrivals/{id}/check-ins",
-            axum::routing::post(arrivals::check_in),
-        )
         .route("/daily", get(daily::page))
         .route("/daily.xlsx", get(daily::xlsx))
         .route("/pushlists", get(pushlists::dashboard))
@@ -138,8 +125,8 @@ impl Layout {
     }
 }
 
-/// The navigation of the features not yet in their own folders, before and after the risk
-/// areas (`crate::risk`), in the order the menu shows them.
+/// The navigation of the features not yet in their own folders, before, between and after the
+/// features that are (`crate::arrivals`, `crate::risk`), in the order the menu shows them.
 pub fn legacy_nav_head() -> Feature {
     let t = &ZH;
     Feature::new()
@@ -151,18 +138,18 @@ pub fn legacy_nav_head() -> Feature {
             t.nav_residents,
             Role::handles_residents,
         ))
-        .nav(NavEntry::when(
-            "arrivals",
-            "/arrivals",
-            t.nav_arrivals,
-            Role::handles_residents,
-        ))
-        .nav(NavEntry::when(
-            "daily",
-            "/daily",
-            t.nav_daily,
-            Role::handles_residents,
-        ))
+}
+
+/// The navigation of the legacy part between the arrivals (`crate::arrivals`) and the risk
+/// areas.
+pub fn legacy_nav_middle() -> Feature {
+    let t = &ZH;
+    Feature::new().nav(NavEntry::when(
+        "daily",
+        "/daily",
+        t.nav_daily,
+        Role::handles_residents,
+    ))
 }
 
 pub fn legacy_nav_tail() -> Feature {
