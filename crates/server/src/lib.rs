@@ -7,6 +7,7 @@ mod api;
 mod arrivals;
 mod auth;
 mod cache;
+mod daily;
 pub mod error;
 mod feature;
 mod form;
@@ -129,7 +130,7 @@ fn features(upload_limit: usize) -> Vec<feature::Feature> {
         ),
         pages::legacy_nav_head(),
         arrivals::feature(),
-        pages::legacy_nav_middle(),
+        daily::feature(),
         risk::feature(),
         pages::legacy_nav_tail(),
     ]

@@ -5,7 +5,6 @@
 
 mod audit;
 pub(crate) mod checkpoints;
-mod daily;
 mod grid;
 pub mod openapi;
 mod policies;
@@ -49,7 +48,6 @@ pub fn routes(upload_limit: usize) -> Routes<AppState> {
         .route("/residents/{id}", get(residents::show))
         .route("/data-quality", get(quality::list))
         .route("/audit", get(audit::list))
-        .route("/daily", get(daily::list))
         .route("/policies", get(policies::list).post(policies::publish))
         .route("/policies/check", post(policies::check_only))
         .route("/policies/{id}", get(policies::show))

@@ -8,8 +8,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    audit, checkpoints, daily, grid, policies, pushlists, quality, residents, tokens, users,
-    ErrorBody,
+    audit, checkpoints, grid, policies, pushlists, quality, residents, tokens, users, ErrorBody,
 };
 
 #[derive(OpenApi)]
@@ -23,7 +22,6 @@ use super::{
         residents::list, residents::show, residents::create, residents::moves,
         residents::decide_move, quality::list,
         audit::list,
-        daily::list,
         policies::list, policies::publish, policies::check_only, policies::show,
         pushlists::import, pushlists::batches, pushlists::errors_csv, pushlists::items,
         pushlists::item, pushlists::verify, pushlists::place, pushlists::dashboard,

@@ -2,7 +2,6 @@
 
 pub(crate) mod audit;
 mod checkpoints;
-mod daily;
 mod grid;
 mod home;
 mod login;
@@ -47,8 +46,6 @@ pub fn routes(upload_limit: usize) -> Routes<AppState> {
         .route("/tokens", get(tokens::list))
         .route("/tokens/{id}/revoke", post(tokens::revoke))
         .route("/audit", get(audit::list))
-        .route("/daily", get(daily::page))
-        .route("/daily.xlsx", get(daily::xlsx))
         .route("/pushlists", get(pushlists::dashboard))
         .route(
             "/pushlists/import",
@@ -125,8 +122,9 @@ impl Layout {
     }
 }
 
-/// The navigation of the features not yet in their own folders, before, between and after the
-/// features that are (`crate::arrivals`, `crate::risk`), in the order the menu shows them.
+/// The navigation of the features not yet in their own folders, before and after the features
+/// that are (`crate::arrivals`, `crate::daily`, `crate::risk`), in the order the menu shows
+/// them.
 pub fn legacy_nav_head() -> Feature {
     let t = &ZH;
     Feature::new()
@@ -138,18 +136,6 @@ pub fn legacy_nav_head() -> Feature {
             t.nav_residents,
             Role::handles_residents,
         ))
-}
-
-/// The navigation of the legacy part between the arrivals (`crate::arrivals`) and the risk
-/// areas.
-pub fn legacy_nav_middle() -> Feature {
-    let t = &ZH;
-    Feature::new().nav(NavEntry::when(
-        "daily",
-        "/daily",
-        t.nav_daily,
-        Role::handles_residents,
-    ))
 }
 
 pub fn legacy_nav_tail() -> Feature {
