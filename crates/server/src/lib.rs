@@ -16,6 +16,7 @@ mod jobs;
 mod pages;
 mod params;
 mod permission;
+mod policies;
 pub mod ratelimit;
 mod risk;
 mod routes;
@@ -132,6 +133,7 @@ fn features(upload_limit: usize) -> Vec<feature::Feature> {
         arrivals::feature(),
         daily::feature(),
         risk::feature(),
+        policies::feature(),
         pages::legacy_nav_tail(),
     ]
 }

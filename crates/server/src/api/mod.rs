@@ -7,7 +7,6 @@ mod audit;
 pub(crate) mod checkpoints;
 mod grid;
 pub mod openapi;
-mod policies;
 pub(crate) mod pushlists;
 mod quality;
 mod residents;
@@ -48,9 +47,6 @@ pub fn routes(upload_limit: usize) -> Routes<AppState> {
         .route("/residents/{id}", get(residents::show))
         .route("/data-quality", get(quality::list))
         .route("/audit", get(audit::list))
-        .route("/policies", get(policies::list).post(policies::publish))
-        .route("/policies/check", post(policies::check_only))
-        .route("/policies/{id}", get(policies::show))
         .route("/pushlists/batches", get(pushlists::batches))
         .route(
             "/pushlists/batches/{id}/errors.csv",

@@ -7,9 +7,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use super::{
-    audit, checkpoints, grid, policies, pushlists, quality, residents, tokens, users, ErrorBody,
-};
+use super::{audit, checkpoints, grid, pushlists, quality, residents, tokens, users, ErrorBody};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -22,7 +20,6 @@ use super::{
         residents::list, residents::show, residents::create, residents::moves,
         residents::decide_move, quality::list,
         audit::list,
-        policies::list, policies::publish, policies::check_only, policies::show,
         pushlists::import, pushlists::batches, pushlists::errors_csv, pushlists::items,
         pushlists::item, pushlists::verify, pushlists::place, pushlists::dashboard,
         pushlists::rules, pushlists::create_rule,
