@@ -4,9 +4,11 @@
 //! open store and a shutdown signal.
 
 mod api;
+mod arrivals;
 mod audit;
 mod auth;
 mod cache;
+mod daily;
 pub mod error;
 mod feature;
 mod form;
@@ -18,6 +20,7 @@ mod login;
 mod pages;
 mod params;
 mod permission;
+mod policies;
 pub mod ratelimit;
 mod residents;
 mod reveal;
@@ -137,8 +140,10 @@ fn features(upload_limit: usize) -> Vec<feature::Feature> {
         home::feature(),
         grid::feature(),
         residents::feature(),
-        pages::legacy_nav_head(),
+        arrivals::feature(),
+        daily::feature(),
         risk::feature(),
+        policies::feature(),
         pages::legacy_nav_tail(),
         home::coming(),
         users::feature(),

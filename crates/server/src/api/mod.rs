@@ -1,13 +1,10 @@
 //! The JSON API under `/api/v1`. Every route needs a session cookie or an API token; without
 //! one the answer is 401 with a JSON error, never data. The one exception is
 //! `POST /api/v1/arrivals`, which the public may call without credentials (rate limited per
-//! client); see `arrivals.rs`.
+//! client); see `crate::arrivals`.
 
-mod arrivals;
 pub(crate) mod checkpoints;
-mod daily;
 pub mod openapi;
-mod policies;
 pub(crate) mod pushlists;
 
 use axum::extract::{FromRequest, Request};
@@ -24,17 +21,6 @@ pub fn routes(upload_limit: usize) -> Routes<AppState> {
             "/pushlists/import",
             post(pushlists::import).layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
         )
-        .route("/arrivals", get(arrivals::list).post(arrivals::create))
-        .route("/arrivals/{id}", get(arrivals::show))
-        .route("/arrivals/{id}/status", post(arrivals::set_status))
-        .route(
-            "/arrivals/{id}/check-ins",
-            get(arrivals::check_ins).post(arrivals::add_check_in),
-        )
-        .route("/daily", get(daily::list))
-        .route("/policies", get(policies::list).post(policies::publish))
-        .route("/policies/check", post(policies::check_only))
-        .route("/policies/{id}", get(policies::show))
         .route("/pushlists/batches", get(pushlists::batches))
         .route(
             "/pushlists/batches/{id}/errors.csv",

@@ -7,16 +7,12 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use super::{arrivals, checkpoints, daily, policies, pushlists, ErrorBody};
+use super::{checkpoints, pushlists, ErrorBody};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "wangge 网格 API", description = "区级基层治理平台 JSON API。机器调用用 `Authorization: Bearer <令牌>`；浏览器会话调用写操作须带 `X-CSRF-Token`。"),
     paths(
-        arrivals::list, arrivals::create, arrivals::show, arrivals::set_status,
-        arrivals::check_ins, arrivals::add_check_in,
-        daily::list,
-        policies::list, policies::publish, policies::check_only, policies::show,
         pushlists::import, pushlists::batches, pushlists::errors_csv, pushlists::items,
         pushlists::item, pushlists::verify, pushlists::place, pushlists::dashboard,
         pushlists::rules, pushlists::create_rule,

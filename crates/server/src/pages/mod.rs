@@ -1,10 +1,7 @@
 //! Server-rendered pages. A handler extracts, calls the store, renders a typed template.
 
-mod arrivals;
 mod checkpoints;
-mod daily;
 mod pushlists;
-mod report;
 
 use askama::Template;
 use axum::extract::{FromRequest, Request};
@@ -24,19 +21,6 @@ use wangge_domain::role::Role;
 
 pub fn routes(upload_limit: usize) -> Routes<AppState> {
     Routes::new()
-        .route("/report", get(report::form).post(report::submit))
-        .route("/arrivals", get(arrivals::list))
-        .route("/arrivals/{id}", get(arrivals::show))
-        .route(
-            "/arrivals/{id}/status",
-            axum::routing::post(arrivals::set_status),
-        )
-        .route(
-            "/arrivals/{id}/check-ins",
-            axum::routing::post(arrivals::check_in),
-        )
-        .route("/daily", get(daily::page))
-        .route("/daily.xlsx", get(daily::xlsx))
         .route("/pushlists", get(pushlists::dashboard))
         .route(
             "/pushlists/import",
@@ -110,25 +94,8 @@ impl Layout {
     }
 }
 
-/// The navigation of the features not yet in their own folders, before and after the risk
-/// areas (`crate::risk`), in the order the menu shows them.
-pub fn legacy_nav_head() -> Feature {
-    let t = &ZH;
-    Feature::new()
-        .nav(NavEntry::when(
-            "arrivals",
-            "/arrivals",
-            t.nav_arrivals,
-            Role::handles_residents,
-        ))
-        .nav(NavEntry::when(
-            "daily",
-            "/daily",
-            t.nav_daily,
-            Role::handles_residents,
-        ))
-}
-
+/// The navigation of the features not yet in their own folders, in the order the menu shows
+/// them.
 pub fn legacy_nav_tail() -> Feature {
     let t = &ZH;
     Feature::new()
