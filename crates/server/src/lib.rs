@@ -14,6 +14,7 @@ mod jobs;
 mod pages;
 mod params;
 mod permission;
+mod pushlists;
 pub mod ratelimit;
 mod risk;
 mod routes;
@@ -128,6 +129,7 @@ fn features(upload_limit: usize) -> Vec<feature::Feature> {
         ),
         pages::legacy_nav_head(),
         risk::feature(),
+        pushlists::feature(upload_limit),
         pages::legacy_nav_tail(),
     ]
 }

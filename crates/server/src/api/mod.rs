@@ -10,7 +10,6 @@ mod daily;
 mod grid;
 pub mod openapi;
 mod policies;
-pub(crate) mod pushlists;
 mod quality;
 mod residents;
 mod tokens;
@@ -26,12 +25,8 @@ use crate::error::{ApiResult, AppError};
 use crate::routes::Routes;
 use crate::AppState;
 
-pub fn routes(upload_limit: usize) -> Routes<AppState> {
+pub fn routes(_upload_limit: usize) -> Routes<AppState> {
     Routes::new()
-        .route(
-            "/pushlists/import",
-            post(pushlists::import).layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
-        )
         .route("/me", get(me))
         .route("/grid", get(grid::list).post(grid::create))
         .route("/grid/import", post(grid::import))
@@ -61,20 +56,6 @@ pub fn routes(upload_limit: usize) -> Routes<AppState> {
         .route("/policies", get(policies::list).post(policies::publish))
         .route("/policies/check", post(policies::check_only))
         .route("/policies/{id}", get(policies::show))
-        .route("/pushlists/batches", get(pushlists::batches))
-        .route(
-            "/pushlists/batches/{id}/errors.csv",
-            get(pushlists::errors_csv),
-        )
-        .route("/pushlists/items", get(pushlists::items))
-        .route("/pushlists/items/{id}", get(pushlists::item))
-        .route("/pushlists/items/{id}/verify", post(pushlists::verify))
-        .route("/pushlists/items/{id}/place", post(pushlists::place))
-        .route("/pushlists/dashboard", get(pushlists::dashboard))
-        .route(
-            "/pushlists/address-rules",
-            get(pushlists::rules).post(pushlists::create_rule),
-        )
         .route(
             "/checkpoints",
             get(checkpoints::list).post(checkpoints::create),

@@ -8,8 +8,8 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    arrivals, audit, checkpoints, daily, grid, policies, pushlists, quality, residents, tokens,
-    users, ErrorBody,
+    arrivals, audit, checkpoints, daily, grid, policies, quality, residents, tokens, users,
+    ErrorBody,
 };
 
 #[derive(OpenApi)]
@@ -27,9 +27,6 @@ use super::{
         arrivals::check_ins, arrivals::add_check_in,
         daily::list,
         policies::list, policies::publish, policies::check_only, policies::show,
-        pushlists::import, pushlists::batches, pushlists::errors_csv, pushlists::items,
-        pushlists::item, pushlists::verify, pushlists::place, pushlists::dashboard,
-        pushlists::rules, pushlists::create_rule,
         checkpoints::list, checkpoints::create, checkpoints::show, checkpoints::update,
         checkpoints::post_scans, checkpoints::hours, checkpoints::alerts, checkpoints::stream,
         checkpoints::handle,
@@ -41,19 +38,6 @@ pub struct ApiDoc;
 
 // Request bodies whose Rust types live in the domain crate (which does not depend on utoipa):
 // these describe the same JSON for the document only.
-
-/// 一次核查结果：`state` 为 reached、measures_in_place（须 measures，可带 arrival_id）、
-/// left_district（须 destination）或 not_found（须 reason）。
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
-pub struct VerificationDoc {
-    #[schema(example = "reached")]
-    state: String,
-    measures: Option<String>,
-    arrival_id: Option<i64>,
-    destination: Option<String>,
-    reason: Option<String>,
-}
 
 /// 卡口设备上传的一次扫码。
 #[derive(utoipa::ToSchema)]

@@ -7,7 +7,6 @@ mod daily;
 mod grid;
 mod home;
 mod login;
-mod pushlists;
 mod report;
 mod residents;
 mod tokens;
@@ -29,7 +28,7 @@ use crate::routes::Routes;
 use crate::AppState;
 use wangge_domain::role::Role;
 
-pub fn routes(upload_limit: usize) -> Routes<AppState> {
+pub fn routes(_upload_limit: usize) -> Routes<AppState> {
     Routes::new()
         .route("/", get(home::show))
         .route("/login", get(login::form).post(login::submit))
@@ -62,33 +61,6 @@ pub fn routes(upload_limit: usize) -> Routes<AppState> {
         )
         .route("/daily", get(daily::page))
         .route("/daily.xlsx", get(daily::xlsx))
-        .route("/pushlists", get(pushlists::dashboard))
-        .route(
-            "/pushlists/import",
-            post(pushlists::upload)
-                .layer::<_, std::convert::Infallible>(axum::extract::DefaultBodyLimit::max(
-                    upload_limit,
-                ))
-                .layer(axum::Extension(crate::form::UploadLimit(upload_limit))),
-        )
-        .route("/pushlists/jobs/{id}", get(pushlists::job))
-        .route(
-            "/pushlists/jobs/{id}/progress",
-            get(pushlists::job_progress),
-        )
-        .route(
-            "/pushlists/batches/{id}/errors.csv",
-            get(pushlists::errors_csv),
-        )
-        .route("/pushlists/items", get(pushlists::items))
-        .route("/pushlists/items/{id}", get(pushlists::item))
-        .route("/pushlists/items/{id}/verify", post(pushlists::verify))
-        .route("/pushlists/items/{id}/place", post(pushlists::place))
-        .route(
-            "/pushlists/rules",
-            get(pushlists::rules).post(pushlists::create_rule),
-        )
-        .route("/pushlists/rules/{id}/delete", post(pushlists::delete_rule))
         .route(
             "/checkpoints",
             get(checkpoints::list).post(checkpoints::create),
@@ -99,7 +71,6 @@ pub fn routes(upload_limit: usize) -> Routes<AppState> {
             "/checkpoints/{id}",
             get(checkpoints::show).post(checkpoints::update),
         )
-        .route("/static/pushlists.js", get(pushlists_js))
         .route("/static/alerts.js", get(alerts_js))
         .route("/soon/{module}", get(soon))
         .route("/static/app.css", get(css))
@@ -168,12 +139,6 @@ pub fn legacy_nav_head() -> Feature {
 pub fn legacy_nav_tail() -> Feature {
     let t = &ZH;
     Feature::new()
-        .nav(NavEntry::when(
-            "pushlists",
-            "/pushlists",
-            t.nav_pushlists,
-            Role::handles_push_lists,
-        ))
         .nav(NavEntry::when(
             "checkpoints",
             "/checkpoints",
@@ -261,7 +226,7 @@ async fn css() -> Response {
 }
 
 /// Static scripts: the CSP allows scripts from this origin only, never inline.
-fn script(body: &'static str) -> Response {
+pub(crate) fn script(body: &'static str) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
@@ -270,10 +235,6 @@ fn script(body: &'static str) -> Response {
         body,
     )
         .into_response()
-}
-
-async fn pushlists_js() -> Response {
-    script(include_str!("../../static/pushlists.js"))
 }
 
 async fn alerts_js() -> Response {
