@@ -850,6 +850,60 @@ async fn checkpoints_refuse_what_is_not_theirs(kind: Kind) {
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert_eq!(r.json()["field"], "name");
+    // the page forms come back as the same form: the error beside its field, what was typed kept
+    let r = admin
+        .post_form(
+            "/checkpoints",
+            &[
+                ("csrf", &csrf),
+                ("name", "纬五路东门"),
+                ("kind", "factory"),
+                ("node_code", "410105001001"),
+                ("location", "东门<外>"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains(r#"id="name-error""#), "{}", r.body);
+    assert!(r.body.contains("同一网格节点下已有同名卡口"), "{}", r.body);
+    assert!(r.body.contains("表单有 1 处需要修改"), "{}", r.body);
+    assert!(
+        r.body.contains("东门&lt;外&gt;") || r.body.contains("东门&#60;外&#62;"),
+        "typed location kept, escaped: {}",
+        r.body
+    );
+    assert!(
+        r.body.contains(r#"value="factory" selected"#),
+        "chosen kind kept"
+    );
+    let long = "长".repeat(60);
+    let r = admin
+        .post_form(
+            &format!("/checkpoints/{cp}"),
+            &[
+                ("csrf", &csrf),
+                ("name", &long),
+                ("kind", "station"),
+                ("location", "东门"),
+                ("active", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains(r#"id="name-error""#), "{}", r.body);
+    assert!(
+        r.body.contains(&format!(r#"value="{long}""#)),
+        "typed name kept"
+    );
+    assert!(
+        r.body.contains(r#"value="station" selected"#),
+        "chosen kind kept"
+    );
+    assert_eq!(
+        admin.get(&format!("/api/v1/checkpoints/{cp}")).await.json()["kind"],
+        "estate",
+        "nothing changed"
+    );
     // closing: scans are refused at once (the server forgets its cached target)
     let auth = format!("Bearer {token}");
     assert_eq!(

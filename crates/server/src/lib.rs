@@ -6,6 +6,7 @@
 mod api;
 mod auth;
 mod cache;
+mod checkpoints;
 pub mod error;
 mod feature;
 mod form;
@@ -130,6 +131,7 @@ fn features(upload_limit: usize) -> Vec<feature::Feature> {
         pages::legacy_nav_head(),
         risk::feature(),
         pushlists::feature(upload_limit),
+        checkpoints::feature(),
         pages::legacy_nav_tail(),
     ]
 }

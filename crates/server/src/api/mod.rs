@@ -5,7 +5,6 @@
 
 mod arrivals;
 mod audit;
-pub(crate) mod checkpoints;
 mod daily;
 mod grid;
 pub mod openapi;
@@ -56,19 +55,6 @@ pub fn routes(_upload_limit: usize) -> Routes<AppState> {
         .route("/policies", get(policies::list).post(policies::publish))
         .route("/policies/check", post(policies::check_only))
         .route("/policies/{id}", get(policies::show))
-        .route(
-            "/checkpoints",
-            get(checkpoints::list).post(checkpoints::create),
-        )
-        .route(
-            "/checkpoints/{id}",
-            get(checkpoints::show).patch(checkpoints::update),
-        )
-        .route("/checkpoints/{id}/scans", post(checkpoints::post_scans))
-        .route("/checkpoints/{id}/hours", get(checkpoints::hours))
-        .route("/alerts", get(checkpoints::alerts))
-        .route("/alerts/stream", get(checkpoints::stream))
-        .route("/alerts/{id}/handle", post(checkpoints::handle))
 }
 
 /// The error every route answers with: a message naming the problem, the field at fault when

@@ -7,10 +7,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use super::{
-    arrivals, audit, checkpoints, daily, grid, policies, quality, residents, tokens, users,
-    ErrorBody,
-};
+use super::{arrivals, audit, daily, grid, policies, quality, residents, tokens, users, ErrorBody};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -27,31 +24,11 @@ use super::{
         arrivals::check_ins, arrivals::add_check_in,
         daily::list,
         policies::list, policies::publish, policies::check_only, policies::show,
-        checkpoints::list, checkpoints::create, checkpoints::show, checkpoints::update,
-        checkpoints::post_scans, checkpoints::hours, checkpoints::alerts, checkpoints::stream,
-        checkpoints::handle,
     ),
     components(schemas(ErrorBody)),
     security(("bearer" = []), ("session" = [])),
 )]
 pub struct ApiDoc;
-
-// Request bodies whose Rust types live in the domain crate (which does not depend on utoipa):
-// these describe the same JSON for the document only.
-
-/// 卡口设备上传的一次扫码。
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
-pub struct ScanDoc {
-    id_number: Option<String>,
-    plate: Option<String>,
-    temperature: Option<f64>,
-    /// in, out
-    direction: Option<String>,
-    /// green, yellow, red
-    code_colour: Option<String>,
-    scanned_at: Option<chrono::DateTime<chrono::Utc>>,
-}
 
 struct Security;
 

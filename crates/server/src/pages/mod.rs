@@ -2,7 +2,6 @@
 
 mod arrivals;
 pub(crate) mod audit;
-mod checkpoints;
 mod daily;
 mod grid;
 mod home;
@@ -61,17 +60,6 @@ pub fn routes(_upload_limit: usize) -> Routes<AppState> {
         )
         .route("/daily", get(daily::page))
         .route("/daily.xlsx", get(daily::xlsx))
-        .route(
-            "/checkpoints",
-            get(checkpoints::list).post(checkpoints::create),
-        )
-        .route("/checkpoints/alerts", get(checkpoints::alerts))
-        .route("/checkpoints/alerts/{id}/handle", post(checkpoints::handle))
-        .route(
-            "/checkpoints/{id}",
-            get(checkpoints::show).post(checkpoints::update),
-        )
-        .route("/static/alerts.js", get(alerts_js))
         .route("/soon/{module}", get(soon))
         .route("/static/app.css", get(css))
         .route("/healthz", get(health))
@@ -139,12 +127,6 @@ pub fn legacy_nav_head() -> Feature {
 pub fn legacy_nav_tail() -> Feature {
     let t = &ZH;
     Feature::new()
-        .nav(NavEntry::when(
-            "checkpoints",
-            "/checkpoints",
-            t.nav_checkpoints,
-            Role::sees_checkpoints,
-        ))
         .nav(NavEntry::soon(
             "quarantine",
             "/soon/quarantine",
@@ -235,10 +217,6 @@ pub(crate) fn script(body: &'static str) -> Response {
         body,
     )
         .into_response()
-}
-
-async fn alerts_js() -> Response {
-    script(include_str!("../../static/alerts.js"))
 }
 
 async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
