@@ -174,7 +174,16 @@ async fn add_checkpoints(store: &Store, actor: &Actor, rng: &mut Lcg) -> Result<
                 .as_deref()
                 .is_some_and(|c| c.starts_with("410105002"))
         })
-        .map(|i| i.id_number);
+        .map(|i| i.id);
+    // the demo's scanner "sees" one pushed person: their number, read the audited way
+    let pushed = match pushed {
+        Some(id) => Some(
+            store
+                .reveal_id_number(actor, wangge_store::IdNumberOf::PushItem(id))
+                .await?,
+        ),
+        None => None,
+    };
     for (n, cp) in checkpoints.iter().enumerate() {
         let cp = store.create_checkpoint(actor, cp).await?;
         let target = Arc::new(store.scan_target(actor, cp.id).await?);

@@ -312,7 +312,10 @@ async fn acknowledged_writes_survive_sigkill(kind: Kind) {
                 .expect("list");
             let Some(last) = page.last() else { break };
             after = last.id;
-            all.extend(page.into_iter().map(|r| r.id_number));
+            all.extend(
+                page.into_iter()
+                    .map(|r| r.id_number.full_for_tests().to_string()),
+            );
         }
         all
     };

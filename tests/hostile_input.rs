@@ -36,7 +36,8 @@ fn assert_json_422(r: &Reply, field: &str, what: &str) {
     );
 }
 
-/// A 422 error page naming `field`.
+/// A 422 page naming `field`: beside the field on a form that shows its errors in place
+/// (`id="{field}-error"`), or on the error page (`data-field`); never the key as text.
 fn assert_page_422(r: &Reply, field: &str, what: &str) {
     assert_eq!(
         r.status,
@@ -45,9 +46,14 @@ fn assert_page_422(r: &Reply, field: &str, what: &str) {
         &r.body[..r.body.len().min(300)]
     );
     assert!(
-        r.body.contains(&format!("{field}: ")),
+        r.body.contains(&format!("data-field=\"{field}\""))
+            || r.body.contains(&format!("id=\"{field}-error\"")),
         "{what}: the page names {field}: {}",
         &r.body[..r.body.len().min(2000)]
+    );
+    assert!(
+        !r.body.contains(&format!("{field}: ")),
+        "{what}: no English key in the text"
     );
 }
 

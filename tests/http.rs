@@ -358,6 +358,26 @@ async fn bad_input_is_refused_clearly_and_changes_nothing(kind: Kind) {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("code"), "{}", r.body);
+    // the page's upload without a file: the tree again (422), the error beside the file field
+    let r = admin
+        .post_multipart(
+            "/grid/import",
+            &[
+                ("csrf", None, csrf.as_bytes()),
+                ("file", Some("empty.csv"), b""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains("id=\"grid-tree\"")
+            && r.body.contains(
+                "<span class=\"field-error\" id=\"file-error\">请选择要上传的CSV文件</span>"
+            )
+            && r.body.contains("aria-describedby=\"file-error\""),
+        "{}",
+        r.body
+    );
 
     // invalid ID number: 422 naming the field, on the API and the form
     let r = admin
@@ -386,9 +406,16 @@ async fn bad_input_is_refused_clearly_and_changes_nothing(kind: Kind) {
             ],
         )
         .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // the form comes back (422) with the error beside the ID number and what was typed kept
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(
-        r.body.contains("id_number") && r.body.contains("出生日期"),
+        r.body
+            .contains("<span class=\"field-error\" id=\"id_number-error\">")
+            && r.body.contains("出生日期")
+            && r.body.contains("value=\"11010519491331002X\"")
+            && r.body.contains("id=\"id_number\" aria-invalid=\"true\"")
+            && r.body.contains("value=\"王五\"")
+            && r.body.contains(&format!("value=\"{GRID_A}\" selected")),
         "{}",
         r.body
     );
@@ -417,6 +444,46 @@ async fn bad_input_is_refused_clearly_and_changes_nothing(kind: Kind) {
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert_eq!(r.json()["field"], "username");
+    // the page form: the list again (422), the error beside the username, what was typed kept
+    // but the password
+    let r = admin
+        .post_form(
+            "/users",
+            &[
+                ("csrf", &csrf),
+                ("username", "wangge1"),
+                ("display_name", "重名"),
+                ("role", "grid_worker"),
+                ("node_code", GRID_A),
+                ("password", "long-enough-pw"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body
+            .contains("<span class=\"field-error\" id=\"username-error\">用户名已存在</span>")
+            && r.body.contains("value=\"wangge1\"")
+            && r.body.contains("id=\"username\" aria-invalid=\"true\"")
+            && r.body.contains("value=\"重名\"")
+            && r.body.contains(&format!("value=\"{GRID_A}\" selected"))
+            && !r.body.contains("long-enough-pw"),
+        "{}",
+        r.body
+    );
+
+    // a bad audit filter: the log page again (422), the error beside the date, the rest kept
+    let r = admin.get("/audit?user=wangge1&from=2021-13-01").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body
+            .contains("<span class=\"field-error\" id=\"from-error\">")
+            && r.body.contains("value=\"2021-13-01\"")
+            && r.body.contains("id=\"from\" aria-invalid=\"true\"")
+            && r.body.contains("name=\"user\" value=\"wangge1\""),
+        "{}",
+        r.body
+    );
 
     let audit_after = admin
         .get("/api/v1/audit")

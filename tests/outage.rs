@@ -1,6 +1,7 @@
 //! PostgreSQL goes away mid-run: requests fail fast with 503 and a clear message, and the
 //! server recovers on its own when the database is back. The test runs its own throw-away
-//! PostgreSQL cluster (initdb on a free port) so stopping it disturbs no other test.
+//! PostgreSQL cluster (initdb; it binds its own port, and another is tried if that one is taken)
+//! so stopping it disturbs no other test.
 
 mod common;
 
@@ -13,6 +14,27 @@ use reqwest::StatusCode;
 use wangge_domain::role::Role;
 use wangge_server::AppConfig;
 use wangge_store::{Actor, Store};
+
+/// Ports tried for the private cluster before giving up.
+const START_ATTEMPTS: u32 = 20;
+
+enum Start {
+    PortTaken,
+    Failed(String),
+}
+
+/// A port for the private cluster: random, and below Linux's default ephemeral range (32768 and
+/// up), where the ports other tests get by binding port 0 come from, so they do not land on it
+/// (neither at the start nor while the cluster is stopped mid-test).
+fn candidate_port(attempt: u32) -> u16 {
+    use std::hash::BuildHasher;
+    let random = std::collections::hash_map::RandomState::new().hash_one((
+        std::process::id(),
+        attempt,
+        Instant::now(),
+    ));
+    20_000 + (random % 12_000) as u16
+}
 
 struct Cluster {
     bin: PathBuf,
@@ -46,20 +68,15 @@ impl Cluster {
 
     fn create() -> Option<Cluster> {
         let bin = Self::pg_bin()?;
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .ok()?
-            .local_addr()
-            .ok()?
-            .port();
-        let dir =
-            std::env::temp_dir().join(format!("wangge-pg-outage-{}-{port}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("wangge-pg-outage-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).ok()?;
         let ok = Command::new("chown")
             .args(["postgres:postgres", &dir.display().to_string()])
             .status()
             .ok()?;
         assert!(ok.success(), "chown");
-        let c = Cluster { bin, dir, port };
+        let mut c = Cluster { bin, dir, port: 0 };
         let data = c.dir.join("data").display().to_string();
         let out = c.as_postgres(
             "initdb",
@@ -70,26 +87,65 @@ impl Cluster {
             "initdb: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        c.start();
-        Some(c)
+        // PostgreSQL binds its port itself, so it cannot be handed one already bound: it is
+        // given a candidate, and if something else holds that port it is given another.
+        for attempt in 0..START_ATTEMPTS {
+            c.port = candidate_port(attempt);
+            match c.try_start() {
+                Ok(()) => return Some(c),
+                Err(Start::PortTaken) => continue,
+                Err(Start::Failed(why)) => panic!("pg_ctl start: {why}"),
+            }
+        }
+        panic!("no free port for PostgreSQL in {START_ATTEMPTS} tries");
     }
 
-    fn start(&self) {
+    /// Starts the server on `self.port` and waits until it accepts connections.
+    fn try_start(&self) -> Result<(), Start> {
         let data = self.dir.join("data").display().to_string();
+        // messages in English whatever the machine's locale: the log is read for the cause
         let opts = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c lc_messages=C",
             self.port,
             self.dir.display()
         );
-        let log = self.dir.join("log").display().to_string();
+        let log_path = self.dir.join("log");
+        let logged_before = std::fs::metadata(&log_path).map_or(0, |m| m.len() as usize);
+        let log = log_path.display().to_string();
         let out = self.as_postgres(
             "pg_ctl",
             &["-D", &data, "-o", &opts, "-l", &log, "-w", "start"],
         );
+        if out.status.success() {
+            return Ok(());
+        }
+        let logged = std::fs::read(&log_path).unwrap_or_default();
+        let this_start = String::from_utf8_lossy(logged.get(logged_before..).unwrap_or_default());
+        if this_start.contains("Address already in use") {
+            Err(Start::PortTaken)
+        } else {
+            Err(Start::Failed(format!(
+                "{}{this_start}",
+                String::from_utf8_lossy(&out.stderr)
+            )))
+        }
+    }
+
+    /// Starts the server again after [`Cluster::stop`], on the same port (the store's URL names
+    /// it). Should something have taken the port meanwhile, waits for it to be free again.
+    async fn restart(&self) {
+        let started = wait_until(within(Duration::from_secs(30)), || async {
+            match self.try_start() {
+                Ok(()) => Some(()),
+                Err(Start::PortTaken) => None,
+                Err(Start::Failed(why)) => panic!("pg_ctl start: {why}"),
+            }
+        })
+        .await;
         assert!(
-            out.status.success(),
-            "pg_ctl start: {}",
-            String::from_utf8_lossy(&out.stderr)
+            started.is_some(),
+            "port {} stayed taken after the stop",
+            self.port
         );
     }
 
@@ -199,7 +255,7 @@ async fn postgres_outage_gives_fast_503_and_recovers() {
         "the login page itself needs no database"
     );
 
-    cluster.start();
+    cluster.restart().await;
     let get = &get;
     let recovered = wait_until(within(Duration::from_secs(30)), || async move {
         let r = get("/api/v1/grid").await.expect("answer");

@@ -91,7 +91,8 @@ async fn public_report_reveals_nothing(kind: Kind) {
     let csrf = hidden_csrf(&page.body).unwrap();
     let mut answers = Vec::new();
     // unknown, a resident, a pushed person, and the pushed person again (a repeat)
-    for id in [&unknown, &resident.id_number, &pushed, &pushed] {
+    let resident_id = resident.id_number.full_for_tests().to_string();
+    for id in [&unknown, &resident_id, &pushed, &pushed] {
         let r = c.post_form("/report", &form(&csrf, id, &arrival)).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         assert!(
@@ -192,7 +193,7 @@ async fn a_worker_learns_nothing_of_other_grids(kind: Kind) {
 
     // a resident of another grid: a move request, showing only what was typed
     let body = json!({
-        "id_number": other.id_number, "name": "钱七", "phone": "13500135000",
+        "id_number": other.id_number.full_for_tests(), "name": "钱七", "phone": "13500135000",
         "node_code": GRID_A, "address": "纬五路4号",
     });
     let r = worker.post_json("/api/v1/residents", &body, &h).await;

@@ -1,52 +1,53 @@
 //! Short-lived caches for what every scan request would otherwise look up: the user behind an
 //! API token and the checkpoint it posts to. Entries live [`TTL`], so a revoked token or a closed
 //! checkpoint stops working within seconds (closing one through this server clears at once).
+//! They are `moka` caches, bounded to [`CAPACITY`] entries against token guessing.
 
-use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use wangge_store::checkpoints::ScanTarget;
 use wangge_store::User;
 
 pub const TTL: Duration = Duration::from_secs(10);
-/// Entries kept before the cache starts over: bounds memory against token guessing.
-const CAPACITY: usize = 10_000;
+/// Entries kept at most: bounds memory against token guessing.
+const CAPACITY: u64 = 10_000;
 
 pub struct TtlCache<K, V> {
-    map: Mutex<HashMap<K, (V, Instant)>>,
+    inner: moka::sync::Cache<K, V>,
 }
 
-impl<K: Eq + Hash, V: Clone> Default for TtlCache<K, V> {
+impl<K, V> Default for TtlCache<K, V>
+where
+    K: Eq + Hash + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
     fn default() -> Self {
         TtlCache {
-            map: Mutex::new(HashMap::new()),
+            inner: moka::sync::Cache::builder()
+                .max_capacity(CAPACITY)
+                .time_to_live(TTL)
+                .build(),
         }
     }
 }
 
-impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
+impl<K, V> TtlCache<K, V>
+where
+    K: Eq + Hash + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
     pub fn get(&self, key: &K) -> Option<V> {
-        let map = self.map.lock().ok()?;
-        map.get(key)
-            .filter(|(_, at)| at.elapsed() < TTL)
-            .map(|(v, _)| v.clone())
+        self.inner.get(key)
     }
 
     pub fn put(&self, key: K, value: V) {
-        if let Ok(mut map) = self.map.lock() {
-            if map.len() >= CAPACITY {
-                map.clear();
-            }
-            map.insert(key, (value, Instant::now()));
-        }
+        self.inner.insert(key, value);
     }
 
     pub fn clear(&self) {
-        if let Ok(mut map) = self.map.lock() {
-            map.clear();
-        }
+        self.inner.invalidate_all();
     }
 }
 
@@ -58,4 +59,33 @@ pub struct Caches {
     pub tokens: TtlCache<String, (User, chrono::DateTime<chrono::Utc>)>,
     /// (user id, checkpoint id) → where that user's scans for it go.
     pub targets: TtlCache<(i64, i64), Arc<ScanTarget>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn put_get_and_clear() {
+        let c: TtlCache<(i64, i64), i64> = TtlCache::default();
+        assert_eq!(c.get(&(1, 2)), None);
+        c.put((1, 2), 7);
+        assert_eq!(c.get(&(1, 2)), Some(7));
+        c.put((1, 2), 8);
+        assert_eq!(c.get(&(1, 2)), Some(8), "a put replaces");
+        c.clear();
+        assert_eq!(c.get(&(1, 2)), None, "cleared at once");
+    }
+
+    #[test]
+    fn bounded_and_expiring() {
+        let c: TtlCache<u64, u64> = TtlCache::default();
+        assert_eq!(c.inner.policy().max_capacity(), Some(CAPACITY));
+        assert_eq!(c.inner.policy().time_to_live(), Some(TTL));
+        for i in 0..CAPACITY * 2 {
+            c.put(i, i);
+        }
+        c.inner.run_pending_tasks();
+        assert!(c.inner.entry_count() <= CAPACITY);
+    }
 }

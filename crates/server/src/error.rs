@@ -166,10 +166,18 @@ impl IntoResponse for PageError {
             AppError::Rows(rows) => rows.clone(),
             _ => Vec::new(),
         };
+        let field = match &err {
+            AppError::Invalid { field, .. } | AppError::Conflict { field, .. } => {
+                Some(field.clone())
+            }
+            AppError::Fields(errors) => errors.first().map(|e| e.field.clone()),
+            _ => None,
+        };
         let page = crate::pages::ErrorPage {
             t: &crate::i18n::ZH,
             status: err.status().as_u16(),
             message: err.message(),
+            field,
             rows,
         };
         let html = askama::Template::render(&page)

@@ -4,24 +4,32 @@
 //! open store and a shutdown signal.
 
 mod api;
+mod audit;
 mod auth;
 mod cache;
 mod checkpoints;
 pub mod error;
 mod feature;
 mod form;
+mod grid;
+mod home;
 pub mod i18n;
 mod jobs;
+mod login;
 mod pages;
 mod params;
 mod permission;
 mod pushlists;
 pub mod ratelimit;
+mod residents;
+mod reveal;
 mod risk;
 mod routes;
 mod security;
 mod timefmt;
+mod tokens;
 mod upload;
+mod users;
 mod xlsx;
 
 pub use auth::SESSION_COOKIE;
@@ -128,11 +136,18 @@ fn features(upload_limit: usize) -> Vec<feature::Feature> {
         feature::Feature::new().legacy(
             pages::routes(upload_limit).nest(feature::API_PREFIX, api::routes(upload_limit)),
         ),
+        home::feature(),
+        grid::feature(),
+        residents::feature(),
         pages::legacy_nav_head(),
         risk::feature(),
         pushlists::feature(upload_limit),
         checkpoints::feature(),
-        pages::legacy_nav_tail(),
+        home::coming(),
+        users::feature(),
+        tokens::feature(),
+        audit::feature(),
+        login::feature(),
     ]
 }
 

@@ -1,19 +1,41 @@
-//! A token bucket per client address, in memory, for the public (no-login) endpoints. Each
-//! client may make `burst` requests at once and then one every `refill`; an IPv6 client is
-//! counted by its /64, which is what one household or phone is usually given.
+//! A rate limit per client address, in memory, for the public (no-login) endpoints: `governor`'s
+//! keyed limiter (GCRA, the token bucket's exact equivalent). Each client may make `burst`
+//! requests at once and then one every `refill`; an IPv6 client is counted by its /64, which is
+//! what one household or phone is usually given.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::header::RETRY_AFTER;
 use axum::http::request::Parts;
+use governor::clock::{Clock, DefaultClock};
+use governor::middleware::NoOpMiddleware;
+use governor::state::keyed::DefaultKeyedStateStore;
+use governor::Quota;
+
+use axum::http::HeaderValue;
+use axum::response::{IntoResponse, Response};
 
 use crate::AppState;
 
-/// Above this many tracked clients, full buckets (clients idle long enough) are forgotten.
+/// The 429 page for a client over its limit, with the seconds to wait.
+pub fn too_many_page(wait: Duration) -> Response {
+    let mut resp = crate::error::PageError(crate::error::AppError::TooManyRequests).into_response();
+    let secs = wait.as_secs().max(1).to_string();
+    if let Ok(v) = HeaderValue::from_str(&secs) {
+        resp.headers_mut().insert(RETRY_AFTER, v);
+    }
+    resp
+}
+
+/// Above this many tracked clients, those idle long enough to have a full burst again are
+/// forgotten (they are indistinguishable from a client never seen).
 const PRUNE_ABOVE: usize = 10_000;
+/// How often (in checks) the number of tracked clients is looked at.
+const PRUNE_EVERY: u32 = 256;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RateLimit {
@@ -21,59 +43,69 @@ pub struct RateLimit {
     pub refill: Duration,
 }
 
-#[derive(Debug)]
-pub struct RateLimiter {
-    limit: RateLimit,
-    buckets: Mutex<HashMap<IpAddr, Bucket>>,
+impl RateLimit {
+    fn quota(self) -> Quota {
+        // governor refuses a zero period and a zero burst: the smallest of each is the nearest
+        let period = self.refill.max(Duration::from_nanos(1));
+        let burst = NonZeroU32::new(self.burst).unwrap_or(NonZeroU32::MIN);
+        Quota::with_period(period)
+            .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+            .allow_burst(burst)
+    }
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Bucket {
-    tokens: f64,
-    at: Instant,
+/// The limiter of one endpoint group; `C` is the clock (a fake one in the unit tests).
+pub struct RateLimiter<C: Clock = DefaultClock> {
+    inner: governor::RateLimiter<
+        IpAddr,
+        DefaultKeyedStateStore<IpAddr>,
+        C,
+        NoOpMiddleware<C::Instant>,
+    >,
+    checks: AtomicU32,
+}
+
+impl std::fmt::Debug for RateLimiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RateLimiter")
+            .field("clients", &self.inner.len())
+            .finish()
+    }
 }
 
 impl RateLimiter {
     pub fn new(limit: RateLimit) -> Self {
-        RateLimiter {
-            limit,
-            buckets: Mutex::new(HashMap::new()),
-        }
+        Self::with_clock(limit, DefaultClock::default())
     }
+}
 
-    fn refilled(&self, b: Bucket, now: Instant) -> f64 {
-        let per_sec = 1.0 / self.limit.refill.as_secs_f64().max(1e-9);
-        let burst = f64::from(self.limit.burst);
-        (b.tokens + now.duration_since(b.at).as_secs_f64() * per_sec).min(burst)
+impl<C: Clock> RateLimiter<C> {
+    fn with_clock(limit: RateLimit, clock: C) -> Self {
+        RateLimiter {
+            inner: governor::RateLimiter::new(limit.quota(), Default::default(), clock),
+            checks: AtomicU32::new(0),
+        }
     }
 
     /// Takes a token for `ip`, or says how long until one is available.
     pub fn check(&self, ip: IpAddr) -> Result<(), Duration> {
-        self.check_at(ip, Instant::now())
+        if self
+            .checks
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(PRUNE_EVERY)
+        {
+            self.prune();
+        }
+        self.inner
+            .check_key(&client_key(ip))
+            .map_err(|not_until| not_until.wait_time_from(self.inner.clock().now()))
     }
 
-    fn check_at(&self, ip: IpAddr, now: Instant) -> Result<(), Duration> {
-        let key = client_key(ip);
-        let burst = f64::from(self.limit.burst);
-        // a poisoned lock only means another request panicked mid-update; the map is still sound
-        let mut map = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() > PRUNE_ABOVE {
-            map.retain(|_, b| self.refilled(*b, now) < burst);
-        }
-        let bucket = map.entry(key).or_insert(Bucket {
-            tokens: burst,
-            at: now,
-        });
-        let tokens = self.refilled(*bucket, now);
-        if tokens >= 1.0 {
-            *bucket = Bucket {
-                tokens: tokens - 1.0,
-                at: now,
-            };
-            Ok(())
-        } else {
-            *bucket = Bucket { tokens, at: now };
-            Err(self.limit.refill.mul_f64(1.0 - tokens))
+    /// Bounds memory: past [`PRUNE_ABOVE`] clients, forgets the idle ones.
+    fn prune(&self) {
+        if self.inner.len() > PRUNE_ABOVE {
+            self.inner.retain_recent();
+            self.inner.shrink_to_fit();
         }
     }
 }
@@ -129,26 +161,30 @@ impl FromRequestParts<AppState> for ClientIp {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use governor::clock::FakeRelativeClock;
+
+    fn limiter(
+        burst: u32,
+        refill: Duration,
+    ) -> (RateLimiter<FakeRelativeClock>, FakeRelativeClock) {
+        let clock = FakeRelativeClock::default();
+        let l = RateLimiter::with_clock(RateLimit { burst, refill }, clock.clone());
+        (l, clock)
+    }
 
     #[test]
     fn bucket_allows_a_burst_then_refills() {
-        let l = RateLimiter::new(RateLimit {
-            burst: 3,
-            refill: Duration::from_secs(10),
-        });
+        let (l, clock) = limiter(3, Duration::from_secs(10));
         let ip: IpAddr = "10.0.0.1".parse().unwrap();
-        let t0 = Instant::now();
         for _ in 0..3 {
-            assert!(l.check_at(ip, t0).is_ok());
+            assert!(l.check(ip).is_ok());
         }
-        let wait = l.check_at(ip, t0).unwrap_err();
+        let wait = l.check(ip).unwrap_err();
         assert!(wait <= Duration::from_secs(10) && wait > Duration::from_secs(9));
-        assert!(
-            l.check_at("10.0.0.2".parse().unwrap(), t0).is_ok(),
-            "per client"
-        );
-        assert!(l.check_at(ip, t0 + Duration::from_secs(10)).is_ok());
-        assert!(l.check_at(ip, t0 + Duration::from_secs(10)).is_err());
+        assert!(l.check("10.0.0.2".parse().unwrap()).is_ok(), "per client");
+        clock.advance(Duration::from_secs(10));
+        assert!(l.check(ip).is_ok());
+        assert!(l.check(ip).is_err());
     }
 
     #[test]
@@ -158,5 +194,27 @@ mod tests {
         assert_eq!(client_key(a), client_key(b));
         let mapped: IpAddr = "::ffff:10.0.0.1".parse().unwrap();
         assert_eq!(client_key(mapped), "10.0.0.1".parse::<IpAddr>().unwrap());
+
+        let (l, _clock) = limiter(1, Duration::from_secs(10));
+        assert!(l.check(a).is_ok());
+        assert!(l.check(b).is_err(), "the same /64 shares one limit");
+        assert!(l.check("2001:db8:1:3::1".parse().unwrap()).is_ok());
+    }
+
+    #[test]
+    fn idle_clients_are_forgotten_past_the_bound() {
+        let (l, clock) = limiter(2, Duration::from_secs(1));
+        for i in 0..=PRUNE_ABOVE as u32 {
+            assert!(l.check(IpAddr::from(i.to_be_bytes())).is_ok());
+        }
+        assert_eq!(l.inner.len(), PRUNE_ABOVE + 1);
+        // one client stays busy: it keeps its (empty) bucket when the idle ones go
+        let busy: IpAddr = "192.0.2.1".parse().unwrap();
+        clock.advance(Duration::from_secs(5));
+        assert!(l.check(busy).is_ok());
+        assert!(l.check(busy).is_ok());
+        l.prune();
+        assert_eq!(l.inner.len(), 1);
+        assert!(l.check(busy).is_err(), "the busy client is still limited");
     }
 }

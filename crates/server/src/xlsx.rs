@@ -56,7 +56,7 @@ pub fn daily_list(date: chrono::NaiveDate, entries: &[DailyEntry]) -> Result<Vec
         let cells = [
             e.node_name.clone(),
             e.name.clone(),
-            e.id_number.clone(),
+            e.id_number.masked(),
             e.phone.clone(),
             e.arrival_date.to_string(),
             e.category.clone(),

@@ -76,7 +76,7 @@ impl Store {
                     message: "状态已被他人修改，请刷新后重试".into(),
                 });
             }
-            record_audit!(&mut *tx, actor, &entry)?;
+            crate::audit::record(&mut *tx, actor, &entry).await?;
             tx.commit().await?;
         });
         self.arrival_by_id_in(&actor.scope, id).await
@@ -124,7 +124,7 @@ impl Store {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            record_audit!(&mut *tx, actor, &entry)?;
+            crate::audit::record(&mut *tx, actor, &entry).await?;
             tx.commit().await?;
         });
         self.arrival_by_id_in(&actor.scope, id).await
@@ -203,7 +203,7 @@ impl Store {
             let entry = AuditEntry::new("check_in", "arrival", id)
                 .at_node(&a.node_path)
                 .after(&row);
-            record_audit!(&mut *tx, actor, &entry)?;
+            crate::audit::record(&mut *tx, actor, &entry).await?;
             tx.commit().await?;
             row
         });

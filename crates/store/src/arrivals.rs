@@ -7,9 +7,10 @@ use wangge_domain::grid::Level;
 use wangge_domain::permission::ArrivalHandler;
 use wangge_domain::policy::{PlanRecord, RiskLevel};
 
-use crate::people::{check_person, mask, sex_of, UPSERT_PERSON};
-use crate::plans::{compute, parse_json};
-use crate::{Actor, AuditEntry, GridNode, Result, Scope, Store, StoreError};
+use crate::db::{on_conn, Conn};
+use crate::people::{check_person, mask, upsert_person, CheckedPerson};
+use crate::plans::{compute, parse_json, Computed};
+use crate::{Actor, AuditEntry, GridNode, Result, Scope, Store, StoreError, StoredIdNumber};
 
 /// A report may be made this many days after the arrival (补报), and this far ahead.
 pub const MAX_DAYS_LATE: u64 = 14;
@@ -73,7 +74,7 @@ pub struct NewArrival {
 pub struct Arrival {
     pub id: i64,
     pub person_id: i64,
-    pub id_number: String,
+    pub id_number: StoredIdNumber,
     pub name: String,
     pub phone: String,
     pub node_code: String,
@@ -98,10 +99,6 @@ pub struct Arrival {
 }
 
 impl Arrival {
-    pub fn masked_id_number(&self) -> String {
-        mask(&self.id_number)
-    }
-
     pub fn channel_label_zh(&self) -> &'static str {
         if self.channel == Channel::Public.as_str() {
             "公众自主报备"
@@ -151,7 +148,7 @@ impl TryFrom<ArrivalRow> for Arrival {
             origin_risk: r.origin_risk.parse().map_err(|e| internal(&e))?,
             id: r.id,
             person_id: r.person_id,
-            id_number: r.id_number,
+            id_number: StoredIdNumber::new(r.id_number),
             name: r.name,
             phone: r.phone,
             node_code: r.node_code,
@@ -337,6 +334,134 @@ fn match_destination<'a>(nodes: &'a [GridNode], address: &str) -> Result<&'a Gri
     }
 }
 
+/// An arrival report, checked and placed, for its transaction.
+struct Report<'a> {
+    actor: &'a Actor,
+    channel: Channel,
+    person: &'a CheckedPerson,
+    phone: &'a str,
+    key_industry: bool,
+    checked: &'a Checked,
+    node: &'a GridNode,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+}
+
+impl Report<'_> {
+    /// Stores the report with its plan, computed with the rules as committed, and its dated
+    /// events, audited: (arrival id, person id, the plan, whether the report is late).
+    async fn store(&self, conn: impl Into<Conn<'_>>) -> Result<(i64, i64, Computed, bool)> {
+        let mut conn = conn.into();
+        // The plan must see every committed change of the rules, and a change of the rules
+        // must see this report when it recomputes. PostgreSQL: a share lock on the rule
+        // tables waits for a change in progress and holds the next one until we commit.
+        // SQLite: the first statement below is a write, which takes the one write lock.
+        if let Conn::Postgres(c) = &mut conn {
+            sqlx::query("LOCK TABLE policies, risk_areas IN SHARE MODE")
+                .execute(&mut **c)
+                .await?;
+        }
+        let person_id = upsert_person(&mut conn, &self.person.id_number, self.now).await?;
+        if self.channel == Channel::Staff {
+            // the public reporter's scope is empty, so this finds nothing for it
+            self.refuse_repeat_in_scope(&mut conn, person_id).await?;
+        }
+        let (policies, register) = crate::plans::load_rules(&mut conn).await?;
+        let c = self.checked;
+        let input = FactsInput {
+            arrival: c.arrival,
+            origin: &c.origin,
+            travel: &c.travel,
+            occupation: &c.occupation,
+            key_industry_declared: self.key_industry,
+            home_province: self.node.code.get(..2).unwrap_or(""),
+        };
+        let computed = compute(&input, &policies, &register)?;
+        let late = is_late(c.arrival, self.today, computed.report_days_ahead);
+        let id = self.insert(&mut conn, person_id, &computed, late).await?;
+        let record = &computed.record;
+        crate::plans::write_events(&mut conn, id, record).await?;
+        let entry = AuditEntry::new("create", "arrival", id)
+            .at_node(&self.node.path)
+            .after(serde_json::json!({
+                "person_id": person_id, "id_number": mask(self.person.id_number.as_str()),
+                "channel": self.channel.as_str(), "node": self.node.code,
+                "arrival_date": c.arrival, "late": late, "policy": record.policy,
+                "rule": record.rule,
+            }));
+        crate::audit::record(&mut conn, self.actor, &entry).await?;
+        Ok((id, person_id, computed, late))
+    }
+
+    /// A conflict if the actor's scope already has a report of this person and arrival date.
+    async fn refuse_repeat_in_scope(&self, conn: &mut Conn<'_>, person_id: i64) -> Result<()> {
+        let (lo, hi) = self.actor.scope.bounds();
+        let arrival = self.checked.arrival;
+        let seen: Option<(i64,)> = on_conn!(conn, c => {
+            sqlx::query_as(
+                "SELECT a.id FROM arrivals a JOIN grid_nodes g ON g.id = a.node_id \
+                 WHERE a.person_id = $1 AND a.arrival_date = $2 \
+                 AND g.path >= $3 AND g.path < $4 LIMIT 1",
+            )
+            .bind(person_id)
+            .bind(arrival)
+            .bind(&lo)
+            .bind(&hi)
+            .fetch_optional(c)
+            .await?
+        });
+        match seen {
+            Some((other,)) => Err(StoreError::Conflict {
+                field: "arrival_date".into(),
+                message: format!(
+                    "辖区内已有此身份证号 {arrival} 抵达的报备（编号 {other}），不能重复登记"
+                ),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    async fn insert(
+        &self,
+        conn: &mut Conn<'_>,
+        person_id: i64,
+        computed: &Computed,
+        late: bool,
+    ) -> Result<i64> {
+        let (c, record, facts) = (self.checked, &computed.record, &computed.facts);
+        let (origin_json, travel_json) = (to_json(&c.origin)?, to_json(&c.travel)?);
+        let plan_json = to_json(record)?;
+        let (id,): (i64,) = on_conn!(conn, db => {
+            sqlx::query_as(INSERT_ARRIVAL)
+                .bind(person_id)
+                .bind(self.node.id)
+                .bind(&c.destination)
+                .bind(&origin_json)
+                .bind(&travel_json)
+                .bind(&c.occupation)
+                .bind(self.key_industry)
+                .bind(c.arrival)
+                .bind(&c.employer)
+                .bind(self.phone)
+                .bind(late)
+                .bind(self.channel.as_str())
+                .bind(facts.origin_risk.as_str())
+                .bind(facts.risk_city_stay)
+                .bind(facts.other_province)
+                .bind(&record.policy)
+                .bind(&record.rule)
+                .bind(&record.category)
+                .bind(&plan_json)
+                .bind(record.end())
+                .bind(self.now)
+                .bind(&self.person.name)
+                .fetch_one(db)
+                .await?
+        });
+        Ok(id)
+    }
+}
+
 impl Store {
     async fn destination_node(
         &self,
@@ -417,106 +542,29 @@ impl Store {
         let node = self
             .destination_node(&places, new.node_code.as_deref(), &c.destination)
             .await?;
-        let input = FactsInput {
-            arrival: c.arrival,
-            origin: &c.origin,
-            travel: &c.travel,
-            occupation: &c.occupation,
-            key_industry_declared: new.key_industry,
-            home_province: node.code.get(..2).unwrap_or(""),
-        };
-        let (origin_json, travel_json) = (to_json(&c.origin)?, to_json(&c.travel)?);
         let now = crate::now();
-        let lock_rules = matches!(self.backend(), crate::Backend::Postgres(_));
-        let (lo, hi) = actor.scope.bounds();
+        let report = Report {
+            actor,
+            channel,
+            person: &person,
+            phone: &phone,
+            key_industry: new.key_industry,
+            checked: &c,
+            node: &node,
+            today,
+            now,
+        };
         let (id, person_id, computed, late) = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            // The plan must see every committed change of the rules, and a change of the rules
-            // must see this report when it recomputes. PostgreSQL: a share lock on the rule
-            // tables waits for a change in progress and holds the next one until we commit.
-            // SQLite: the first statement below is a write, which takes the one write lock.
-            if lock_rules {
-                sqlx::query("LOCK TABLE policies, risk_areas IN SHARE MODE")
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            let (person_id,): (i64,) = sqlx::query_as(UPSERT_PERSON)
-                .bind(person.id_number.as_str())
-                .bind(person.id_number.birth_date())
-                .bind(sex_of(&person.id_number))
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?;
-            if channel == Channel::Staff {
-                // the public reporter's scope is empty, so this finds nothing for it
-                let seen: Option<(i64,)> = sqlx::query_as(
-                    "SELECT a.id FROM arrivals a JOIN grid_nodes g ON g.id = a.node_id \
-                     WHERE a.person_id = $1 AND a.arrival_date = $2 \
-                     AND g.path >= $3 AND g.path < $4 LIMIT 1",
-                )
-                .bind(person_id)
-                .bind(c.arrival)
-                .bind(&lo)
-                .bind(&hi)
-                .fetch_optional(&mut *tx)
-                .await?;
-                if let Some((other,)) = seen {
-                    return Err(StoreError::Conflict {
-                        field: "arrival_date".into(),
-                        message: format!(
-                            "辖区内已有此身份证号 {} 抵达的报备（编号 {other}），不能重复登记",
-                            c.arrival
-                        ),
-                    });
-                }
-            }
-            let (policies, register) = load_rules!(&mut *tx);
-            let computed = compute(&input, &policies, &register)?;
-            let record = &computed.record;
-            let late = is_late(c.arrival, today, computed.report_days_ahead);
-            let plan_json = to_json(record)?;
-            let (id,): (i64,) = sqlx::query_as(INSERT_ARRIVAL)
-                .bind(person_id)
-                .bind(node.id)
-                .bind(&c.destination)
-                .bind(&origin_json)
-                .bind(&travel_json)
-                .bind(&c.occupation)
-                .bind(new.key_industry)
-                .bind(c.arrival)
-                .bind(&c.employer)
-                .bind(&phone)
-                .bind(late)
-                .bind(channel.as_str())
-                .bind(computed.facts.origin_risk.as_str())
-                .bind(computed.facts.risk_city_stay)
-                .bind(computed.facts.other_province)
-                .bind(&record.policy)
-                .bind(&record.rule)
-                .bind(&record.category)
-                .bind(&plan_json)
-                .bind(record.end())
-                .bind(now)
-                .bind(&person.name)
-                .fetch_one(&mut *tx)
-                .await?;
-            write_events!(&mut *tx, id, record);
-            let entry = AuditEntry::new("create", "arrival", id).at_node(&node.path).after(
-                serde_json::json!({
-                    "person_id": person_id, "id_number": mask(person.id_number.as_str()),
-                    "channel": channel.as_str(), "node": node.code, "arrival_date": c.arrival,
-                    "late": late, "policy": record.policy, "rule": record.rule,
-                }),
-            );
-            record_audit!(&mut *tx, actor, &entry)?;
+            let stored = report.store(&mut *tx).await?;
             tx.commit().await?;
-            (id, person_id, computed, late)
+            stored
         });
         // what was written, not read back: the public reporter reads nothing
         Ok(Arrival {
             id,
             person_id,
-            id_number: person.id_number.as_str().to_string(),
+            id_number: StoredIdNumber::new(person.id_number.as_str()),
             name: person.name,
             phone,
             node_code: node.code,

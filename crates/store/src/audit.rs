@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 use wangge_domain::permission::Auditor;
 
+use crate::db::{on_conn, Conn};
 use crate::{Result, Scope, Store};
 
 /// One change to record. `node_path` places it in the grid tree, so the log can be scoped.
@@ -60,6 +61,32 @@ impl AuditEntry {
 pub(crate) const INSERT_AUDIT: &str = "INSERT INTO audit_log \
     (at, user_id, username, action, entity, entity_id, node_path, before_json, after_json, \
     token_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+
+/// Appends `entry` for `actor` on a connection or open transaction (`&mut *tx`), so the entry
+/// commits or rolls back with the change it describes.
+pub(crate) async fn record(
+    conn: impl Into<Conn<'_>>,
+    actor: &Actor,
+    entry: &AuditEntry,
+) -> Result<()> {
+    let mut conn = conn.into();
+    on_conn!(conn, c => {
+        sqlx::query(INSERT_AUDIT)
+            .bind(crate::now())
+            .bind(actor.user_id)
+            .bind(&actor.username)
+            .bind(entry.action)
+            .bind(entry.entity)
+            .bind(&entry.entity_id)
+            .bind(&entry.node_path)
+            .bind(entry.before_json())
+            .bind(entry.after_json())
+            .bind(actor.token_id)
+            .execute(c)
+            .await?;
+    });
+    Ok(())
+}
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct AuditRecord {
@@ -142,7 +169,8 @@ impl Store {
     /// Records an event that changes nothing else, e.g. viewing a full ID number.
     pub async fn record_event(&self, actor: &crate::Actor, entry: &AuditEntry) -> Result<()> {
         on_pool!(self, pool => {
-            record_audit!(pool, actor, entry)?;
+            // a single statement: it commits on its own
+            record(&mut *pool.acquire().await?, actor, entry).await?;
         });
         Ok(())
     }

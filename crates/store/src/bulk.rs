@@ -3,7 +3,7 @@
 //! usual handful, ruinous for an INSERT of a thousand rows. Bulk statements therefore use plain
 //! `?` on SQLite and `$N` on PostgreSQL (which needs numbers), and bind every value in order.
 
-use crate::{Backend, Store};
+use crate::db::Conn;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Placeholders {
@@ -12,10 +12,11 @@ pub(crate) enum Placeholders {
 }
 
 impl Placeholders {
-    pub(crate) fn of(store: &Store) -> Self {
-        match store.backend() {
-            Backend::Sqlite(_) => Placeholders::Anonymous,
-            Backend::Postgres(_) => Placeholders::Numbered,
+    /// The style of the connection's backend.
+    pub(crate) fn of_conn(conn: &Conn<'_>) -> Self {
+        match conn {
+            Conn::Sqlite(_) => Placeholders::Anonymous,
+            Conn::Postgres(_) => Placeholders::Numbered,
         }
     }
 

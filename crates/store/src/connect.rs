@@ -225,37 +225,56 @@ mod tests {
         let Backend::Sqlite(pool) = store.backend() else {
             unreachable!()
         };
-        let t = "2021-12-28T00:00:00Z";
-        for sql in [
-            "INSERT INTO grid_nodes (id, code, name, level, parent_id, path, created_at) \
-             VALUES (1, '410105', '金水区', 'district', NULL, '/1/', '{t}')",
-            "INSERT INTO persons (id, id_number, name, birth_date, sex, created_at, updated_at) \
-             VALUES (7, '11010519491231002X', '张三', '1949-12-31', 'female', '{t}', '{t}')",
-            "INSERT INTO push_batches (id, name, due_hours, created_by, created_at) \
-             VALUES (3, 'b', 24, 'admin', '{t}')",
-            "INSERT INTO push_batches (id, name, due_hours, created_by, created_at) \
-             VALUES (4, 'empty', 48, 'admin', '{t}')",
-            "INSERT INTO push_items (id, batch_id, person_id, node_id, row_no, origin, address, \
-             note, state, due_at, updated_at) \
-             VALUES (11, 3, 7, 1, 2, '上海', '金水区', '', 'reached', '2021-12-29T01:02:03Z', '{t}')",
-            "INSERT INTO persons (id, id_number, name, birth_date, sex, created_at, updated_at) \
-             VALUES (8, '110105194912310029', '李四', '1949-12-31', 'female', '{t}', '{t}')",
-            "INSERT INTO push_items (id, batch_id, person_id, node_id, row_no, origin, address, \
-             note, state, due_at, updated_at) \
-             VALUES (12, 3, 8, NULL, 3, '上海', '某地', '', 'not_found', '2021-12-29T01:02:03Z', '{t}')",
-            "INSERT INTO push_merges (batch_id, item_id, row_no) VALUES (3, 11, 9)",
-            "INSERT INTO checkpoints (id, node_id, name, kind, location, created_at) \
-             VALUES (5, 1, '卡口', 'highway', '路口', '{t}')",
-            "INSERT INTO checkpoint_scans (id, checkpoint_id, id_number, direction, code_colour, \
-             scanned_at, received_at) VALUES (21, 5, '11010519491231002X', 'in', 'red', '{t}', '{t}')",
-            "INSERT INTO checkpoint_alerts (checkpoint_id, scan_id, node_id, push_item_id, \
-             item_node_id, reasons, created_at) VALUES (5, 21, 1, 11, 1, 'red_code', '{t}')",
-        ] {
-            sqlx::query(&sql.replace("{t}", t)).execute(pool).await.unwrap();
-        }
+        execute_all(pool, BEFORE_M4).await;
 
         store.migrate().await.unwrap();
 
+        rebuilt_tables_keep_rows_and_references(pool).await;
+        deadlines_are_the_batches(pool).await;
+        item_references_are_checked_at_commit(pool).await;
+        items_have_grid_pairs_and_checks_hold(pool).await;
+        store.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Runs each statement on `pool`, `{t}` standing for one fixed time stamp.
+    async fn execute_all(pool: &sqlx::SqlitePool, statements: &[&str]) {
+        for sql in statements {
+            sqlx::query(&sql.replace("{t}", "2021-12-28T00:00:00Z"))
+                .execute(pool)
+                .await
+                .unwrap();
+        }
+    }
+
+    /// A database of version 3 with a row in every table migrations 4 to 6 rebuild or index.
+    const BEFORE_M4: &[&str] = &[
+        "INSERT INTO grid_nodes (id, code, name, level, parent_id, path, created_at) \
+         VALUES (1, '410105', '金水区', 'district', NULL, '/1/', '{t}')",
+        "INSERT INTO persons (id, id_number, name, birth_date, sex, created_at, updated_at) \
+         VALUES (7, '11010519491231002X', '张三', '1949-12-31', 'female', '{t}', '{t}')",
+        "INSERT INTO push_batches (id, name, due_hours, created_by, created_at) \
+         VALUES (3, 'b', 24, 'admin', '{t}')",
+        "INSERT INTO push_batches (id, name, due_hours, created_by, created_at) \
+         VALUES (4, 'empty', 48, 'admin', '{t}')",
+        "INSERT INTO push_items (id, batch_id, person_id, node_id, row_no, origin, address, \
+         note, state, due_at, updated_at) \
+         VALUES (11, 3, 7, 1, 2, '上海', '金水区', '', 'reached', '2021-12-29T01:02:03Z', '{t}')",
+        "INSERT INTO persons (id, id_number, name, birth_date, sex, created_at, updated_at) \
+         VALUES (8, '110105194912310029', '李四', '1949-12-31', 'female', '{t}', '{t}')",
+        "INSERT INTO push_items (id, batch_id, person_id, node_id, row_no, origin, address, \
+         note, state, due_at, updated_at) \
+         VALUES (12, 3, 8, NULL, 3, '上海', '某地', '', 'not_found', '2021-12-29T01:02:03Z', '{t}')",
+        "INSERT INTO push_merges (batch_id, item_id, row_no) VALUES (3, 11, 9)",
+        "INSERT INTO checkpoints (id, node_id, name, kind, location, created_at) \
+         VALUES (5, 1, '卡口', 'highway', '路口', '{t}')",
+        "INSERT INTO checkpoint_scans (id, checkpoint_id, id_number, direction, code_colour, \
+         scanned_at, received_at) VALUES (21, 5, '11010519491231002X', 'in', 'red', '{t}', '{t}')",
+        "INSERT INTO checkpoint_alerts (checkpoint_id, scan_id, node_id, push_item_id, \
+         item_node_id, reasons, created_at) VALUES (5, 21, 1, 11, 1, 'red_code', '{t}')",
+    ];
+
+    async fn rebuilt_tables_keep_rows_and_references(pool: &sqlx::SqlitePool) {
         let counts: (i64, i64, i64, i64) = sqlx::query_as(
             "SELECT (SELECT COUNT(*) FROM push_items WHERE id = 11 AND state = 'reached'), \
              (SELECT COUNT(*) FROM push_merges WHERE item_id = 11), \
@@ -288,6 +307,9 @@ mod tests {
         .execute(pool)
         .await
         .is_err());
+    }
+
+    async fn deadlines_are_the_batches(pool: &sqlx::SqlitePool) {
         // the deadline is the batch's: the items' own, or import time + hours without items
         let due: Vec<(i64, chrono::DateTime<chrono::Utc>)> =
             sqlx::query_as("SELECT id, due_at FROM push_batches ORDER BY id")
@@ -306,6 +328,9 @@ mod tests {
             .execute(pool)
             .await
             .is_err());
+    }
+
+    async fn item_references_are_checked_at_commit(pool: &sqlx::SqlitePool) {
         // push_items' references are checked at commit: the statement passes, the commit fails
         let mut tx = pool.begin().await.unwrap();
         sqlx::query(
@@ -321,6 +346,9 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(items, 2);
+    }
+
+    async fn items_have_grid_pairs_and_checks_hold(pool: &sqlx::SqlitePool) {
         // migration 6: every item has its pair in the grid lists' index (0 = unassigned), and
         // push_items no longer carries the grid index
         let pairs: Vec<(i64, i64, i64)> = sqlx::query_as(
@@ -346,8 +374,6 @@ mod tests {
             .execute(pool)
             .await
             .unwrap();
-        store.close().await;
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// Migration 7 on tokens issued before it: those of persons' accounts end, machines' get 90
@@ -429,36 +455,41 @@ mod tests {
         let Backend::Sqlite(pool) = store.backend() else {
             unreachable!()
         };
-        let t = "2021-12-28T00:00:00Z";
-        for sql in [
-            "INSERT INTO grid_nodes (id, code, name, level, parent_id, path, created_at) \
-             VALUES (1, '410105', '金水区', 'district', NULL, '/1/', '{t}')",
-            "INSERT INTO persons (id, id_number, name, phone, birth_date, sex, created_at, \
-             updated_at) VALUES (7, '11010519491231002X', '张三', '13800138000', '1949-12-31', \
-             'female', '{t}', '{t}')",
-            "INSERT INTO residents (id, person_id, node_id, address, created_at) \
-             VALUES (3, 7, 1, '纬五路1号', '{t}')",
-            "INSERT INTO policies (id, name, effective_from, source, loaded_at) \
-             VALUES ('p', 'p', '2021-12-01', '', '{t}')",
-            "INSERT INTO arrivals (id, person_id, node_id, destination, origin_json, travel_json, \
-             occupation, key_industry, arrival_date, employer, phone, late, channel, status, \
-             origin_risk, risk_city_stay, other_province, policy_id, rule_id, category, \
-             plan_json, plan_end, created_at, updated_at) VALUES (5, 7, 1, '某地', '{}', '[]', \
-             '', FALSE, '2021-12-28', '', '13900139000', FALSE, 'public', 'reported', 'none', \
-             FALSE, TRUE, 'p', 'r', 'c', '{}', NULL, '{t}', '{t}')",
-            "INSERT INTO arrival_events (arrival_id, day, kind, measure) \
-             VALUES (5, '2021-12-28', 'test', NULL)",
-            "INSERT INTO arrival_check_ins (arrival_id, day, temperature, note, recorded_by, \
-             created_at) VALUES (5, '2021-12-28', 36.5, '', 'w', '{t}')",
-        ] {
-            sqlx::query(&sql.replace("{t}", t))
-                .execute(pool)
-                .await
-                .unwrap();
-        }
+        execute_all(pool, BEFORE_M8).await;
 
         store.migrate().await.unwrap();
 
+        names_moved_and_children_kept(pool).await;
+        rebuilt_arrivals_take_repeats_and_keep_references(pool).await;
+        store.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A database of version 7: a person with name and phone, their residence and an arrival
+    /// with an event and a check-in.
+    const BEFORE_M8: &[&str] = &[
+        "INSERT INTO grid_nodes (id, code, name, level, parent_id, path, created_at) \
+         VALUES (1, '410105', '金水区', 'district', NULL, '/1/', '{t}')",
+        "INSERT INTO persons (id, id_number, name, phone, birth_date, sex, created_at, \
+         updated_at) VALUES (7, '11010519491231002X', '张三', '13800138000', '1949-12-31', \
+         'female', '{t}', '{t}')",
+        "INSERT INTO residents (id, person_id, node_id, address, created_at) \
+         VALUES (3, 7, 1, '纬五路1号', '{t}')",
+        "INSERT INTO policies (id, name, effective_from, source, loaded_at) \
+         VALUES ('p', 'p', '2021-12-01', '', '{t}')",
+        "INSERT INTO arrivals (id, person_id, node_id, destination, origin_json, travel_json, \
+         occupation, key_industry, arrival_date, employer, phone, late, channel, status, \
+         origin_risk, risk_city_stay, other_province, policy_id, rule_id, category, \
+         plan_json, plan_end, created_at, updated_at) VALUES (5, 7, 1, '某地', '{}', '[]', \
+         '', FALSE, '2021-12-28', '', '13900139000', FALSE, 'public', 'reported', 'none', \
+         FALSE, TRUE, 'p', 'r', 'c', '{}', NULL, '{t}', '{t}')",
+        "INSERT INTO arrival_events (arrival_id, day, kind, measure) \
+         VALUES (5, '2021-12-28', 'test', NULL)",
+        "INSERT INTO arrival_check_ins (arrival_id, day, temperature, note, recorded_by, \
+         created_at) VALUES (5, '2021-12-28', 36.5, '', 'w', '{t}')",
+    ];
+
+    async fn names_moved_and_children_kept(pool: &sqlx::SqlitePool) {
         let (name, phone): (String, Option<String>) =
             sqlx::query_as("SELECT name, phone FROM residents WHERE id = 3")
                 .fetch_one(pool)
@@ -493,6 +524,9 @@ mod tests {
                 .is_err(),
             "persons holds identity only"
         );
+    }
+
+    async fn rebuilt_arrivals_take_repeats_and_keep_references(pool: &sqlx::SqlitePool) {
         // a second report of the same person and date is now stored (a possible duplicate)
         sqlx::query(
             "INSERT INTO arrivals (person_id, node_id, destination, origin_json, travel_json, \
@@ -521,7 +555,5 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(left, 0);
-        store.close().await;
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

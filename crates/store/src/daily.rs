@@ -11,7 +11,7 @@ use serde::Serialize;
 use wangge_domain::arrival::{ArrivalStatus, Duty};
 use wangge_domain::policy::MeasureKind;
 
-use crate::people::mask;
+use crate::StoredIdNumber;
 use crate::{Result, Scope, Store, StoreError};
 
 /// One person on the list with everything due about them that day.
@@ -19,8 +19,8 @@ use crate::{Result, Scope, Store, StoreError};
 pub struct DailyEntry {
     pub arrival_id: i64,
     pub name: String,
-    /// 脱敏身份证号（仅后 4 位）
-    pub id_number: String,
+    /// 身份证号（显示为脱敏）
+    pub id_number: StoredIdNumber,
     pub phone: String,
     pub node_code: String,
     pub node_name: String,
@@ -132,7 +132,7 @@ impl Store {
                 .or_insert_with(|| DailyEntry {
                     arrival_id: r.id,
                     name: r.name,
-                    id_number: mask(&r.id_number),
+                    id_number: StoredIdNumber::new(r.id_number),
                     phone: r.phone,
                     node_code: r.node_code,
                     node_name: r.node_name,

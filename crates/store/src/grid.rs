@@ -85,6 +85,19 @@ impl Store {
         }))
     }
 
+    /// The grids (网格, the lowest level) of the caller's scope, by path: where residents are
+    /// registered.
+    pub async fn list_grid_cells(&self, actor: &Actor) -> Result<Vec<GridNode>> {
+        let (lo, hi) = actor.require::<Staff>()?.bounds();
+        let sql = format!(
+            "SELECT {NODE_COLUMNS} FROM grid_nodes \
+             WHERE path >= $1 AND path < $2 AND level = 'grid' ORDER BY path"
+        );
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, GridNode>(&sql).bind(&lo).bind(&hi).fetch_all(pool).await?
+        }))
+    }
+
     /// A node by code, or [`StoreError::NotFound`] when it is absent or outside `scope`:
     /// the caller cannot tell the two apart.
     pub async fn grid_node_by_code(&self, actor: &Actor, code: &str) -> Result<GridNode> {
@@ -261,7 +274,7 @@ impl Store {
             let mut tx = pool.begin().await?;
             sqlx::query("UPDATE grid_nodes SET name = $1 WHERE id = $2")
                 .bind(name).bind(node.id).execute(&mut *tx).await?;
-            record_audit!(&mut *tx, actor, &entry)?;
+            crate::audit::record(&mut *tx, actor, &entry).await?;
             tx.commit().await?;
         });
         Ok(())
@@ -298,7 +311,7 @@ impl Store {
                 let entry = AuditEntry::new("create", "grid_node", &row.code)
                     .at_node(&row.path)
                     .after(&row);
-                record_audit!(&mut *tx, actor, &entry)?;
+                crate::audit::record(&mut *tx, actor, &entry).await?;
                 ids.insert(n.code.as_str(), row.id);
                 out.push(row);
             }
@@ -344,6 +357,39 @@ struct ImportPlan {
     create: Vec<PlannedNode>,
     rename: Vec<(GridNode, String)>,
     unchanged: usize,
+}
+
+impl ImportPlan {
+    /// What row `r`, placed at `path` under `parent`, does to `existing`, the stored node of
+    /// its code if any: nothing, a rename, or a new node; a stored node elsewhere in the tree
+    /// or at another level refuses it.
+    fn add(
+        &mut self,
+        r: &CsvRow,
+        existing: Option<&GridNode>,
+        level: Level,
+        parent: Option<ParentRef>,
+        path: String,
+    ) -> std::result::Result<(), String> {
+        match existing {
+            Some(n) if n.path == path && n.level == level => {
+                if n.name == r.name {
+                    self.unchanged += 1;
+                } else {
+                    self.rename.push((n.clone(), r.name.clone()));
+                }
+            }
+            Some(_) => return Err(format!("编码“{}”已存在，但层级或上级不同", r.code)),
+            None => self.create.push(PlannedNode {
+                code: r.code.clone(),
+                name: r.name.clone(),
+                level,
+                parent,
+                path,
+            }),
+        }
+        Ok(())
+    }
 }
 
 fn field_of(e: &grid::GridError) -> &'static str {
@@ -420,12 +466,8 @@ fn parse_grid_csv(input: impl Read) -> Result<Vec<CsvRow>> {
     Ok(rows)
 }
 
-/// Decides what each row does, resolving parents from the file and the stored tree.
-fn plan_import(
-    rows: &[CsvRow],
-    existing: &HashMap<String, GridNode>,
-    scope: &Scope,
-) -> Result<ImportPlan> {
+/// A refusal for each row whose code an earlier row of the file already has.
+fn duplicate_codes(rows: &[CsvRow]) -> Vec<RowError> {
     let mut errors = Vec::new();
     let mut seen: HashMap<&str, u64> = HashMap::new();
     for r in rows {
@@ -437,6 +479,39 @@ fn plan_import(
             });
         }
     }
+    errors
+}
+
+/// The parent `code` of a row (its level, path, and where it comes from): a row of the file
+/// placed before (parents come first), or else a stored node; otherwise why there is none.
+fn parent_of(
+    code: &str,
+    placed: &HashMap<&str, (Level, String)>,
+    existing: &HashMap<String, GridNode>,
+    in_file: &HashMap<&str, &CsvRow>,
+) -> std::result::Result<(Level, String, ParentRef), String> {
+    if let Some((pl, pp)) = placed.get(code) {
+        let parent_ref = match existing.get(code) {
+            Some(n) => ParentRef::Existing(n.id),
+            None => ParentRef::InFile(code.to_string()),
+        };
+        Ok((*pl, pp.clone(), parent_ref))
+    } else if let Some(n) = existing.get(code) {
+        Ok((n.level, n.path.clone(), ParentRef::Existing(n.id)))
+    } else if in_file.contains_key(code) {
+        Err(format!("上级编码“{code}”所在行有错误"))
+    } else {
+        Err(format!("上级编码“{code}”不存在（文件和系统中均未找到）"))
+    }
+}
+
+/// Decides what each row does, resolving parents from the file and the stored tree.
+fn plan_import(
+    rows: &[CsvRow],
+    existing: &HashMap<String, GridNode>,
+    scope: &Scope,
+) -> Result<ImportPlan> {
+    let mut errors = duplicate_codes(rows);
     let in_file: HashMap<&str, &CsvRow> = rows.iter().map(|r| (r.code.as_str(), r)).collect();
     // parents before children: sort by level, and paths resolve in that order
     let mut ordered: Vec<&CsvRow> = rows.iter().collect();
@@ -460,27 +535,15 @@ fn plan_import(
                 continue;
             }
         };
-        let parent: Option<(Level, String, ParentRef)> = match &r.parent_code {
+        let parent = match &r.parent_code {
             None => None,
-            Some(pc) => {
-                if let Some((pl, pp)) = paths.get(pc.as_str()) {
-                    let parent_ref = match existing.get(pc) {
-                        Some(n) => ParentRef::Existing(n.id),
-                        None => ParentRef::InFile(pc.clone()),
-                    };
-                    Some((*pl, pp.clone(), parent_ref))
-                } else if let Some(n) = existing.get(pc) {
-                    Some((n.level, n.path.clone(), ParentRef::Existing(n.id)))
-                } else {
-                    let message = if in_file.contains_key(pc.as_str()) {
-                        format!("上级编码“{pc}”所在行有错误")
-                    } else {
-                        format!("上级编码“{pc}”不存在（文件和系统中均未找到）")
-                    };
+            Some(pc) => match parent_of(pc, &paths, existing, &in_file) {
+                Ok(p) => Some(p),
+                Err(message) => {
                     errors.push(err("parent_code", message));
                     continue;
                 }
-            }
+            },
         };
         if let Err(e) = grid::validate_node(
             level,
@@ -499,25 +562,9 @@ fn plan_import(
             continue;
         }
         paths.insert(r.code.as_str(), (level, path.clone()));
-        match existing.get(&r.code) {
-            Some(n) if n.path == path && n.level == level => {
-                if n.name == r.name {
-                    plan.unchanged += 1;
-                } else {
-                    plan.rename.push((n.clone(), r.name.clone()));
-                }
-            }
-            Some(_) => errors.push(err(
-                "code",
-                format!("编码“{}”已存在，但层级或上级不同", r.code),
-            )),
-            None => plan.create.push(PlannedNode {
-                code: r.code.clone(),
-                name: r.name.clone(),
-                level,
-                parent: parent.map(|(_, _, p)| p),
-                path,
-            }),
+        let parent = parent.map(|(_, _, p)| p);
+        if let Err(message) = plan.add(r, existing.get(&r.code), level, parent, path) {
+            errors.push(err("code", message));
         }
     }
     if errors.is_empty() {

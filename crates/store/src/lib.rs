@@ -4,6 +4,15 @@
 //! placeholders (both drivers accept them) and run on whichever pool is open through
 //! `on_pool!`, so the two backends cannot drift apart in behaviour.
 //!
+//! `on_pool!` stays a macro: it is only the two-arm `match` on [`Backend`], with the body
+//! written once and compiled once per backend, so every query is type-checked for SQLite and
+//! PostgreSQL. A function cannot do that without repeating sqlx's per-database bounds on
+//! every query (see `db`). It holds no logic of its own: transactions and multi-step writes
+//! are ordinary functions over `db::Conn` (the open transaction of either backend) —
+//! `audit::record`, the plan writers in `plans`, the steps of each import — which the
+//! `on_pool!` arms call with `&mut *tx`. The one backend-specific path, SQLite's bulk insert of
+//! push-list rows, stays in `pushlist::rows_sqlite` (and `bulk`).
+//!
 //! Scope is enforced here: every query that reads or changes a record in the grid tree takes a
 //! [`Scope`] and filters by the caller's subtree, so a handler cannot forget it.
 
@@ -18,30 +27,7 @@ macro_rules! on_pool {
     };
 }
 
-/// Appends an [`AuditEntry`] for an [`Actor`] on a connection or transaction, so the entry
-/// commits or rolls back with the change it describes.
-macro_rules! record_audit {
-    ($conn:expr, $actor:expr, $entry:expr) => {{
-        let entry: &$crate::AuditEntry = $entry;
-        let actor: &$crate::Actor = $actor;
-        sqlx::query($crate::audit::INSERT_AUDIT)
-            .bind($crate::now())
-            .bind(actor.user_id)
-            .bind(&actor.username)
-            .bind(entry.action)
-            .bind(entry.entity)
-            .bind(&entry.entity_id)
-            .bind(&entry.node_path)
-            .bind(entry.before_json())
-            .bind(entry.after_json())
-            .bind(actor.token_id)
-            .execute($conn)
-            .await
-    }};
-}
-
-// defines the plan macros the arrival modules use, so it comes first
-#[macro_use]
+mod db;
 mod plans;
 
 mod arrival_status;
@@ -53,6 +39,7 @@ mod connect;
 mod daily;
 mod error;
 mod grid;
+mod id_number;
 pub mod limits;
 mod people;
 mod policies;
@@ -76,7 +63,8 @@ pub use connect::{redact_url, Backend, Store};
 pub use daily::DailyEntry;
 pub use error::{FieldError, StoreError};
 pub use grid::{validate_grid_csv, GridImportSummary, GridNode, NewGridNode, RowError};
-pub use people::{mask, NewResident, Person, Resident, ResidentMove, ResidentRegistration};
+pub use id_number::{IdNumberOf, StoredIdNumber};
+pub use people::{NewResident, Person, Resident, ResidentMove, ResidentRegistration};
 pub use plans::RecomputeSummary;
 pub use policies::{PolicyInfo, PolicyRegistration};
 pub use quality::{PersonRecord, QualityIssue, QualityKind, QUALITY_LIMIT};

@@ -10,12 +10,13 @@ use serde::Serialize;
 use wangge_domain::permission::ResidentHandler;
 use wangge_domain::validate::{text, IdNumber, Mobile, Sex};
 
-use crate::{Actor, AuditEntry, Result, Scope, Store, StoreError};
+use crate::db::{on_conn, Conn};
+use crate::{Actor, AuditEntry, GridNode, Result, Scope, Store, StoreError, StoredIdNumber};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct Person {
     pub id: i64,
-    pub id_number: String,
+    pub id_number: StoredIdNumber,
     pub birth_date: NaiveDate,
     pub sex: String,
 }
@@ -24,7 +25,7 @@ pub struct Person {
 pub struct Resident {
     pub id: i64,
     pub person_id: i64,
-    pub id_number: String,
+    pub id_number: StoredIdNumber,
     pub name: String,
     pub phone: Option<String>,
     pub birth_date: NaiveDate,
@@ -37,21 +38,7 @@ pub struct Resident {
     pub created_at: DateTime<Utc>,
 }
 
-impl Resident {
-    /// 脱敏: lists show only the last 4 characters of an ID number.
-    pub fn masked_id_number(&self) -> String {
-        mask(&self.id_number)
-    }
-}
-
-pub fn mask(id_number: &str) -> String {
-    let n = id_number.chars().count();
-    id_number
-        .chars()
-        .enumerate()
-        .map(|(i, c)| if i + 4 < n { '*' } else { c })
-        .collect()
-}
+pub(crate) use crate::id_number::mask;
 
 #[derive(Debug, Clone)]
 pub struct NewResident {
@@ -108,6 +95,25 @@ pub(crate) const UPSERT_PERSON: &str =
     VALUES ($1, $2, $3, $4, $4) \
     ON CONFLICT (id_number) DO UPDATE SET updated_at = persons.updated_at \
     RETURNING id";
+
+/// [`UPSERT_PERSON`] on the open transaction `conn`: the person's id.
+pub(crate) async fn upsert_person(
+    conn: impl Into<Conn<'_>>,
+    id_number: &IdNumber,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    let mut conn = conn.into();
+    let (person_id,): (i64,) = on_conn!(conn, c => {
+        sqlx::query_as(UPSERT_PERSON)
+            .bind(id_number.as_str())
+            .bind(id_number.birth_date())
+            .bind(sex_of(id_number))
+            .bind(now)
+            .fetch_one(c)
+            .await?
+    });
+    Ok(person_id)
+}
 
 /// The `sex` column of an ID number (the one mapping the push-list import uses too).
 pub(crate) fn sex_of(id_number: &IdNumber) -> &'static str {
@@ -220,6 +226,103 @@ const MOVE_SELECT: &str = "SELECT m.id, m.resident_id, t.code AS to_node_code, \
 /// A move is seen from the grid that asked and from the grid the person lives in.
 const MOVE_IN_SCOPE: &str = "((t.path >= $1 AND t.path < $2) OR (f.path >= $1 AND f.path < $2))";
 
+/// A resident registration, checked, for its transaction.
+struct Registration<'a> {
+    actor: &'a Actor,
+    person: &'a CheckedPerson,
+    node: &'a GridNode,
+    address: &'a str,
+    now: DateTime<Utc>,
+}
+
+impl Registration<'_> {
+    /// Registers the person in the node, or — when they are a resident outside the actor's
+    /// scope — requests their move: (registered, id of the resident or of the move request).
+    async fn store(&self, conn: impl Into<Conn<'_>>) -> Result<(bool, i64)> {
+        let mut conn = conn.into();
+        let person_id = upsert_person(&mut conn, &self.person.id_number, self.now).await?;
+        let existing: Option<(i64, String)> = on_conn!(conn, c => {
+            sqlx::query_as(
+                "SELECT r.id, g.path FROM residents r JOIN grid_nodes g ON g.id = r.node_id \
+                 WHERE r.person_id = $1",
+            )
+            .bind(person_id)
+            .fetch_optional(c)
+            .await?
+        });
+        let (lo, hi) = self.actor.scope.bounds();
+        match existing {
+            Some((_, path)) if path >= lo && path < hi => Err(StoreError::Conflict {
+                field: "id_number".into(),
+                message: "此身份证号已在辖区内登记为常住人口".into(),
+            }),
+            Some((resident_id, _)) => Ok((false, self.request_move(&mut conn, resident_id).await?)),
+            None => Ok((true, self.register(&mut conn, person_id).await?)),
+        }
+    }
+
+    async fn request_move(&self, conn: &mut Conn<'_>, resident_id: i64) -> Result<i64> {
+        let (person, node) = (self.person, self.node);
+        let inserted: std::result::Result<(i64,), sqlx::Error> = on_conn!(conn, c => {
+            sqlx::query_as(
+                "INSERT INTO resident_moves (resident_id, to_node_id, name, phone, \
+                 address, state, requested_by, requested_at) \
+                 VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7) RETURNING id",
+            )
+            .bind(resident_id)
+            .bind(node.id)
+            .bind(&person.name)
+            .bind(&person.phone)
+            .bind(self.address)
+            .bind(&self.actor.username)
+            .bind(self.now)
+            .fetch_one(c)
+            .await
+        });
+        let (id,) = inserted.map_err(|e| match StoreError::from(e) {
+            StoreError::Conflict { .. } => StoreError::Conflict {
+                field: "id_number".into(),
+                message: "已为此身份证号提交迁入申请，待现居网格确认".into(),
+            },
+            other => other,
+        })?;
+        let entry = AuditEntry::new("request_move", "resident_move", id)
+            .at_node(&node.path)
+            .after(serde_json::json!({
+                "resident_id": resident_id, "id_number": mask(person.id_number.as_str()),
+                "to": node.code, "address": self.address,
+            }));
+        crate::audit::record(conn, self.actor, &entry).await?;
+        Ok(id)
+    }
+
+    async fn register(&self, conn: &mut Conn<'_>, person_id: i64) -> Result<i64> {
+        let (person, node) = (self.person, self.node);
+        let (id,): (i64,) = on_conn!(conn, c => {
+            sqlx::query_as(
+                "INSERT INTO residents (person_id, node_id, address, created_at, name, \
+                 phone) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(person_id)
+            .bind(node.id)
+            .bind(self.address)
+            .bind(self.now)
+            .bind(&person.name)
+            .bind(&person.phone)
+            .fetch_one(c)
+            .await?
+        });
+        let entry = AuditEntry::new("create", "resident", id)
+            .at_node(&node.path)
+            .after(serde_json::json!({
+                "person_id": person_id, "id_number": mask(person.id_number.as_str()),
+                "node": node.code, "address": self.address,
+            }));
+        crate::audit::record(conn, self.actor, &entry).await?;
+        Ok(id)
+    }
+}
+
 impl Store {
     /// Registers a resident in a grid of the actor's scope, with the name, phone and address
     /// typed here. A person is a resident of one grid: one registered in the caller's scope is
@@ -245,85 +348,16 @@ impl Store {
                 ),
                 other => other,
             })?;
-        let now = crate::now();
-        let (lo, hi) = actor.scope.bounds();
+        let reg = Registration {
+            actor,
+            person: &person,
+            node: &node,
+            address,
+            now: crate::now(),
+        };
         let outcome: (bool, i64) = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            let (person_id,): (i64,) = sqlx::query_as(UPSERT_PERSON)
-                .bind(person.id_number.as_str())
-                .bind(person.id_number.birth_date())
-                .bind(sex_of(&person.id_number))
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?;
-            let existing: Option<(i64, String)> = sqlx::query_as(
-                "SELECT r.id, g.path FROM residents r JOIN grid_nodes g ON g.id = r.node_id \
-                 WHERE r.person_id = $1",
-            )
-            .bind(person_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let outcome = match existing {
-                Some((_, path)) if path >= lo && path < hi => {
-                    return Err(StoreError::Conflict {
-                        field: "id_number".into(),
-                        message: "此身份证号已在辖区内登记为常住人口".into(),
-                    });
-                }
-                Some((resident_id, _)) => {
-                    let (id,): (i64,) = sqlx::query_as(
-                        "INSERT INTO resident_moves (resident_id, to_node_id, name, phone, \
-                         address, state, requested_by, requested_at) \
-                         VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7) RETURNING id",
-                    )
-                    .bind(resident_id)
-                    .bind(node.id)
-                    .bind(&person.name)
-                    .bind(&person.phone)
-                    .bind(address)
-                    .bind(&actor.username)
-                    .bind(now)
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(|e| match StoreError::from(e) {
-                        StoreError::Conflict { .. } => StoreError::Conflict {
-                            field: "id_number".into(),
-                            message: "已为此身份证号提交迁入申请，待现居网格确认".into(),
-                        },
-                        other => other,
-                    })?;
-                    let entry = AuditEntry::new("request_move", "resident_move", id)
-                        .at_node(&node.path)
-                        .after(serde_json::json!({
-                            "resident_id": resident_id, "id_number": mask(person.id_number.as_str()),
-                            "to": node.code, "address": address,
-                        }));
-                    record_audit!(&mut *tx, actor, &entry)?;
-                    (false, id)
-                }
-                None => {
-                    let (id,): (i64,) = sqlx::query_as(
-                        "INSERT INTO residents (person_id, node_id, address, created_at, name, \
-                         phone) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                    )
-                    .bind(person_id)
-                    .bind(node.id)
-                    .bind(address)
-                    .bind(now)
-                    .bind(&person.name)
-                    .bind(&person.phone)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    let entry = AuditEntry::new("create", "resident", id)
-                        .at_node(&node.path)
-                        .after(serde_json::json!({
-                            "person_id": person_id, "id_number": mask(person.id_number.as_str()),
-                            "node": node.code, "address": address,
-                        }));
-                    record_audit!(&mut *tx, actor, &entry)?;
-                    (true, id)
-                }
-            };
+            let outcome = reg.store(&mut *tx).await?;
             tx.commit().await?;
             outcome
         });
@@ -392,57 +426,7 @@ impl Store {
         let state = if confirm { "confirmed" } else { "rejected" };
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            let done = sqlx::query(
-                "UPDATE resident_moves SET state = $1, decided_by = $2, decided_at = $3 \
-                 WHERE id = $4 AND state = 'pending'",
-            )
-            .bind(state)
-            .bind(&actor.username)
-            .bind(now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-            if done.rows_affected() != 1 {
-                return Err(StoreError::Conflict {
-                    field: "state".into(),
-                    message: "此申请已被处理".into(),
-                });
-            }
-            let mut entry = AuditEntry::new(if confirm { "confirm_move" } else { "reject_move" },
-                "resident_move", id).at_node(&before.node_path);
-            if confirm {
-                sqlx::query(
-                    "UPDATE residents SET node_id = (SELECT id FROM grid_nodes WHERE code = $1), \
-                     name = $2, phone = $3, address = $4 WHERE id = $5",
-                )
-                .bind(&m.to_node_code)
-                .bind(&m.name)
-                .bind(&m.phone)
-                .bind(&m.address)
-                .bind(m.resident_id)
-                .execute(&mut *tx)
-                .await?;
-                // other requests for the same person are moot once they have moved
-                sqlx::query(
-                    "UPDATE resident_moves SET state = 'rejected', decided_by = $1, \
-                     decided_at = $2 WHERE resident_id = $3 AND state = 'pending'",
-                )
-                .bind(&actor.username)
-                .bind(now)
-                .bind(m.resident_id)
-                .execute(&mut *tx)
-                .await?;
-                entry = entry
-                    .before(serde_json::json!({
-                        "resident_id": before.id, "node": before.node_code,
-                        "name": before.name, "address": before.address,
-                    }))
-                    .after(serde_json::json!({
-                        "resident_id": before.id, "node": m.to_node_code,
-                        "name": m.name, "address": m.address,
-                    }));
-            }
-            record_audit!(&mut *tx, actor, &entry)?;
+            store_move_decision(&mut *tx, actor, &m, &before, confirm, now).await?;
             tx.commit().await?;
         });
         // read back from here, a confirmed move may have left the decider's scope
@@ -504,6 +488,91 @@ impl Store {
         });
         Ok(n)
     }
+}
+
+/// The decision on move request `m` (of resident `before`) on the open transaction `conn`:
+/// the request, if still pending; on confirmation the move itself; the audit entry.
+async fn store_move_decision(
+    conn: impl Into<Conn<'_>>,
+    actor: &Actor,
+    m: &ResidentMove,
+    before: &Resident,
+    confirm: bool,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let mut conn = conn.into();
+    let state = if confirm { "confirmed" } else { "rejected" };
+    let done = on_conn!(conn, c => {
+        sqlx::query(
+            "UPDATE resident_moves SET state = $1, decided_by = $2, decided_at = $3 \
+             WHERE id = $4 AND state = 'pending'",
+        )
+        .bind(state)
+        .bind(&actor.username)
+        .bind(now)
+        .bind(m.id)
+        .execute(c)
+        .await?
+        .rows_affected()
+    });
+    if done != 1 {
+        return Err(StoreError::Conflict {
+            field: "state".into(),
+            message: "此申请已被处理".into(),
+        });
+    }
+    let action = if confirm {
+        "confirm_move"
+    } else {
+        "reject_move"
+    };
+    let mut entry = AuditEntry::new(action, "resident_move", m.id).at_node(&before.node_path);
+    if confirm {
+        move_resident(&mut conn, actor, m, now).await?;
+        entry = entry
+            .before(serde_json::json!({
+                "resident_id": before.id, "node": before.node_code,
+                "name": before.name, "address": before.address,
+            }))
+            .after(serde_json::json!({
+                "resident_id": before.id, "node": m.to_node_code,
+                "name": m.name, "address": m.address,
+            }));
+    }
+    crate::audit::record(&mut conn, actor, &entry).await
+}
+
+/// A confirmed move: the resident record takes the request's grid and details, and the
+/// person's other pending requests are refused (moot once they have moved).
+async fn move_resident(
+    conn: &mut Conn<'_>,
+    actor: &Actor,
+    m: &ResidentMove,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    on_conn!(conn, c => {
+        sqlx::query(
+            "UPDATE residents SET node_id = (SELECT id FROM grid_nodes WHERE code = $1), \
+             name = $2, phone = $3, address = $4 WHERE id = $5",
+        )
+        .bind(&m.to_node_code)
+        .bind(&m.name)
+        .bind(&m.phone)
+        .bind(&m.address)
+        .bind(m.resident_id)
+        .execute(&mut *c)
+        .await?;
+        sqlx::query(
+            "UPDATE resident_moves SET state = 'rejected', decided_by = $1, \
+             decided_at = $2 WHERE resident_id = $3 AND state = 'pending'",
+        )
+        .bind(&actor.username)
+        .bind(now)
+        .bind(m.resident_id)
+        .execute(c)
+        .await?;
+    });
+    Ok(())
 }
 
 #[cfg(test)]

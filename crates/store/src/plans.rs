@@ -2,10 +2,10 @@
 //! daily list reads, and recomputing every open plan when a policy version or the risk-area
 //! register changes — inside the transaction that made the change, each changed plan audited.
 //!
-//! The writers are macros rather than functions because they run on a transaction of either
-//! backend (see `on_pool!`); each expands once per backend and is type-checked for both.
+//! The writers are functions over a [`Conn`](crate::db::Conn), the open transaction of either
+//! backend, which the caller begins and commits.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::{json, Value};
 use wangge_domain::arrival::{facts_for, FactsInput, Origin, Stay};
@@ -13,7 +13,8 @@ use wangge_domain::policy::{
     in_force, ArrivalFacts, PlanRecord, Policy, RiskArea, RiskLevel, RiskRegister,
 };
 
-use crate::{Result, StoreError};
+use crate::db::{on_conn, Conn};
+use crate::{Actor, AuditEntry, Result, StoreError};
 
 /// A plan as computed for one report.
 pub(crate) struct Computed {
@@ -92,45 +93,43 @@ pub(crate) fn register_of(rows: Vec<RegisterRow>) -> Result<RiskRegister> {
     Ok(RiskRegister::new(areas))
 }
 
-/// Loads the policies and the risk register on a connection or transaction:
-/// `load_rules!(conn) -> (Vec<Policy>, RiskRegister)`.
-macro_rules! load_rules {
-    ($conn:expr) => {{
-        let sources: Vec<(String,)> = sqlx::query_as($crate::plans::SELECT_POLICY_SOURCES)
-            .fetch_all($conn)
-            .await?;
-        let areas: Vec<$crate::plans::RegisterRow> =
-            sqlx::query_as($crate::plans::SELECT_RISK_AREAS_FOR_REGISTER)
-                .fetch_all($conn)
-                .await?;
-        (
-            $crate::plans::parse_policies(sources)?,
-            $crate::plans::register_of(areas)?,
-        )
-    }};
+/// Loads the policies and the risk register on a connection or open transaction.
+pub(crate) async fn load_rules(conn: impl Into<Conn<'_>>) -> Result<(Vec<Policy>, RiskRegister)> {
+    let mut conn = conn.into();
+    let (sources, areas): (Vec<(String,)>, Vec<RegisterRow>) = on_conn!(conn, c => {
+        let sources = sqlx::query_as(SELECT_POLICY_SOURCES).fetch_all(&mut *c).await?;
+        let areas = sqlx::query_as(SELECT_RISK_AREAS_FOR_REGISTER).fetch_all(c).await?;
+        (sources, areas)
+    });
+    Ok((parse_policies(sources)?, register_of(areas)?))
 }
 
-/// Replaces the dated events of arrival `$id` with those of `$record` (a `PlanRecord`).
-macro_rules! write_events {
-    ($conn:expr, $id:expr, $record:expr) => {{
-        let id: i64 = $id;
-        let record: &wangge_domain::policy::PlanRecord = $record;
+/// Replaces the dated events of arrival `id` with those of `record`.
+pub(crate) async fn write_events(
+    conn: impl Into<Conn<'_>>,
+    id: i64,
+    record: &PlanRecord,
+) -> Result<()> {
+    let mut conn = conn.into();
+    on_conn!(conn, c => {
         sqlx::query("DELETE FROM arrival_events WHERE arrival_id = $1")
             .bind(id)
-            .execute($conn)
+            .execute(&mut *c)
             .await?;
-        for (day, kind, measure) in $crate::plans::events_of(record) {
+        for (day, kind, measure) in events_of(record) {
             sqlx::query(
-                "INSERT INTO arrival_events (arrival_id, day, kind, measure) VALUES ($1, $2, $3, $4)",
+                "INSERT INTO arrival_events (arrival_id, day, kind, measure) \
+                 VALUES ($1, $2, $3, $4)",
             )
             .bind(id)
             .bind(day)
             .bind(kind)
             .bind(measure)
-            .execute($conn)
+            .execute(&mut *c)
             .await?;
         }
-    }};
+    });
+    Ok(())
 }
 
 /// (day, kind, measure) of every dated event of a plan.
@@ -254,47 +253,61 @@ pub(crate) fn replan(
     }))
 }
 
-/// Recomputes every open plan inside transaction `$tx` after a change described by `$cause`,
-/// updating and auditing each plan that changed: `-> RecomputeSummary`.
-macro_rules! recompute_open_plans {
-    ($tx:ident, $actor:expr, $cause:expr) => {{
-        let cause: &str = $cause;
-        let (policies, register) = load_rules!(&mut *$tx);
-        let rows: Vec<$crate::plans::OpenPlanRow> =
-            sqlx::query_as($crate::plans::SELECT_OPEN_PLANS)
-                .fetch_all(&mut *$tx)
-                .await?;
-        let now = $crate::now();
-        let mut summary = $crate::plans::RecomputeSummary::default();
-        for row in &rows {
-            let Some(re) = $crate::plans::replan(row, &policies, &register, cause)? else {
-                continue;
-            };
-            let record = &re.computed.record;
-            sqlx::query($crate::plans::UPDATE_PLAN)
-                .bind(&record.policy)
-                .bind(&record.rule)
-                .bind(&record.category)
-                .bind(&re.plan_json)
-                .bind(record.end())
-                .bind(re.computed.facts.origin_risk.as_str())
-                .bind(re.computed.facts.risk_city_stay)
-                .bind(re.computed.facts.other_province)
-                .bind(now)
-                .bind(re.id)
-                .execute(&mut *$tx)
-                .await?;
-            write_events!(&mut *$tx, re.id, record);
-            let entry = $crate::AuditEntry::new("recompute", "arrival", re.id)
-                .at_node(&re.node_path)
-                .before(&re.before)
-                .after(&re.after);
-            record_audit!(&mut *$tx, $actor, &entry)?;
-            summary.recomputed += 1;
-            if re.measures_changed {
-                summary.measures_changed += 1;
-            }
+/// Recomputes every open plan inside the open transaction `conn` after a change described by
+/// `cause`, updating and auditing each plan that changed.
+pub(crate) async fn recompute_open_plans(
+    conn: impl Into<Conn<'_>>,
+    actor: &Actor,
+    cause: &str,
+) -> Result<RecomputeSummary> {
+    let mut conn = conn.into();
+    let (policies, register) = load_rules(&mut conn).await?;
+    let rows: Vec<OpenPlanRow> = on_conn!(conn, c => {
+        sqlx::query_as(SELECT_OPEN_PLANS).fetch_all(c).await?
+    });
+    let now = crate::now();
+    let mut summary = RecomputeSummary::default();
+    for row in &rows {
+        let Some(re) = replan(row, &policies, &register, cause)? else {
+            continue;
+        };
+        store_replan(&mut conn, actor, &re, now).await?;
+        summary.recomputed += 1;
+        if re.measures_changed {
+            summary.measures_changed += 1;
         }
-        summary
-    }};
+    }
+    Ok(summary)
+}
+
+/// Writes one recomputed plan — the arrival's plan columns, its dated events — and audits it.
+async fn store_replan(
+    conn: &mut Conn<'_>,
+    actor: &Actor,
+    re: &Replan,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let record = &re.computed.record;
+    let facts = &re.computed.facts;
+    on_conn!(conn, c => {
+        sqlx::query(UPDATE_PLAN)
+            .bind(&record.policy)
+            .bind(&record.rule)
+            .bind(&record.category)
+            .bind(&re.plan_json)
+            .bind(record.end())
+            .bind(facts.origin_risk.as_str())
+            .bind(facts.risk_city_stay)
+            .bind(facts.other_province)
+            .bind(now)
+            .bind(re.id)
+            .execute(c)
+            .await?;
+    });
+    write_events(&mut *conn, re.id, record).await?;
+    let entry = AuditEntry::new("recompute", "arrival", re.id)
+        .at_node(&re.node_path)
+        .before(&re.before)
+        .after(&re.after);
+    crate::audit::record(conn, actor, &entry).await
 }

@@ -64,7 +64,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                 if done.rows_affected() == 1 {
-                    record_audit!(&mut *tx, &system, &entry)?;
+                    crate::audit::record(&mut *tx, &system, &entry).await?;
                 }
                 tx.commit().await?;
             });
@@ -149,8 +149,8 @@ impl Store {
                         .bind(crate::now())
                         .execute(&mut *tx)
                         .await?;
-                    record_audit!(&mut *tx, actor, &entry)?;
-                    let summary = recompute_open_plans!(tx, actor, &cause);
+                    crate::audit::record(&mut *tx, actor, &entry).await?;
+                    let summary = crate::plans::recompute_open_plans(&mut *tx, actor, &cause).await?;
                     tx.commit().await?;
                     Some(summary)
                 }

@@ -10,7 +10,7 @@ use serde::Serialize;
 use wangge_domain::permission::ResidentHandler;
 
 use crate::bulk::Placeholders;
-use crate::people::mask;
+use crate::StoredIdNumber;
 use crate::{Actor, Result, Store};
 
 /// At most this many people are listed at once, oldest person record first.
@@ -71,8 +71,8 @@ impl PersonRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct QualityIssue {
     pub person_id: i64,
-    /// masked: last 4 characters only
-    pub id_number: String,
+    /// shown masked
+    pub id_number: StoredIdNumber,
     pub kinds: Vec<QualityKind>,
     pub records: Vec<PersonRecord>,
 }
@@ -161,7 +161,7 @@ impl Store {
                 Some(issue) if issue.person_id == r.person_id => issue.records.push(record),
                 _ => out.push(QualityIssue {
                     person_id: r.person_id,
-                    id_number: mask(&r.id_number),
+                    id_number: StoredIdNumber::new(r.id_number),
                     kinds: Vec::new(),
                     records: vec![record],
                 }),

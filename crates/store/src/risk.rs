@@ -158,8 +158,8 @@ impl Store {
                 .bind(a.valid_from).bind(a.valid_until).bind(now)
                 .fetch_one(&mut *tx).await?;
             let entry = AuditEntry::new("create", "risk_area", id).after(&a);
-            record_audit!(&mut *tx, actor, &entry)?;
-            let summary = recompute_open_plans!(tx, actor, &format!("风险地区 {id} 新增"));
+            crate::audit::record(&mut *tx, actor, &entry).await?;
+            let summary = crate::plans::recompute_open_plans(&mut *tx, actor, &format!("风险地区 {id} 新增")).await?;
             tx.commit().await?;
             (id, summary)
         });
@@ -183,8 +183,8 @@ impl Store {
                 .bind(a.valid_from).bind(a.valid_until).bind(now).bind(id)
                 .execute(&mut *tx).await?;
             let entry = AuditEntry::new("update", "risk_area", id).before(&before.area).after(&a);
-            record_audit!(&mut *tx, actor, &entry)?;
-            let summary = recompute_open_plans!(tx, actor, &format!("风险地区 {id} 修改"));
+            crate::audit::record(&mut *tx, actor, &entry).await?;
+            let summary = crate::plans::recompute_open_plans(&mut *tx, actor, &format!("风险地区 {id} 修改")).await?;
             tx.commit().await?;
             summary
         });
@@ -198,8 +198,8 @@ impl Store {
             let mut tx = pool.begin().await?;
             sqlx::query("DELETE FROM risk_areas WHERE id = $1").bind(id).execute(&mut *tx).await?;
             let entry = AuditEntry::new("delete", "risk_area", id).before(&before.area);
-            record_audit!(&mut *tx, actor, &entry)?;
-            let summary = recompute_open_plans!(tx, actor, &format!("风险地区 {id} 删除"));
+            crate::audit::record(&mut *tx, actor, &entry).await?;
+            let summary = crate::plans::recompute_open_plans(&mut *tx, actor, &format!("风险地区 {id} 删除")).await?;
             tx.commit().await?;
             summary
         }))

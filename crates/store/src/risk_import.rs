@@ -14,6 +14,7 @@ use wangge_domain::limits::{
     LimitError, MAX_CELL_BYTES, MAX_COLUMNS, MAX_TABLE_FILE_BYTES, MAX_TABLE_ROWS,
 };
 
+use crate::db::{on_conn, Conn};
 use crate::limits::TableCsv;
 use crate::plans::RecomputeSummary;
 use crate::risk::{normalize_risk_area, INSERT_AREA, UPDATE_AREA};
@@ -448,6 +449,85 @@ enum Step {
     Update(i64, RiskArea, RiskArea),
 }
 
+/// What each parsed row does to the stored areas, and how many rows change nothing; every
+/// refused row (unparsed, or a repeat of an earlier row's key) if any is refused.
+fn plan_steps(
+    rows: Vec<(u64, std::result::Result<RiskArea, RowError>)>,
+    existing: &HashMap<Key, (i64, RiskArea)>,
+) -> Result<(Vec<Step>, usize)> {
+    let mut errors = Vec::new();
+    let mut seen: HashMap<Key, u64> = HashMap::new();
+    let mut steps = Vec::new();
+    let mut unchanged = 0;
+    for (row, parsed) in rows {
+        let area = match parsed {
+            Ok(a) => a,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        if let Some(first) = seen.insert(key(&area), row) {
+            errors.push(row_error(
+                row,
+                "code",
+                format!("与第{first}行的区划代码、街道和起始日期相同"),
+            ));
+            continue;
+        }
+        match existing.get(&key(&area)) {
+            Some((_, old)) if *old == area => unchanged += 1,
+            Some((id, old)) => steps.push(Step::Update(*id, old.clone(), area)),
+            None => steps.push(Step::Create(area)),
+        }
+    }
+    if !errors.is_empty() {
+        errors.sort_by_key(|e| e.row);
+        return Err(StoreError::RowsRejected(errors));
+    }
+    Ok((steps, unchanged))
+}
+
+/// The import's steps on the open transaction `conn`, each audited, then (if anything
+/// changed) the open plans recomputed.
+async fn apply_steps(
+    conn: impl Into<Conn<'_>>,
+    actor: &Actor,
+    steps: &[Step],
+) -> Result<RecomputeSummary> {
+    let mut conn = conn.into();
+    let now = crate::now();
+    for step in steps {
+        let entry = match step {
+            Step::Create(a) => {
+                let (id,): (i64,) = on_conn!(conn, c => {
+                    sqlx::query_as(INSERT_AREA)
+                        .bind(&a.code).bind(&a.street).bind(&a.name).bind(a.level.as_str())
+                        .bind(a.valid_from).bind(a.valid_until).bind(now)
+                        .fetch_one(c).await?
+                });
+                AuditEntry::new("import", "risk_area", id).after(a)
+            }
+            Step::Update(id, old, a) => {
+                on_conn!(conn, c => {
+                    sqlx::query(UPDATE_AREA)
+                        .bind(&a.code).bind(&a.street).bind(&a.name).bind(a.level.as_str())
+                        .bind(a.valid_from).bind(a.valid_until).bind(now).bind(*id)
+                        .execute(c).await?;
+                });
+                AuditEntry::new("import", "risk_area", *id)
+                    .before(old)
+                    .after(a)
+            }
+        };
+        crate::audit::record(&mut conn, actor, &entry).await?;
+    }
+    if steps.is_empty() {
+        return Ok(RecomputeSummary::default());
+    }
+    crate::plans::recompute_open_plans(&mut conn, actor, "风险地区名单导入").await
+}
+
 impl Store {
     /// Imports risk areas; see the module documentation.
     pub async fn import_risk_areas(
@@ -474,64 +554,14 @@ impl Store {
             .into_iter()
             .map(|s| (key(&s.area), (s.id, s.area)))
             .collect();
-        let mut errors = Vec::new();
-        let mut seen: HashMap<Key, u64> = HashMap::new();
-        let mut steps = Vec::new();
-        let mut summary = RiskImportSummary::default();
-        for (row, parsed) in rows {
-            let area = match parsed {
-                Ok(a) => a,
-                Err(e) => {
-                    errors.push(e);
-                    continue;
-                }
-            };
-            if let Some(first) = seen.insert(key(&area), row) {
-                errors.push(row_error(
-                    row,
-                    "code",
-                    format!("与第{first}行的区划代码、街道和起始日期相同"),
-                ));
-                continue;
-            }
-            match existing.get(&key(&area)) {
-                Some((_, old)) if *old == area => summary.unchanged += 1,
-                Some((id, old)) => steps.push(Step::Update(*id, old.clone(), area)),
-                None => steps.push(Step::Create(area)),
-            }
-        }
-        if !errors.is_empty() {
-            errors.sort_by_key(|e| e.row);
-            return Err(StoreError::RowsRejected(errors));
-        }
-        let now = crate::now();
+        let (steps, unchanged) = plan_steps(rows, &existing)?;
+        let mut summary = RiskImportSummary {
+            unchanged,
+            ..RiskImportSummary::default()
+        };
         let recompute = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            for step in &steps {
-                match step {
-                    Step::Create(a) => {
-                        let (id,): (i64,) = sqlx::query_as(INSERT_AREA)
-                            .bind(&a.code).bind(&a.street).bind(&a.name).bind(a.level.as_str())
-                            .bind(a.valid_from).bind(a.valid_until).bind(now)
-                            .fetch_one(&mut *tx).await?;
-                        let entry = AuditEntry::new("import", "risk_area", id).after(a);
-                        record_audit!(&mut *tx, actor, &entry)?;
-                    }
-                    Step::Update(id, old, a) => {
-                        sqlx::query(UPDATE_AREA)
-                            .bind(&a.code).bind(&a.street).bind(&a.name).bind(a.level.as_str())
-                            .bind(a.valid_from).bind(a.valid_until).bind(now).bind(*id)
-                            .execute(&mut *tx).await?;
-                        let entry = AuditEntry::new("import", "risk_area", *id).before(old).after(a);
-                        record_audit!(&mut *tx, actor, &entry)?;
-                    }
-                }
-            }
-            let recompute = if steps.is_empty() {
-                crate::plans::RecomputeSummary::default()
-            } else {
-                recompute_open_plans!(tx, actor, "风险地区名单导入")
-            };
+            let recompute = apply_steps(&mut *tx, actor, &steps).await?;
             tx.commit().await?;
             recompute
         });

@@ -13,6 +13,7 @@ use wangge_domain::permission::UserManager;
 use wangge_domain::permission::{Staff, TokenIssuer};
 use wangge_domain::role::Role;
 
+use crate::db::{on_conn, Conn};
 use crate::secret::{hash_password, random_token, token_hash, verify_password, DUMMY_HASH};
 use crate::{Actor, AuditEntry, Result, Scope, Store, StoreError};
 
@@ -294,7 +295,7 @@ impl Store {
                     "role": new.role, "node": node.code,
                 }),
             );
-            record_audit!(&mut *tx, actor, &entry)?;
+            crate::audit::record(&mut *tx, actor, &entry).await?;
             tx.commit().await?;
             id
         });
@@ -393,13 +394,7 @@ impl Store {
         }
         if ok {
             let entry = AuditEntry::new("login", "user", id).at_node(&path);
-            on_pool!(self, pool => {
-                let mut tx = pool.begin().await?;
-                sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
-                    .bind(id).execute(&mut *tx).await?;
-                record_audit!(&mut *tx, &actor, &entry)?;
-                tx.commit().await?;
-            });
+            self.set_failed_logins(id, &actor, 0, None, &entry).await?;
             return Ok(LoginOutcome::Success(
                 self.user_by_id_in(&Scope::everything(), id).await?,
             ));
@@ -417,21 +412,37 @@ impl Store {
         )
         .at_node(&path)
         .after(serde_json::json!({ "failed_logins": failed }));
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            sqlx::query("UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3")
-                .bind(if lock.is_some() { 0 } else { failed })
-                .bind(lock)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            record_audit!(&mut *tx, &actor, &entry)?;
-            tx.commit().await?;
-        });
+        let count = if lock.is_some() { 0 } else { failed };
+        self.set_failed_logins(id, &actor, count, lock, &entry)
+            .await?;
         Ok(match lock {
             Some(until) => LoginOutcome::Locked { until },
             None => LoginOutcome::BadCredentials,
         })
+    }
+
+    /// A login attempt's outcome for the account: its count of failures in a row and its
+    /// lock, with the attempt's audit entry, in one transaction.
+    async fn set_failed_logins(
+        &self,
+        id: i64,
+        actor: &Actor,
+        failed: i32,
+        locked_until: Option<DateTime<Utc>>,
+        entry: &AuditEntry,
+    ) -> Result<()> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3")
+                .bind(failed)
+                .bind(locked_until)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            crate::audit::record(&mut *tx, actor, entry).await?;
+            tx.commit().await?;
+        });
+        Ok(())
     }
 
     /// Starts a login session; the token goes to the browser, only its hash is stored.
@@ -537,7 +548,7 @@ impl Store {
                 .after(serde_json::json!({
                     "user": user.username, "name": name, "expires_at": expires_at,
                 }));
-            record_audit!(&mut *tx, actor, &entry)?;
+            crate::audit::record(&mut *tx, actor, &entry).await?;
             tx.commit().await?;
             id
         });
@@ -605,7 +616,7 @@ impl Store {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            record_audit!(&mut *tx, actor, &entry)?;
+            crate::audit::record(&mut *tx, actor, &entry).await?;
             tx.commit().await?;
         });
         self.api_token(actor, id).await
@@ -697,58 +708,94 @@ impl Store {
                 "不能停用本人账号，也不能修改本人的角色或所属网格".into(),
             ));
         }
-        let node_id = node.as_ref().map_or(before.node_id, |n| n.id);
-        let node_path = node
-            .as_ref()
-            .map_or(before.node_path.clone(), |n| n.path.clone());
-        let node_code = node
-            .as_ref()
-            .map_or(before.node_code.clone(), |n| n.code.clone());
-        let now = crate::now();
+        let after = AccountAfter {
+            display_name,
+            role,
+            node_id: node.as_ref().map_or(before.node_id, |n| n.id),
+            node_path: node
+                .as_ref()
+                .map_or(before.node_path.clone(), |n| n.path.clone()),
+            node_code: node
+                .as_ref()
+                .map_or(before.node_code.clone(), |n| n.code.clone()),
+            active,
+            disabled,
+            revokes,
+        };
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            sqlx::query(
-                "UPDATE users SET display_name = $1, role = $2, node_id = $3, active = $4 \
-                 WHERE id = $5",
-            )
-            .bind(&display_name)
-            .bind(role.as_str())
-            .bind(node_id)
-            .bind(active)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-            let revoked = if revokes {
-                sqlx::query(
-                    "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
-                )
-                .bind(now)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-            } else {
-                0
-            };
-            if disabled {
-                sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            let entry = AuditEntry::new("update", "user", id)
-                .at_node(&node_path)
-                .before(serde_json::json!({
-                    "display_name": before.display_name, "role": before.role,
-                    "node": before.node_code, "active": before.active,
-                }))
-                .after(serde_json::json!({
-                    "display_name": display_name, "role": role, "node": node_code,
-                    "active": active, "tokens_revoked": revoked,
-                }));
-            record_audit!(&mut *tx, actor, &entry)?;
+            store_user_change(&mut *tx, actor, &before, &after).await?;
             tx.commit().await?;
         });
         self.user_by_id_in(&Scope::everything(), id).await
     }
+}
+
+/// An account as [`Store::update_user`] leaves it, and what the change ends.
+struct AccountAfter {
+    display_name: String,
+    role: Role,
+    node_id: i64,
+    node_path: String,
+    node_code: String,
+    active: bool,
+    /// it was active and is not
+    disabled: bool,
+    /// its API tokens are revoked (disabled, or a new role or node)
+    revokes: bool,
+}
+
+/// The account change on the open transaction `conn`: the account, its API tokens and
+/// sessions as the change ends them, and the audit entry.
+async fn store_user_change(
+    conn: impl Into<Conn<'_>>,
+    actor: &Actor,
+    before: &User,
+    after: &AccountAfter,
+) -> Result<()> {
+    let mut conn = conn.into();
+    let (id, now) = (before.id, crate::now());
+    let revoked = on_conn!(conn, c => {
+        sqlx::query(
+            "UPDATE users SET display_name = $1, role = $2, node_id = $3, active = $4 \
+             WHERE id = $5",
+        )
+        .bind(&after.display_name)
+        .bind(after.role.as_str())
+        .bind(after.node_id)
+        .bind(after.active)
+        .bind(id)
+        .execute(&mut *c)
+        .await?;
+        let revoked = if after.revokes {
+            sqlx::query(
+                "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+            )
+            .bind(now)
+            .bind(id)
+            .execute(&mut *c)
+            .await?
+            .rows_affected()
+        } else {
+            0
+        };
+        if after.disabled {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(id)
+                .execute(c)
+                .await?;
+        }
+        revoked
+    });
+    let entry = AuditEntry::new("update", "user", id)
+        .at_node(&after.node_path)
+        .before(serde_json::json!({
+            "display_name": before.display_name, "role": before.role,
+            "node": before.node_code, "active": before.active,
+        }))
+        .after(serde_json::json!({
+            "display_name": after.display_name, "role": after.role, "node": after.node_code,
+            "active": after.active, "tokens_revoked": revoked,
+        }));
+    crate::audit::record(conn, actor, &entry).await
 }

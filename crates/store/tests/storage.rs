@@ -4,7 +4,7 @@ use wangge_domain::role::Role;
 use wangge_domain::validate::make_valid;
 use wangge_store::testing::{seeded, Kind, TREE};
 use wangge_store::{
-    both_backends, Actor, AuditFilter, NewResident, NewUser, QualityKind, Resident,
+    both_backends, Actor, AuditFilter, IdNumberOf, NewResident, NewUser, QualityKind, Resident,
     ResidentRegistration, Scope, StoreError,
 };
 
@@ -168,6 +168,58 @@ async fn one_person_per_id_number(kind: Kind) {
     db.cleanup().await.unwrap();
 }
 both_backends!(person_unique_by_id_number, one_person_per_id_number);
+
+/// How many times the full ID number of resident `rid` was viewed, by the audit log.
+async fn reveals_of(s: &wangge_store::Store, rid: i64) -> usize {
+    let filter = AuditFilter {
+        entity: Some("resident".into()),
+        entity_id: Some(rid.to_string()),
+        limit: 100,
+        ..Default::default()
+    };
+    s.list_audit(&Actor::system("test"), &filter)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "reveal_id_number")
+        .count()
+}
+
+/// An ID number shows masked in every record; the full number comes only from
+/// `reveal_id_number`, which reads the record in the caller's scope and audits the viewing.
+async fn id_numbers_are_revealed_only_through_the_audited_call(kind: Kind) {
+    let db = seeded(kind).await;
+    let s = &db.store;
+    let id = make_valid("41010519850203201");
+    let r = registered(
+        s.create_resident(&Actor::system("test"), &resident(&id, "410105001001001"))
+            .await
+            .unwrap(),
+    );
+    let shown = serde_json::to_string(&r).unwrap();
+    assert!(!shown.contains(&id), "serialised masked: {shown}");
+    assert!(!format!("{r:?}").contains(&id), "debug output masked");
+    assert_eq!(r.id_number.to_string(), r.id_number.masked());
+    assert!(r.id_number.is(&id));
+    // another grid's worker cannot reach the record: nothing revealed, nothing audited
+    let other = worker_of(s, "410105002001001").await;
+    let refused = s.reveal_id_number(&other, IdNumberOf::Resident(r.id)).await;
+    assert!(matches!(refused, Err(StoreError::NotFound)), "{refused:?}");
+    assert_eq!(reveals_of(s, r.id).await, 0);
+    // the resident's own grid worker may, and the viewing is in the audit log
+    let own = worker_of(s, "410105001001001").await;
+    let full = s
+        .reveal_id_number(&own, IdNumberOf::Resident(r.id))
+        .await
+        .unwrap();
+    assert_eq!(full, id);
+    assert_eq!(reveals_of(s, r.id).await, 1);
+    db.cleanup().await.unwrap();
+}
+both_backends!(
+    reveal_is_audited,
+    id_numbers_are_revealed_only_through_the_audited_call
+);
 
 /// A grid worker bound to `grid`.
 async fn worker_of(s: &wangge_store::Store, grid: &str) -> Actor {
@@ -340,7 +392,10 @@ async fn records_keep_their_own_names_and_disagreements_are_flagged(kind: Kind) 
         vec![QualityKind::NameMismatch, QualityKind::DuplicateArrival]
     );
     assert_eq!(all[0].records.len(), 3);
-    assert!(all[0].id_number.starts_with("**************"), "masked");
+    assert!(
+        all[0].id_number.masked().starts_with("**************"),
+        "masked"
+    );
     // a role that handles no residents is refused
     let lab = Actor {
         role: Role::LabOperator,

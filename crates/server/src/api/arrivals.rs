@@ -14,9 +14,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use wangge_domain::arrival::{ArrivalStatus, Origin, Stay};
 use wangge_domain::policy::{PlanRecord, RiskLevel};
+use wangge_store::IdNumberOf;
 use wangge_store::{
-    Actor, Arrival, ArrivalFilter, AuditEntry, Channel, CheckIn, NewArrival, NewCheckIn, NewStay,
-    User,
+    Actor, Arrival, ArrivalFilter, Channel, CheckIn, NewArrival, NewCheckIn, NewStay, User,
 };
 
 use super::ApiBytes;
@@ -73,12 +73,9 @@ pub struct ArrivalJson {
 }
 
 impl ArrivalJson {
-    pub fn new(a: Arrival, reveal: bool) -> Self {
-        let id_number = if reveal {
-            a.id_number.clone()
-        } else {
-            a.masked_id_number()
-        };
+    /// The record with its ID number masked, or as `shown` (the audited reveal).
+    pub fn new(a: Arrival, shown: Option<String>) -> Self {
+        let id_number = shown.unwrap_or_else(|| a.id_number.masked());
         ArrivalJson {
             id: a.id,
             person_id: a.person_id,
@@ -227,7 +224,7 @@ pub async fn create(
                 .store
                 .create_arrival(&user.actor(), Channel::Staff, &new, today)
                 .await?;
-            Ok((StatusCode::CREATED, Json(ArrivalJson::new(a, false))).into_response())
+            Ok((StatusCode::CREATED, Json(ArrivalJson::new(a, None))).into_response())
         }
         Reporter::Public(ip) => {
             let actor = Actor::public_reporter(&ip.to_string());
@@ -286,7 +283,7 @@ pub async fn list(
     let rows = state.store.list_arrivals(&user.actor(), &filter).await?;
     Ok(Json(
         rows.into_iter()
-            .map(|a| ArrivalJson::new(a, false))
+            .map(|a| ArrivalJson::new(a, None))
             .collect(),
     ))
 }
@@ -306,13 +303,11 @@ pub async fn show(
     ApiId(id): ApiId,
     ApiQuery(q): ApiQuery<ShowQuery>,
 ) -> ApiResult<Json<ArrivalJson>> {
-    let a = state.store.arrival_by_id(&user.actor(), id).await?;
-    let reveal = q.reveal == Some(1);
-    if reveal {
-        let entry = AuditEntry::new("reveal_id_number", "arrival", a.id).at_node(&a.node_path);
-        state.store.record_event(&user.actor(), &entry).await?;
-    }
-    Ok(Json(ArrivalJson::new(a, reveal)))
+    let actor = user.actor();
+    let a = state.store.arrival_by_id(&actor, id).await?;
+    let of = IdNumberOf::Arrival(a.id);
+    let shown = crate::reveal::shown(&state, &actor, q.reveal == Some(1), of, &a.id_number).await?;
+    Ok(Json(ArrivalJson::new(a, Some(shown))))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -350,7 +345,7 @@ pub async fn set_status(
         }
         (None, None) => return Err(AppError::invalid("status", "请给出新的状态 status")),
     };
-    Ok(Json(ArrivalJson::new(a, false)))
+    Ok(Json(ArrivalJson::new(a, None)))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -62,7 +62,7 @@ impl From<DailyEntry> for EntryJson {
                 .collect(),
             arrival_id: e.arrival_id,
             name: e.name,
-            id_number: e.id_number,
+            id_number: e.id_number.masked(),
             phone: e.phone,
             node_code: e.node_code,
             node_name: e.node_name,

@@ -4,46 +4,20 @@
 //! client); see `arrivals.rs`.
 
 mod arrivals;
-mod audit;
 mod daily;
-mod grid;
 pub mod openapi;
 mod policies;
-mod quality;
-mod residents;
-mod tokens;
-mod users;
 
 use axum::extract::{FromRequest, Request};
 use axum::routing::{get, post};
-use axum::Json;
 use serde::de::DeserializeOwned;
 
-use crate::auth::ApiUser;
-use crate::error::{ApiResult, AppError};
+use crate::error::AppError;
 use crate::routes::Routes;
 use crate::AppState;
 
 pub fn routes(_upload_limit: usize) -> Routes<AppState> {
     Routes::new()
-        .route("/me", get(me))
-        .route("/grid", get(grid::list).post(grid::create))
-        .route("/grid/import", post(grid::import))
-        .route("/grid/{code}", get(grid::show))
-        .route("/users", get(users::list).post(users::create))
-        .route("/users/{id}", get(users::show).patch(users::update))
-        .route("/users/{id}/tokens", post(users::create_token))
-        .route("/tokens", get(tokens::list))
-        .route("/tokens/{id}", axum::routing::delete(tokens::revoke))
-        .route("/residents", get(residents::list).post(residents::create))
-        .route("/residents/moves", get(residents::moves))
-        .route(
-            "/residents/moves/{id}/decision",
-            post(residents::decide_move),
-        )
-        .route("/residents/{id}", get(residents::show))
-        .route("/data-quality", get(quality::list))
-        .route("/audit", get(audit::list))
         .route("/arrivals", get(arrivals::list).post(arrivals::create))
         .route("/arrivals/{id}", get(arrivals::show))
         .route("/arrivals/{id}/status", post(arrivals::set_status))
@@ -66,12 +40,6 @@ pub struct ErrorBody {
     /// Every bad field, when a form had more than one (`field` names the first).
     pub fields: Option<Vec<wangge_store::FieldError>>,
     pub rows: Option<Vec<wangge_store::RowError>>,
-}
-
-/// The caller's own account.
-#[utoipa::path(get, path = "/api/v1/me", tag = "users", responses((status = 200, body = wangge_store::User), (status = 401, body = ErrorBody)))]
-async fn me(ApiUser(user): ApiUser) -> ApiResult<Json<wangge_store::User>> {
-    Ok(Json(user))
 }
 
 /// A JSON body; a malformed one is a 400/422 JSON error naming the problem.

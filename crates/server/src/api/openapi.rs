@@ -7,19 +7,12 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use super::{arrivals, audit, daily, grid, policies, quality, residents, tokens, users, ErrorBody};
+use super::{arrivals, daily, policies, ErrorBody};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "wangge 网格 API", description = "区级基层治理平台 JSON API。机器调用用 `Authorization: Bearer <令牌>`；浏览器会话调用写操作须带 `X-CSRF-Token`。"),
     paths(
-        super::me,
-        grid::list, grid::show, grid::create, grid::import,
-        users::list, users::show, users::create, users::update, users::create_token,
-        tokens::list, tokens::revoke,
-        residents::list, residents::show, residents::create, residents::moves,
-        residents::decide_move, quality::list,
-        audit::list,
         arrivals::list, arrivals::create, arrivals::show, arrivals::set_status,
         arrivals::check_ins, arrivals::add_check_in,
         daily::list,

@@ -12,7 +12,7 @@ use wangge_domain::checkpoint::{CheckpointKind, ScanError};
 use wangge_store::checkpoints::{
     Alert, AlertFilter, Checkpoint, CheckpointChange, HourCount, NewCheckpoint, ScanRecord,
 };
-use wangge_store::{mask, GridNode};
+use wangge_store::{GridNode, StoredIdNumber};
 
 use super::{CheckpointTexts, TEXTS};
 use crate::auth::PageUser;
@@ -185,7 +185,10 @@ impl ShowPage {
     }
 
     fn masked(&self, s: &ScanRecord) -> String {
-        s.id_number.as_deref().map(mask).unwrap_or_default()
+        s.id_number
+            .as_ref()
+            .map(StoredIdNumber::masked)
+            .unwrap_or_default()
     }
 
     fn alert_time(&self, a: &Alert) -> String {

@@ -8,7 +8,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use wangge_domain::arrival::ArrivalStatus;
 use wangge_domain::grid::Level;
-use wangge_store::{Arrival, ArrivalFilter, AuditEntry, CheckIn, GridNode, NewCheckIn};
+use wangge_store::IdNumberOf;
+use wangge_store::{Arrival, ArrivalFilter, CheckIn, GridNode, NewCheckIn};
 
 use super::{render, Layout, PageForm};
 use crate::error::{AppError, PageResult};
@@ -102,13 +103,8 @@ pub async fn show(
     let actor = user.user.actor();
     let a = state.store.arrival_by_id(&actor, id).await?;
     let revealed = q.reveal == Some(1);
-    let id_shown = if revealed {
-        let entry = AuditEntry::new("reveal_id_number", "arrival", a.id).at_node(&a.node_path);
-        state.store.record_event(&user.user.actor(), &entry).await?;
-        a.id_number.clone()
-    } else {
-        a.masked_id_number()
-    };
+    let of = IdNumberOf::Arrival(a.id);
+    let id_shown = crate::reveal::shown(&state, &actor, revealed, of, &a.id_number).await?;
     let check_ins = state.store.list_check_ins(&actor, id).await?;
     let nodes = state
         .store

@@ -1,21 +1,14 @@
 //! Server-rendered pages. A handler extracts, calls the store, renders a typed template.
 
 mod arrivals;
-pub(crate) mod audit;
 mod daily;
-mod grid;
-mod home;
-mod login;
 mod report;
-mod residents;
-mod tokens;
-mod users;
 
 use askama::Template;
 use axum::extract::{FromRequest, Request};
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use serde::de::DeserializeOwned;
 use wangge_store::{RowError, User};
 
@@ -29,24 +22,6 @@ use wangge_domain::role::Role;
 
 pub fn routes(_upload_limit: usize) -> Routes<AppState> {
     Routes::new()
-        .route("/", get(home::show))
-        .route("/login", get(login::form).post(login::submit))
-        .route("/logout", axum::routing::post(login::logout))
-        .route("/grid", get(grid::tree))
-        .route("/grid/import", axum::routing::post(grid::import))
-        .route("/grid/{code}", get(grid::node))
-        .route("/users", get(users::list).post(users::create))
-        .route("/users/{id}", get(users::show))
-        .route("/residents", get(residents::list).post(residents::create))
-        .route(
-            "/residents/moves/{id}/decision",
-            post(residents::decide_move),
-        )
-        .route("/residents/{id}", get(residents::show))
-        .route("/data-quality", get(residents::quality))
-        .route("/tokens", get(tokens::list))
-        .route("/tokens/{id}/revoke", post(tokens::revoke))
-        .route("/audit", get(audit::list))
         .route("/report", get(report::form).post(report::submit))
         .route("/arrivals", get(arrivals::list))
         .route("/arrivals/{id}", get(arrivals::show))
@@ -60,9 +35,6 @@ pub fn routes(_upload_limit: usize) -> Routes<AppState> {
         )
         .route("/daily", get(daily::page))
         .route("/daily.xlsx", get(daily::xlsx))
-        .route("/soon/{module}", get(soon))
-        .route("/static/app.css", get(css))
-        .route("/healthz", get(health))
 }
 
 /// What every page's frame needs: texts, the user, the CSRF token for its forms, which
@@ -97,19 +69,11 @@ impl Layout {
     }
 }
 
-/// The navigation of the features not yet in their own folders, before and after the risk
-/// areas (`crate::risk`), in the order the menu shows them.
+/// The navigation of the features not yet in their own folders (arrivals, the daily list),
+/// before the risk areas (`crate::risk`), in the order the menu shows them.
 pub fn legacy_nav_head() -> Feature {
     let t = &ZH;
     Feature::new()
-        .nav(NavEntry::when("home", "/", t.nav_home, |_| true))
-        .nav(NavEntry::when("grid", "/grid", t.nav_grid, |_| true))
-        .nav(NavEntry::when(
-            "residents",
-            "/residents",
-            t.nav_residents,
-            Role::handles_residents,
-        ))
         .nav(NavEntry::when(
             "arrivals",
             "/arrivals",
@@ -124,40 +88,6 @@ pub fn legacy_nav_head() -> Feature {
         ))
 }
 
-pub fn legacy_nav_tail() -> Feature {
-    let t = &ZH;
-    Feature::new()
-        .nav(NavEntry::soon(
-            "quarantine",
-            "/soon/quarantine",
-            t.nav_quarantine,
-        ))
-        .nav(NavEntry::soon("testing", "/soon/testing", t.nav_testing))
-        .nav(NavEntry::soon(
-            "enterprise",
-            "/soon/enterprise",
-            t.nav_enterprise,
-        ))
-        .nav(NavEntry::soon("ledgers", "/soon/ledgers", t.nav_ledgers))
-        .nav(NavEntry::soon("briefing", "/soon/briefing", t.nav_briefing))
-        .nav(NavEntry::when(
-            "users",
-            "/users",
-            t.nav_users,
-            Role::manages_users,
-        ))
-        // everyone may see their own tokens; only machines and their issuers have any
-        .nav(NavEntry::when("tokens", "/tokens", t.nav_tokens, |r| {
-            r.manages_tokens() || r.is_machine()
-        }))
-        .nav(NavEntry::when(
-            "audit",
-            "/audit",
-            t.nav_audit,
-            Role::reads_audit,
-        ))
-}
-
 pub fn render(page: &impl Template) -> PageResult<Html<String>> {
     Ok(Html(page.render().map_err(AppError::from)?))
 }
@@ -168,43 +98,14 @@ pub struct ErrorPage {
     pub t: &'static Texts,
     pub status: u16,
     pub message: String,
+    /// The field at fault, named in the markup (`data-field`) for scripts and tests; the
+    /// message names it in words.
+    pub field: Option<String>,
     pub rows: Vec<RowError>,
-}
-
-#[derive(Template)]
-#[template(path = "soon.html")]
-struct SoonPage {
-    l: Layout,
-    title: &'static str,
-}
-
-async fn soon(
-    user: PageUser,
-    axum::extract::Path(module): axum::extract::Path<String>,
-) -> PageResult<Html<String>> {
-    let l = Layout::new(user, "");
-    let title = l
-        .nav()
-        .into_iter()
-        .find(|n| n.key == module)
-        .map(|n| n.label)
-        .ok_or(AppError::NotFound)?;
-    render(&SoonPage { l, title })
 }
 
 pub async fn not_found() -> PageError {
     PageError(AppError::NotFound)
-}
-
-async fn css() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "max-age=3600"),
-        ],
-        include_str!("../../static/app.css"),
-    )
-        .into_response()
 }
 
 /// Static scripts: the CSP allows scripts from this origin only, never inline.
@@ -217,13 +118,6 @@ pub(crate) fn script(body: &'static str) -> Response {
         body,
     )
         .into_response()
-}
-
-async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
-    match state.store.ping().await {
-        Ok(()) => (StatusCode::OK, "ok").into_response(),
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response(),
-    }
 }
 
 /// A form body (`application/x-www-form-urlencoded`). NUL in any field, or a value of the wrong

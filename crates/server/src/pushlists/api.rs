@@ -15,7 +15,7 @@ use wangge_store::pushlist::{
     AddressRule, BatchTotals, Dashboard, ItemView, PushImport, PushItem, PushItemFilter,
     ReadProgress,
 };
-use wangge_store::AuditEntry;
+use wangge_store::IdNumberOf;
 
 use super::{dashboard_node, errors_csv_download};
 use crate::api::{ApiJson, ErrorBody};
@@ -53,13 +53,10 @@ pub struct ItemJson {
 }
 
 impl ItemJson {
-    fn new(i: PushItem, reveal: bool, now: DateTime<Utc>) -> Self {
+    /// The item with its ID number masked, or as `shown` (the audited reveal).
+    fn new(i: PushItem, shown: Option<String>, now: DateTime<Utc>) -> Self {
         ItemJson {
-            id_number: if reveal {
-                i.id_number.clone()
-            } else {
-                i.masked_id_number()
-            },
+            id_number: shown.unwrap_or_else(|| i.id_number.masked()),
             overdue: i.is_overdue(now),
             state_label: i.state.label_zh(),
             id: i.id,
@@ -227,7 +224,7 @@ pub async fn items(
         .await?;
     Ok(Json(
         rows.into_iter()
-            .map(|i| ItemJson::new(i, false, now))
+            .map(|i| ItemJson::new(i, None, now))
             .collect(),
     ))
 }
@@ -249,15 +246,10 @@ pub async fn item(
 ) -> ApiResult<Json<ItemJson>> {
     let actor = user.actor();
     let item = state.store.push_item(&actor, id).await?;
-    let reveal = q.reveal == Some(1);
-    if reveal {
-        let mut entry = AuditEntry::new("reveal_id_number", "push_item", item.id);
-        if let Some(p) = &item.node_path {
-            entry = entry.at_node(p);
-        }
-        state.store.record_event(&actor, &entry).await?;
-    }
-    Ok(Json(ItemJson::new(item, reveal, wangge_store::now())))
+    let of = IdNumberOf::PushItem(item.id);
+    let shown =
+        crate::reveal::shown(&state, &actor, q.reveal == Some(1), of, &item.id_number).await?;
+    Ok(Json(ItemJson::new(item, Some(shown), wangge_store::now())))
 }
 
 /// Records a step of tracing: `{"state": "reached"}`,
@@ -271,7 +263,7 @@ pub async fn verify(
     ApiJson(v): ApiJson<Verification>,
 ) -> ApiResult<Json<ItemJson>> {
     let item = state.store.verify_push_item(&user.actor(), id, v).await?;
-    Ok(Json(ItemJson::new(item, false, wangge_store::now())))
+    Ok(Json(ItemJson::new(item, None, wangge_store::now())))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -293,7 +285,7 @@ pub async fn place(
         .store
         .place_push_item(&user.actor(), id, &body.node_code)
         .await?;
-    Ok(Json(ItemJson::new(item, false, wangge_store::now())))
+    Ok(Json(ItemJson::new(item, None, wangge_store::now())))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

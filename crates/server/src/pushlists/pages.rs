@@ -16,7 +16,7 @@ use wangge_store::pushlist::dashboard::RowPlace;
 use wangge_store::pushlist::{
     AddressRule, BatchTotals, Dashboard, ItemView, PushImport, PushItem, PushItemFilter,
 };
-use wangge_store::{AuditEntry, GridNode};
+use wangge_store::{GridNode, IdNumberOf};
 
 use super::{dashboard_node, errors_csv_download, PushTexts, TEXTS};
 use crate::auth::PageUser;
@@ -244,16 +244,8 @@ impl ItemPage {
     async fn new(state: &AppState, user: PageUser, id: i64, revealed: bool) -> PageResult<Self> {
         let actor = user.user.actor();
         let i = state.store.push_item(&actor, id).await?;
-        let id_shown = if revealed {
-            let mut entry = AuditEntry::new("reveal_id_number", "push_item", i.id);
-            if let Some(p) = &i.node_path {
-                entry = entry.at_node(p);
-            }
-            state.store.record_event(&actor, &entry).await?;
-            i.id_number.clone()
-        } else {
-            i.masked_id_number()
-        };
+        let of = IdNumberOf::PushItem(i.id);
+        let id_shown = crate::reveal::shown(state, &actor, revealed, of, &i.id_number).await?;
         let merges = state.store.push_item_merges(&actor, id).await?;
         let places = state.store.push_item_places(&actor, &i).await?;
         Ok(ItemPage {

@@ -6,7 +6,7 @@ use serde::Serialize;
 use wangge_domain::checkpoint::AlertReason;
 use wangge_domain::permission::CheckpointViewer;
 
-use crate::people::mask;
+use crate::StoredIdNumber;
 use crate::{Actor, AuditEntry, Result, Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
@@ -20,7 +20,7 @@ pub struct Alert {
     pub item_node_path: Option<String>,
     /// Comma-separated [`AlertReason`] names.
     pub reasons: String,
-    pub id_number: Option<String>,
+    pub id_number: Option<StoredIdNumber>,
     pub plate: Option<String>,
     pub temperature: Option<f64>,
     pub code_colour: Option<String>,
@@ -47,7 +47,7 @@ impl Alert {
     }
 
     pub fn masked_id_number(&self) -> Option<String> {
-        self.id_number.as_deref().map(mask)
+        self.id_number.as_ref().map(StoredIdNumber::masked)
     }
 
     /// Whether a caller with subtree `root` should see this alert.
@@ -142,7 +142,7 @@ impl Store {
             )
             .bind(now).bind(&actor.username).bind(id)
             .execute(&mut *tx).await?;
-            record_audit!(&mut *tx, actor, &entry)?;
+            crate::audit::record(&mut *tx, actor, &entry).await?;
             tx.commit().await?;
         });
         self.alert(actor, id).await

@@ -61,7 +61,7 @@ pub struct HourCount {
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct ScanRecord {
     pub id: i64,
-    pub id_number: Option<String>,
+    pub id_number: Option<crate::StoredIdNumber>,
     pub plate: Option<String>,
     pub temperature: Option<f64>,
     pub direction: String,
@@ -132,7 +132,7 @@ impl Store {
             let entry = AuditEntry::new("create", "checkpoint", id).at_node(&node.path).after(
                 serde_json::json!({ "name": name, "kind": new.kind, "node": node.code, "location": location }),
             );
-            record_audit!(&mut *tx, actor, &entry)?;
+            crate::audit::record(&mut *tx, actor, &entry).await?;
             tx.commit().await?;
             id
         });
@@ -212,7 +212,7 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(name_conflict)?;
-            record_audit!(&mut *tx, actor, &entry)?;
+            crate::audit::record(&mut *tx, actor, &entry).await?;
             tx.commit().await?;
         });
         self.checkpoint(actor, id).await

@@ -13,6 +13,7 @@ use wangge_domain::checkpoint::{alert_reasons, AlertReason, Scan};
 
 use super::Alert;
 use crate::bulk::Placeholders;
+use crate::db::{on_conn, Conn};
 use crate::{Result, Store, StoreError};
 
 /// A checkpoint the caller may post to, as looked up (and cached) before queueing.
@@ -145,188 +146,292 @@ fn pieces(mut n: usize) -> Vec<usize> {
 /// An open push item of a scanned person: (item id, its node id, its node path).
 type OpenItem = (i64, Option<i64>, Option<String>);
 
+/// One scan of a group, with the checkpoint it was posted to.
+type Row<'a> = (&'a ScanTarget, &'a Scan);
+
+/// An alert to store: the index of its scan in the group, the alert, the node of the push
+/// item that raised it (if any) and the checkpoint's node.
+type NewAlert = (usize, Alert, Option<i64>, i64);
+
+/// What one group's transaction stored: the scan ids (in group order), the alerts and their
+/// ids (in the same order).
+struct Stored {
+    scan_ids: Vec<i64>,
+    alerts: Vec<NewAlert>,
+    alert_ids: Vec<i64>,
+}
+
 impl Store {
     /// Stores a group of jobs in one transaction; answers per job, and the alerts raised.
     async fn commit_scan_group(&self, jobs: &[Job]) -> Result<(Vec<Vec<ScanAck>>, Vec<Alert>)> {
         let received_at = crate::now();
-        let rows: Vec<(&ScanTarget, &Scan)> = jobs
+        let rows: Vec<Row<'_>> = jobs
             .iter()
             .flat_map(|j| j.scans.iter().map(move |s| (j.target.as_ref(), s)))
             .collect();
-        let mut wanted: Vec<&str> = rows
-            .iter()
-            .filter_map(|(_, s)| s.id_number.as_ref().map(|i| i.as_str()))
-            .collect();
-        wanted.sort_unstable();
-        wanted.dedup();
-
-        let ph = Placeholders::of(self);
-        let (ids, alert_ids, alerts) = on_pool!(self, pool => {
+        let stored = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            // 1. the scans; ids come back ascending in VALUES order (one writer, one statement)
-            let mut ids: Vec<i64> = Vec::with_capacity(rows.len());
-            let mut at = 0;
-            for size in pieces(rows.len()) {
-                let sql = format!(
-                    "INSERT INTO checkpoint_scans (checkpoint_id, id_number, plate, temperature, \
-                     direction, code_colour, scanned_at, received_at) VALUES {} RETURNING id",
-                    ph.groups(size, 8, 1, "")
-                );
-                let mut q = sqlx::query_as::<_, (i64,)>(&sql);
-                for (t, s) in &rows[at..at + size] {
-                    q = q
-                        .bind(t.checkpoint_id)
-                        .bind(s.id_number.as_ref().map(|i| i.as_str()))
-                        .bind(s.plate.as_deref())
-                        .bind(s.temperature)
-                        .bind(s.direction.as_str())
-                        .bind(s.code_colour.map(|c| c.as_str()))
-                        .bind(s.scanned_at)
-                        .bind(received_at);
-                }
-                let mut got: Vec<i64> = q.fetch_all(&mut *tx).await?.into_iter().map(|(id,)| id).collect();
-                got.sort_unstable();
-                ids.extend(got);
-                at += size;
-            }
-            if ids.len() != rows.len() {
-                return Err(StoreError::Internal("scan ids missing after insert".into()));
-            }
-
-            // 2. who of them is on an open push list
-            let mut open: HashMap<String, OpenItem> = HashMap::new();
-            let mut at = 0;
-            for size in pieces(wanted.len()) {
-                let list = ph.list(size, 1);
-                let sql = format!(
-                    "SELECT p.id_number, i.id, i.node_id, g.path FROM persons p \
-                     JOIN push_items i ON i.person_id = p.id AND i.state IN ('pending', 'reached') \
-                     LEFT JOIN grid_nodes g ON g.id = i.node_id WHERE p.id_number IN ({list})"
-                );
-                let mut q = sqlx::query_as::<_, (String, i64, Option<i64>, Option<String>)>(&sql);
-                for w in &wanted[at..at + size] {
-                    q = q.bind(*w);
-                }
-                for (id_number, item, node, path) in q.fetch_all(&mut *tx).await? {
-                    open.insert(id_number, (item, node, path));
-                }
-                at += size;
-            }
-
-            // 3. alerts
-            let mut alerts: Vec<(usize, Alert, Option<i64>, i64)> = Vec::new();
-            for (i, (t, s)) in rows.iter().enumerate() {
-                let item = s.id_number.as_ref().and_then(|n| open.get(n.as_str()));
-                let reasons = alert_reasons(s.temperature, s.code_colour, item.is_some());
-                if reasons.is_empty() {
-                    continue;
-                }
-                let alert = Alert {
-                    id: 0,
-                    checkpoint_id: t.checkpoint_id,
-                    checkpoint_name: t.checkpoint_name.clone(),
-                    scan_id: ids[i],
-                    node_path: t.node_path.clone(),
-                    push_item_id: item.map(|it| it.0),
-                    item_node_path: item.and_then(|it| it.2.clone()),
-                    reasons: reasons.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(","),
-                    id_number: s.id_number.as_ref().map(|n| n.as_str().to_string()),
-                    plate: s.plate.clone(),
-                    temperature: s.temperature,
-                    code_colour: s.code_colour.map(|c| c.as_str().to_string()),
-                    created_at: received_at,
-                    handled_at: None,
-                    handled_by: None,
-                };
-                alerts.push((i, alert, item.and_then(|it| it.1), t.node_id));
-            }
-            let mut alert_ids: Vec<i64> = Vec::with_capacity(alerts.len());
-            let mut at = 0;
-            for size in pieces(alerts.len()) {
-                let sql = format!(
-                    "INSERT INTO checkpoint_alerts (checkpoint_id, scan_id, node_id, push_item_id, \
-                     item_node_id, reasons, id_number, plate, temperature, code_colour, created_at) \
-                     VALUES {} RETURNING id",
-                    ph.groups(size, 11, 1, "")
-                );
-                let mut q = sqlx::query_as::<_, (i64,)>(&sql);
-                for (_, a, item_node, node) in &alerts[at..at + size] {
-                    q = q
-                        .bind(a.checkpoint_id)
-                        .bind(a.scan_id)
-                        .bind(*node)
-                        .bind(a.push_item_id)
-                        .bind(*item_node)
-                        .bind(&a.reasons)
-                        .bind(&a.id_number)
-                        .bind(&a.plate)
-                        .bind(a.temperature)
-                        .bind(&a.code_colour)
-                        .bind(received_at);
-                }
-                let mut got: Vec<i64> = q.fetch_all(&mut *tx).await?.into_iter().map(|(id,)| id).collect();
-                got.sort_unstable();
-                alert_ids.extend(got);
-                at += size;
-            }
-
-            // 4. per-checkpoint, per-hour counters
-            let mut hours: HashMap<(i64, DateTime<Utc>), (i64, i64)> = HashMap::new();
-            for (t, s) in &rows {
-                let hour = s.scanned_at.duration_trunc(TimeDelta::hours(1)).unwrap_or(s.scanned_at);
-                hours.entry((t.checkpoint_id, hour)).or_default().0 += 1;
-            }
-            for (i, _, _, _) in &alerts {
-                let (t, s) = rows[*i];
-                let hour = s.scanned_at.duration_trunc(TimeDelta::hours(1)).unwrap_or(s.scanned_at);
-                hours.entry((t.checkpoint_id, hour)).or_default().1 += 1;
-            }
-            let hours: Vec<_> = hours.into_iter().collect();
-            for chunk in hours.chunks(256) {
-                let sql = format!(
-                    "INSERT INTO checkpoint_hourly (checkpoint_id, hour, scans, alerts) VALUES {} \
-                     ON CONFLICT (checkpoint_id, hour) DO UPDATE SET \
-                     scans = checkpoint_hourly.scans + excluded.scans, \
-                     alerts = checkpoint_hourly.alerts + excluded.alerts",
-                    ph.groups(chunk.len(), 4, 1, "")
-                );
-                let mut q = sqlx::query(&sql);
-                for ((cp, hour), (scans, alerts)) in chunk {
-                    q = q.bind(*cp).bind(*hour).bind(*scans).bind(*alerts);
-                }
-                q.execute(&mut *tx).await?;
-            }
+            let stored = store_scans(&mut *tx, &rows, received_at).await?;
             tx.commit().await?;
-            (ids, alert_ids, alerts)
+            stored
         });
-
-        let mut alert_of: HashMap<usize, (i64, Vec<AlertReason>)> = HashMap::new();
-        let mut raised = Vec::with_capacity(alerts.len());
-        for ((i, mut a, _, _), id) in alerts.into_iter().zip(alert_ids) {
-            a.id = id;
-            alert_of.insert(i, (id, a.reason_list()));
-            raised.push(a);
-        }
-        let mut acks = Vec::with_capacity(jobs.len());
-        let mut i = 0;
-        for job in jobs {
-            let mut mine = Vec::with_capacity(job.scans.len());
-            for _ in &job.scans {
-                let (alert_id, reasons) = match alert_of.remove(&i) {
-                    Some((id, r)) => (Some(id), r),
-                    None => (None, Vec::new()),
-                };
-                mine.push(ScanAck {
-                    id: ids[i],
-                    alert_id,
-                    reasons,
-                });
-                i += 1;
-            }
-            acks.push(mine);
-        }
-        Ok((acks, raised))
+        Ok(answers(jobs, stored))
     }
+}
+
+/// The steps of a group's transaction, on `conn`: the scans, who of them is on an open push
+/// list, the alerts, the hourly counters.
+async fn store_scans(
+    conn: impl Into<Conn<'_>>,
+    rows: &[Row<'_>],
+    received_at: DateTime<Utc>,
+) -> Result<Stored> {
+    let mut conn = conn.into();
+    let scan_ids = insert_scans(&mut conn, rows, received_at).await?;
+    let open = open_items(&mut conn, &wanted_id_numbers(rows)).await?;
+    let alerts = alerts_of(rows, &scan_ids, &open, received_at);
+    let alert_ids = insert_alerts(&mut conn, &alerts, received_at).await?;
+    bump_hourly(&mut conn, &hourly_counts(rows, &alerts)).await?;
+    Ok(Stored {
+        scan_ids,
+        alerts,
+        alert_ids,
+    })
+}
+
+/// Inserts the scans; their ids come back ascending in VALUES order (one writer, one
+/// statement), so they are in the order of `rows`.
+async fn insert_scans(
+    conn: &mut Conn<'_>,
+    rows: &[Row<'_>],
+    received_at: DateTime<Utc>,
+) -> Result<Vec<i64>> {
+    let ph = Placeholders::of_conn(conn);
+    let mut ids: Vec<i64> = Vec::with_capacity(rows.len());
+    let mut at = 0;
+    for size in pieces(rows.len()) {
+        let sql = format!(
+            "INSERT INTO checkpoint_scans (checkpoint_id, id_number, plate, temperature, \
+             direction, code_colour, scanned_at, received_at) VALUES {} RETURNING id",
+            ph.groups(size, 8, 1, "")
+        );
+        let mut got: Vec<i64> = on_conn!(conn, c => {
+            let mut q = sqlx::query_as::<_, (i64,)>(&sql);
+            for (t, s) in &rows[at..at + size] {
+                q = q
+                    .bind(t.checkpoint_id)
+                    .bind(s.id_number.as_ref().map(|i| i.as_str()))
+                    .bind(s.plate.as_deref())
+                    .bind(s.temperature)
+                    .bind(s.direction.as_str())
+                    .bind(s.code_colour.map(|c| c.as_str()))
+                    .bind(s.scanned_at)
+                    .bind(received_at);
+            }
+            q.fetch_all(c).await?.into_iter().map(|(id,)| id).collect()
+        });
+        got.sort_unstable();
+        ids.extend(got);
+        at += size;
+    }
+    if ids.len() != rows.len() {
+        return Err(StoreError::Internal("scan ids missing after insert".into()));
+    }
+    Ok(ids)
+}
+
+/// The distinct ID numbers of a group's scans, sorted.
+fn wanted_id_numbers<'a>(rows: &[Row<'a>]) -> Vec<&'a str> {
+    let mut wanted: Vec<&str> = rows
+        .iter()
+        .filter_map(|(_, s)| s.id_number.as_ref().map(|i| i.as_str()))
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    wanted
+}
+
+/// The open push items of the persons with these ID numbers, by ID number.
+async fn open_items(conn: &mut Conn<'_>, wanted: &[&str]) -> Result<HashMap<String, OpenItem>> {
+    let ph = Placeholders::of_conn(conn);
+    let mut open: HashMap<String, OpenItem> = HashMap::new();
+    let mut at = 0;
+    for size in pieces(wanted.len()) {
+        let list = ph.list(size, 1);
+        let sql = format!(
+            "SELECT p.id_number, i.id, i.node_id, g.path FROM persons p \
+             JOIN push_items i ON i.person_id = p.id AND i.state IN ('pending', 'reached') \
+             LEFT JOIN grid_nodes g ON g.id = i.node_id WHERE p.id_number IN ({list})"
+        );
+        let found: Vec<(String, i64, Option<i64>, Option<String>)> = on_conn!(conn, c => {
+            let mut q = sqlx::query_as(&sql);
+            for w in &wanted[at..at + size] {
+                q = q.bind(*w);
+            }
+            q.fetch_all(c).await?
+        });
+        for (id_number, item, node, path) in found {
+            open.insert(id_number, (item, node, path));
+        }
+        at += size;
+    }
+    Ok(open)
+}
+
+/// The alerts a group's scans raise (their ids still 0).
+fn alerts_of(
+    rows: &[Row<'_>],
+    scan_ids: &[i64],
+    open: &HashMap<String, OpenItem>,
+    received_at: DateTime<Utc>,
+) -> Vec<NewAlert> {
+    let mut alerts = Vec::new();
+    for (i, (t, s)) in rows.iter().enumerate() {
+        let item = s.id_number.as_ref().and_then(|n| open.get(n.as_str()));
+        let reasons = alert_reasons(s.temperature, s.code_colour, item.is_some());
+        if reasons.is_empty() {
+            continue;
+        }
+        let alert = Alert {
+            id: 0,
+            checkpoint_id: t.checkpoint_id,
+            checkpoint_name: t.checkpoint_name.clone(),
+            scan_id: scan_ids[i],
+            node_path: t.node_path.clone(),
+            push_item_id: item.map(|it| it.0),
+            item_node_path: item.and_then(|it| it.2.clone()),
+            reasons: reasons
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+            id_number: s
+                .id_number
+                .as_ref()
+                .map(|n| crate::StoredIdNumber::new(n.as_str())),
+            plate: s.plate.clone(),
+            temperature: s.temperature,
+            code_colour: s.code_colour.map(|c| c.as_str().to_string()),
+            created_at: received_at,
+            handled_at: None,
+            handled_by: None,
+        };
+        alerts.push((i, alert, item.and_then(|it| it.1), t.node_id));
+    }
+    alerts
+}
+
+/// Inserts the alerts; their ids, in the order of `alerts` (as for the scans).
+async fn insert_alerts(
+    conn: &mut Conn<'_>,
+    alerts: &[NewAlert],
+    received_at: DateTime<Utc>,
+) -> Result<Vec<i64>> {
+    let ph = Placeholders::of_conn(conn);
+    let mut alert_ids: Vec<i64> = Vec::with_capacity(alerts.len());
+    let mut at = 0;
+    for size in pieces(alerts.len()) {
+        let sql = format!(
+            "INSERT INTO checkpoint_alerts (checkpoint_id, scan_id, node_id, push_item_id, \
+             item_node_id, reasons, id_number, plate, temperature, code_colour, created_at) \
+             VALUES {} RETURNING id",
+            ph.groups(size, 11, 1, "")
+        );
+        let mut got: Vec<i64> = on_conn!(conn, c => {
+            let mut q = sqlx::query_as::<_, (i64,)>(&sql);
+            for (_, a, item_node, node) in &alerts[at..at + size] {
+                q = q
+                    .bind(a.checkpoint_id)
+                    .bind(a.scan_id)
+                    .bind(*node)
+                    .bind(a.push_item_id)
+                    .bind(*item_node)
+                    .bind(&a.reasons)
+                    .bind(&a.id_number)
+                    .bind(&a.plate)
+                    .bind(a.temperature)
+                    .bind(&a.code_colour)
+                    .bind(received_at);
+            }
+            q.fetch_all(c).await?.into_iter().map(|(id,)| id).collect()
+        });
+        got.sort_unstable();
+        alert_ids.extend(got);
+        at += size;
+    }
+    Ok(alert_ids)
+}
+
+/// Scans and alerts per checkpoint and hour: ((checkpoint, hour), (scans, alerts)).
+type Hourly = ((i64, DateTime<Utc>), (i64, i64));
+
+fn hourly_counts(rows: &[Row<'_>], alerts: &[NewAlert]) -> Vec<Hourly> {
+    let hour_of = |s: &Scan| {
+        s.scanned_at
+            .duration_trunc(TimeDelta::hours(1))
+            .unwrap_or(s.scanned_at)
+    };
+    let mut hours: HashMap<(i64, DateTime<Utc>), (i64, i64)> = HashMap::new();
+    for (t, s) in rows {
+        hours.entry((t.checkpoint_id, hour_of(s))).or_default().0 += 1;
+    }
+    for (i, _, _, _) in alerts {
+        let (t, s) = rows[*i];
+        hours.entry((t.checkpoint_id, hour_of(s))).or_default().1 += 1;
+    }
+    hours.into_iter().collect()
+}
+
+/// Adds the hourly counts to the per-checkpoint, per-hour counters.
+async fn bump_hourly(conn: &mut Conn<'_>, hours: &[Hourly]) -> Result<()> {
+    let ph = Placeholders::of_conn(conn);
+    for chunk in hours.chunks(256) {
+        let sql = format!(
+            "INSERT INTO checkpoint_hourly (checkpoint_id, hour, scans, alerts) VALUES {} \
+             ON CONFLICT (checkpoint_id, hour) DO UPDATE SET \
+             scans = checkpoint_hourly.scans + excluded.scans, \
+             alerts = checkpoint_hourly.alerts + excluded.alerts",
+            ph.groups(chunk.len(), 4, 1, "")
+        );
+        on_conn!(conn, c => {
+            let mut q = sqlx::query(&sql);
+            for ((cp, hour), (scans, alerts)) in chunk {
+                q = q.bind(*cp).bind(*hour).bind(*scans).bind(*alerts);
+            }
+            q.execute(c).await?;
+        });
+    }
+    Ok(())
+}
+
+/// The answer to each job, in order, and the alerts raised (with their ids).
+fn answers(jobs: &[Job], stored: Stored) -> (Vec<Vec<ScanAck>>, Vec<Alert>) {
+    let mut alert_of: HashMap<usize, (i64, Vec<AlertReason>)> = HashMap::new();
+    let mut raised = Vec::with_capacity(stored.alerts.len());
+    for ((i, mut a, _, _), id) in stored.alerts.into_iter().zip(stored.alert_ids) {
+        a.id = id;
+        alert_of.insert(i, (id, a.reason_list()));
+        raised.push(a);
+    }
+    let mut acks = Vec::with_capacity(jobs.len());
+    let mut i = 0;
+    for job in jobs {
+        let mut mine = Vec::with_capacity(job.scans.len());
+        for _ in &job.scans {
+            let (alert_id, reasons) = match alert_of.remove(&i) {
+                Some((id, r)) => (Some(id), r),
+                None => (None, Vec::new()),
+            };
+            mine.push(ScanAck {
+                id: stored.scan_ids[i],
+                alert_id,
+                reasons,
+            });
+            i += 1;
+        }
+        acks.push(mine);
+    }
+    (acks, raised)
 }
 
 #[cfg(test)]

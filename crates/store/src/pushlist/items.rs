@@ -4,12 +4,14 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
+use sqlx::query::QueryAs;
 use wangge_domain::permission::{PushHandler, PushPlacer, PushViewer};
 use wangge_domain::pushlist::state::apply;
 use wangge_domain::pushlist::{PushState, Verification};
 
 use super::counts::{move_count, node_key};
-use crate::people::mask;
+use crate::db::{on_conn, Conn};
+use crate::StoredIdNumber;
 use crate::{Actor, AuditEntry, GridNode, Result, Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -19,7 +21,7 @@ pub struct PushItem {
     pub batch_name: String,
     pub person_id: i64,
     pub name: String,
-    pub id_number: String,
+    pub id_number: StoredIdNumber,
     pub phone: Option<String>,
     pub node_id: Option<i64>,
     pub node_code: Option<String>,
@@ -45,10 +47,6 @@ impl PushItem {
     /// 超时: still open after its deadline.
     pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
         self.state.is_open() && self.due_at < now
-    }
-
-    pub fn masked_id_number(&self) -> String {
-        mask(&self.id_number)
     }
 
     fn audit_view(&self) -> serde_json::Value {
@@ -122,6 +120,73 @@ impl ListPath {
     }
 }
 
+/// The path range a list reads (the filter's node, or the actor's scope) and whether it
+/// includes the unassigned queue (only for a whole scope, and only for a placer).
+fn list_bounds(actor: &Actor, filter: &PushItemFilter) -> Result<(String, String, bool)> {
+    match &filter.node_path {
+        Some(p) if actor.scope.contains(p) => {
+            let (lo, hi) = crate::Scope::new(p.clone()).bounds();
+            Ok((lo, hi, false))
+        }
+        Some(_) => Err(StoreError::NotFound),
+        None => {
+            let (lo, hi) = actor.scope.bounds();
+            Ok((lo, hi, actor.may::<PushPlacer>()))
+        }
+    }
+}
+
+/// The items a view shows, as a condition on `i` (and `b`, the batch; `$7` is now).
+fn view_condition(view: ItemView) -> &'static str {
+    match view {
+        ItemView::Open => "i.state IN ('pending', 'reached')",
+        ItemView::Overdue => "i.state IN ('pending', 'reached') AND b.due_at < $7",
+        ItemView::Verified => "i.state NOT IN ('pending', 'reached')",
+        ItemView::All => "1 = 1",
+        ItemView::Unassigned => "i.node_id IS NULL",
+    }
+}
+
+/// The parameters of a list query, `$1` to `$8` in order.
+struct ListArgs {
+    lo: String,
+    hi: String,
+    unassigned: bool,
+    batch_id: Option<i64>,
+    /// items after this id
+    after: i64,
+    /// items wanted
+    limit: i64,
+    now: DateTime<Utc>,
+    /// item ids per window of the list by grid
+    window: i64,
+}
+
+impl ListArgs {
+    /// Binds all eight to a query of either backend.
+    fn bind<'q, DB, O>(
+        &'q self,
+        q: QueryAs<'q, DB, O, DB::Arguments<'q>>,
+    ) -> QueryAs<'q, DB, O, DB::Arguments<'q>>
+    where
+        DB: sqlx::Database,
+        &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        bool: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        DateTime<Utc>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    {
+        q.bind(self.lo.as_str())
+            .bind(self.hi.as_str())
+            .bind(self.unassigned)
+            .bind(self.batch_id)
+            .bind(self.after)
+            .bind(self.limit)
+            .bind(self.now)
+            .bind(self.window)
+    }
+}
+
 impl Store {
     /// Items the actor may see, oldest first, `limit` at a time after `after_id`.
     pub async fn list_push_items(
@@ -142,24 +207,7 @@ impl Store {
         path: Option<ListPath>,
     ) -> Result<Vec<PushItem>> {
         actor.require::<PushViewer>()?;
-        let (lo, hi, unassigned) = match &filter.node_path {
-            Some(p) if actor.scope.contains(p) => {
-                let (lo, hi) = crate::Scope::new(p.clone()).bounds();
-                (lo, hi, false)
-            }
-            Some(_) => return Err(StoreError::NotFound),
-            None => {
-                let (lo, hi) = actor.scope.bounds();
-                (lo, hi, actor.may::<PushPlacer>())
-            }
-        };
-        let view = match filter.view {
-            ItemView::Open => "i.state IN ('pending', 'reached')",
-            ItemView::Overdue => "i.state IN ('pending', 'reached') AND b.due_at < $7",
-            ItemView::Verified => "i.state NOT IN ('pending', 'reached')",
-            ItemView::All => "1 = 1",
-            ItemView::Unassigned => "i.node_id IS NULL",
-        };
+        let (lo, hi, unassigned) = list_bounds(actor, filter)?;
         if filter.view == ItemView::Unassigned {
             actor.require::<PushPlacer>()?;
         }
@@ -181,39 +229,58 @@ impl Store {
                 ListPath::for_counts(in_scope, all)
             }
         };
-        let limit = filter.limit.clamp(1, 1000);
-        if path == ListPath::ByItem {
-            let sql = format!(
-                "{ITEM_COLUMNS} FROM push_items i {ITEM_JOINS} WHERE {IN_SCOPE} \
-                 AND ($4 IS NULL OR i.batch_id = $4) AND {view} \
-                 AND i.id > $5 ORDER BY i.id LIMIT $6"
-            );
-            return Ok(on_pool!(self, pool => {
-                let q = sqlx::query_as::<_, PushItem>(&sql)
-                    .bind(&lo)
-                    .bind(&hi)
-                    .bind(unassigned)
-                    .bind(filter.batch_id)
-                    .bind(filter.after_id)
-                    .bind(limit);
-                // only the overdue view compares with the clock
-                let q = if filter.view == ItemView::Overdue { q.bind(now) } else { q };
-                q.fetch_all(pool).await?
-            }));
+        let args = ListArgs {
+            lo,
+            hi,
+            unassigned,
+            batch_id: filter.batch_id,
+            after: filter.after_id,
+            limit: filter.limit.clamp(1, 1000),
+            now,
+            window: 0,
+        };
+        match path {
+            ListPath::ByItem => self.list_by_item(filter.view, &args).await,
+            ListPath::ByGrid => self.list_by_grid(filter.view, args).await,
         }
-        // By grid: the next `$8` item ids of the scope's grids, in order (a sort of integers
-        // that keeps only the first few), then those of them the view shows, joined to what
-        // they are shown with. Joining every item of the scope before sorting took most of a
-        // second for a queue of 100,000; a window that comes up short is followed by a larger
-        // one. The scope is checked on the item itself as well: what a worker sees never rests
-        // on the index alone.
-        let grids = if filter.view == ItemView::Unassigned {
+    }
+
+    /// The list by item: every item in id order, those in scope and in view.
+    async fn list_by_item(&self, view: ItemView, args: &ListArgs) -> Result<Vec<PushItem>> {
+        let sql = format!(
+            "{ITEM_COLUMNS} FROM push_items i {ITEM_JOINS} WHERE {IN_SCOPE} \
+             AND ($4 IS NULL OR i.batch_id = $4) AND {} \
+             AND i.id > $5 ORDER BY i.id LIMIT $6",
+            view_condition(view)
+        );
+        Ok(on_pool!(self, pool => {
+            let q = sqlx::query_as::<_, PushItem>(&sql)
+                .bind(&args.lo)
+                .bind(&args.hi)
+                .bind(args.unassigned)
+                .bind(args.batch_id)
+                .bind(args.after)
+                .bind(args.limit);
+            // only the overdue view compares with the clock
+            let q = if view == ItemView::Overdue { q.bind(args.now) } else { q };
+            q.fetch_all(pool).await?
+        }))
+    }
+
+    /// The list by grid: the next `$8` item ids of the scope's grids, in order (a sort of
+    /// integers that keeps only the first few), then those of them the view shows, joined to
+    /// what they are shown with. Joining every item of the scope before sorting took most of a
+    /// second for a queue of 100,000; a window that comes up short is followed by a larger
+    /// one. The scope is checked on the item itself as well: what a worker sees never rests
+    /// on the index alone.
+    async fn list_by_grid(&self, view: ItemView, mut args: ListArgs) -> Result<Vec<PushItem>> {
+        let grids = if view == ItemView::Unassigned {
             "SELECT 0 WHERE $3"
         } else {
             "SELECT id FROM grid_nodes WHERE path >= $1 AND path < $2 UNION ALL SELECT 0 WHERE $3"
         };
         // an overdue list looks only at the batches past their deadline
-        let batches = if filter.view == ItemView::Overdue {
+        let batches = if view == ItemView::Overdue {
             "SELECT id FROM push_batches WHERE ($4 IS NULL OR id = $4) AND due_at < $7"
         } else {
             "SELECT id FROM push_batches WHERE $4 IS NULL OR id = $4"
@@ -225,37 +292,28 @@ impl Store {
         let window_sql = format!("SELECT COUNT(*), MAX(w.item_id) FROM ({window_ids}) w");
         let items_sql = format!(
             "{ITEM_COLUMNS} FROM push_items i {ITEM_JOINS} WHERE i.id IN ({window_ids}) \
-             AND {IN_SCOPE} AND {view} ORDER BY i.id LIMIT $6"
+             AND {IN_SCOPE} AND {} ORDER BY i.id LIMIT $6",
+            view_condition(view)
         );
+        let limit = args.limit;
         let mut out: Vec<PushItem> = Vec::new();
-        let mut after = filter.after_id;
-        let mut window = (limit * 2).max(64);
+        args.window = (limit * 2).max(64);
         loop {
-            let wanted = limit - out.len() as i64;
-            macro_rules! bound {
-                ($q:expr) => {
-                    $q.bind(&lo)
-                        .bind(&hi)
-                        .bind(unassigned)
-                        .bind(filter.batch_id)
-                        .bind(after)
-                        .bind(wanted)
-                        .bind(now)
-                        .bind(window)
-                };
-            }
+            args.limit = limit - out.len() as i64;
             let ((seen, last), page) = on_pool!(self, pool => {
-                let w: (i64, Option<i64>) =
-                    bound!(sqlx::query_as(&window_sql)).fetch_one(pool).await?;
+                let w: (i64, Option<i64>) = args
+                    .bind(sqlx::query_as(&window_sql))
+                    .fetch_one(pool)
+                    .await?;
                 let page: Vec<PushItem> =
-                    bound!(sqlx::query_as(&items_sql)).fetch_all(pool).await?;
+                    args.bind(sqlx::query_as(&items_sql)).fetch_all(pool).await?;
                 (w, page)
             });
             out.extend(page);
             match last {
-                Some(last) if seen == window && (out.len() as i64) < limit => {
-                    after = last;
-                    window = window.saturating_mul(4);
+                Some(last) if seen == args.window && (out.len() as i64) < limit => {
+                    args.after = last;
+                    args.window = args.window.saturating_mul(4);
                 }
                 _ => return Ok(out),
             }
@@ -358,65 +416,10 @@ impl Store {
             .await?;
         let (to, v) = apply(before.state, verification)
             .map_err(|e| StoreError::invalid("state", e.to_string()))?;
-        let (measures, arrival_id, destination, reason) = match &v {
-            Verification::Reached => (None, None, None, None),
-            Verification::MeasuresInPlace {
-                measures,
-                arrival_id,
-            } => (Some(measures.clone()), *arrival_id, None, None),
-            Verification::LeftDistrict { destination } => {
-                (None, None, Some(destination.clone()), None)
-            }
-            Verification::NotFound { reason } => (None, None, None, Some(reason.clone())),
-        };
-        let now = crate::now();
-        let verified_at = (!to.is_open()).then_some(now);
+        let fields = Recorded::of(&v);
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            let done = sqlx::query(
-                "UPDATE push_items SET state = $1, measures = COALESCE($2, measures), \
-                 arrival_id = COALESCE($3, arrival_id), destination = $4, reason = $5, \
-                 verified_at = $6, updated_at = $7 WHERE id = $8 AND state = $9",
-            )
-            .bind(to.as_str())
-            .bind(&measures)
-            .bind(arrival_id)
-            .bind(&destination)
-            .bind(&reason)
-            .bind(verified_at)
-            .bind(now)
-            .bind(id)
-            .bind(before.state.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| match StoreError::from(e) {
-                StoreError::Conflict { .. } => StoreError::Conflict {
-                    field: "state".into(),
-                    message: "此人已在另一批次中待核查，请在那一条上登记".into(),
-                },
-                other => other,
-            })?;
-            if done.rows_affected() != 1 {
-                return Err(StoreError::Conflict {
-                    field: "state".into(),
-                    message: "该记录刚被他人修改，请刷新后重试".into(),
-                });
-            }
-            move_count!(tx, before.batch_id, (before.node_id, before.state) => (before.node_id, to));
-            let mut after = before.clone();
-            after.state = to;
-            after.measures = measures.clone().or(before.measures.clone());
-            after.arrival_id = arrival_id.or(before.arrival_id);
-            after.destination = destination.clone();
-            after.reason = reason.clone();
-            let entry = AuditEntry::new("verify", "push_item", id)
-                .before(before.audit_view())
-                .after(after.audit_view());
-            let entry = match &before.node_path {
-                Some(p) => entry.at_node(p),
-                None => entry,
-            };
-            record_audit!(&mut *tx, actor, &entry)?;
+            store_verification(&mut *tx, actor, &before, to, &fields).await?;
             tx.commit().await?;
         });
         self.push_item(actor, id).await
@@ -534,7 +537,8 @@ impl Store {
                     message: "该记录刚被他人修改，请刷新后重试".into(),
                 });
             }
-            move_count!(tx, before.batch_id, (before.node_id, before.state) => (Some(node.id), before.state));
+            let (from, to) = ((before.node_id, before.state), (Some(node.id), before.state));
+            move_count(&mut *tx, before.batch_id, from, to).await?;
             let moved = sqlx::query(
                 "UPDATE push_item_grid SET node_key = $1 \
                  WHERE batch_id = $2 AND node_key = $3 AND item_id = $4",
@@ -554,7 +558,7 @@ impl Store {
                 .at_node(&node.path)
                 .before(serde_json::json!({ "node": before.node_code }))
                 .after(serde_json::json!({ "node": node.code }));
-            record_audit!(&mut *tx, actor, &entry)?;
+            crate::audit::record(&mut *tx, actor, &entry).await?;
             tx.commit().await?;
         });
         self.push_item(actor, id).await
@@ -577,6 +581,98 @@ impl Store {
         });
         Ok(())
     }
+}
+
+/// What a verification writes into its item, beside the state.
+struct Recorded {
+    measures: Option<String>,
+    arrival_id: Option<i64>,
+    destination: Option<String>,
+    reason: Option<String>,
+}
+
+impl Recorded {
+    fn of(v: &Verification) -> Recorded {
+        let (measures, arrival_id, destination, reason) = match v {
+            Verification::Reached => (None, None, None, None),
+            Verification::MeasuresInPlace {
+                measures,
+                arrival_id,
+            } => (Some(measures.clone()), *arrival_id, None, None),
+            Verification::LeftDistrict { destination } => {
+                (None, None, Some(destination.clone()), None)
+            }
+            Verification::NotFound { reason } => (None, None, None, Some(reason.clone())),
+        };
+        Recorded {
+            measures,
+            arrival_id,
+            destination,
+            reason,
+        }
+    }
+}
+
+/// A verification of `before` (moving it to state `to`) on the open transaction `conn`: the
+/// item, if nobody changed it since it was read, its counters and the audit entry.
+async fn store_verification(
+    conn: impl Into<Conn<'_>>,
+    actor: &Actor,
+    before: &PushItem,
+    to: PushState,
+    r: &Recorded,
+) -> Result<()> {
+    let mut conn = conn.into();
+    let now = crate::now();
+    let verified_at = (!to.is_open()).then_some(now);
+    let done = on_conn!(conn, c => {
+        sqlx::query(
+            "UPDATE push_items SET state = $1, measures = COALESCE($2, measures), \
+             arrival_id = COALESCE($3, arrival_id), destination = $4, reason = $5, \
+             verified_at = $6, updated_at = $7 WHERE id = $8 AND state = $9",
+        )
+        .bind(to.as_str())
+        .bind(&r.measures)
+        .bind(r.arrival_id)
+        .bind(&r.destination)
+        .bind(&r.reason)
+        .bind(verified_at)
+        .bind(now)
+        .bind(before.id)
+        .bind(before.state.as_str())
+        .execute(c)
+        .await
+        .map(|done| done.rows_affected())
+    })
+    .map_err(|e| match StoreError::from(e) {
+        StoreError::Conflict { .. } => StoreError::Conflict {
+            field: "state".into(),
+            message: "此人已在另一批次中待核查，请在那一条上登记".into(),
+        },
+        other => other,
+    })?;
+    if done != 1 {
+        return Err(StoreError::Conflict {
+            field: "state".into(),
+            message: "该记录刚被他人修改，请刷新后重试".into(),
+        });
+    }
+    let (from, to_key) = ((before.node_id, before.state), (before.node_id, to));
+    move_count(&mut conn, before.batch_id, from, to_key).await?;
+    let mut after = before.clone();
+    after.state = to;
+    after.measures = r.measures.clone().or(before.measures.clone());
+    after.arrival_id = r.arrival_id.or(before.arrival_id);
+    after.destination = r.destination.clone();
+    after.reason = r.reason.clone();
+    let entry = AuditEntry::new("verify", "push_item", before.id)
+        .before(before.audit_view())
+        .after(after.audit_view());
+    let entry = match &before.node_path {
+        Some(p) => entry.at_node(p),
+        None => entry,
+    };
+    crate::audit::record(&mut conn, actor, &entry).await
 }
 
 #[cfg(test)]
@@ -662,68 +758,9 @@ mod tests {
         let db = seeded(kind).await;
         let s = &db.store;
         let admin = Actor::system("test");
-        let first = import(s, "first", 0..60).await;
-        // people 40..60 again (merged), 60..90 new
-        let second = import(s, "second", 40..90).await;
-        let everything_in = |view| {
-            let filter = PushItemFilter {
-                view,
-                limit: 1000,
-                ..Default::default()
-            };
-            pages(s, &admin, filter, None, crate::now())
-        };
-        let all = everything_in(ItemView::All).await.unwrap();
-        assert_eq!(all.len(), 90);
-        s.verify_push_item(&admin, all[0], Verification::Reached)
-            .await
-            .unwrap();
-        s.verify_push_item(
-            &admin,
-            all[1],
-            Verification::NotFound {
-                reason: "查无此人".into(),
-            },
-        )
-        .await
-        .unwrap();
-        let unassigned = everything_in(ItemView::Unassigned).await.unwrap();
-        assert_eq!(
-            unassigned.len(),
-            (0..90).filter(|n| n % PLACES.len() == 3).count()
-        );
-        s.place_push_item(&admin, unassigned[0], "410105001001002")
-            .await
-            .unwrap();
-        // the first batch is past its deadline now, the second in two days
-        s.backdate_push_batch(first, 30).await.unwrap();
+        let (first, second) = two_batches_in_every_state(s, &admin).await;
         let times = [crate::now(), crate::now() + chrono::Duration::hours(48)];
-
-        let actor = |path: &str, role: Role| Actor {
-            scope: Scope::new(path),
-            role,
-            ..Actor::system("someone")
-        };
-        let township = s
-            .grid_node_by_code_in(&Scope::everything(), "410105001")
-            .await
-            .unwrap()
-            .path;
-        let community = s
-            .grid_node_by_code_in(&Scope::everything(), "410105001001")
-            .await
-            .unwrap()
-            .path;
-        let grid = s
-            .grid_node_by_code_in(&Scope::everything(), "410105001001001")
-            .await
-            .unwrap()
-            .path;
-        let actors = [
-            admin.clone(),
-            actor(&township, Role::TownshipOfficer),
-            actor(&grid, Role::GridWorker),
-        ];
+        let (actors, community) = list_readers(s, &admin).await;
         let views = [
             ItemView::Open,
             ItemView::Overdue,
@@ -772,5 +809,78 @@ mod tests {
         assert!(overdue > 50, "the overdue lists held items ({overdue})");
         db.cleanup().await.unwrap();
     }
+
+    /// Two imports (the second repeats part of the first), one item reached, one not found,
+    /// one placed, and the first batch past its deadline: (first, second).
+    async fn two_batches_in_every_state(s: &Store, admin: &Actor) -> (i64, i64) {
+        let first = import(s, "first", 0..60).await;
+        // people 40..60 again (merged), 60..90 new
+        let second = import(s, "second", 40..90).await;
+        let everything_in = |view| {
+            let filter = PushItemFilter {
+                view,
+                limit: 1000,
+                ..Default::default()
+            };
+            pages(s, admin, filter, None, crate::now())
+        };
+        let all = everything_in(ItemView::All).await.unwrap();
+        assert_eq!(all.len(), 90);
+        s.verify_push_item(admin, all[0], Verification::Reached)
+            .await
+            .unwrap();
+        s.verify_push_item(
+            admin,
+            all[1],
+            Verification::NotFound {
+                reason: "查无此人".into(),
+            },
+        )
+        .await
+        .unwrap();
+        let unassigned = everything_in(ItemView::Unassigned).await.unwrap();
+        assert_eq!(
+            unassigned.len(),
+            (0..90).filter(|n| n % PLACES.len() == 3).count()
+        );
+        s.place_push_item(admin, unassigned[0], "410105001001002")
+            .await
+            .unwrap();
+        // the first batch is past its deadline now, the second in two days
+        s.backdate_push_batch(first, 30).await.unwrap();
+        (first, second)
+    }
+
+    /// The district, a township officer and a grid worker, and the community path lists
+    /// drill down to.
+    async fn list_readers(s: &Store, admin: &Actor) -> ([Actor; 3], String) {
+        let actor = |path: &str, role: Role| Actor {
+            scope: Scope::new(path),
+            role,
+            ..Actor::system("someone")
+        };
+        let township = s
+            .grid_node_by_code_in(&Scope::everything(), "410105001")
+            .await
+            .unwrap()
+            .path;
+        let community = s
+            .grid_node_by_code_in(&Scope::everything(), "410105001001")
+            .await
+            .unwrap()
+            .path;
+        let grid = s
+            .grid_node_by_code_in(&Scope::everything(), "410105001001001")
+            .await
+            .unwrap()
+            .path;
+        let actors = [
+            admin.clone(),
+            actor(&township, Role::TownshipOfficer),
+            actor(&grid, Role::GridWorker),
+        ];
+        (actors, community)
+    }
+
     crate::both_backends!(list_paths, both_list_paths_agree);
 }

@@ -233,21 +233,7 @@ fn read_xlsx(
     on_header: &mut dyn FnMut(&[String]) -> Result<(), FileError>,
     on_row: &mut dyn FnMut(u64, RowRead) -> bool,
 ) -> Result<(), FileError> {
-    use calamine::Reader;
-    let unreadable = |e: calamine::XlsxError| FileError::file(format!("无法读取 Excel 文件：{e}"));
-    // the archive passes the limits before calamine opens it: calamine holds the shared
-    // strings whole and trusts cell references, sizes and lengths
-    let file = File::open(path).map_err(|e| FileError::file(format!("无法打开文件：{e}")))?;
-    check_xlsx(BufReader::new(file)).map_err(|e| match e {
-        XlsxCheckError::Limit(limit) => FileError::file(format!("文件无法导入：{limit}")),
-        XlsxCheckError::Zip(e) => FileError::file(format!("无法读取 Excel 文件：{e}")),
-    })?;
-    let mut book: calamine::Xlsx<_> = calamine::open_workbook(path).map_err(unreadable)?;
-    let sheet = book
-        .sheet_names()
-        .first()
-        .cloned()
-        .ok_or_else(|| FileError::file("Excel 文件中没有工作表"))?;
+    let (mut book, sheet) = open_xlsx(path)?;
     let mut cells = book.worksheet_cells_reader(&sheet).map_err(unreadable)?;
     let dims = cells.dimensions();
     progress.total_is_rows.store(true, Ordering::Relaxed);
@@ -284,27 +270,8 @@ fn read_xlsx(
             current = Some(r);
             row_bytes = 0;
         }
-        // checked again here, before anything is sized by the reference
-        let line = u64::from(r) + 1;
-        let c = c as usize;
-        if c >= MAX_COLUMNS {
-            return Err(too_big(LimitError::TooManyColumns { row: line }));
-        }
         let value = from_excel(cell.get_value());
-        let len = match &value {
-            Cell::Text(t) => t.len(),
-            _ => 0,
-        };
-        if len > MAX_CELL_BYTES {
-            return Err(too_big(LimitError::CellTooLong {
-                row: line,
-                column: c + 1,
-            }));
-        }
-        row_bytes += len;
-        if row_bytes > MAX_ROW_BYTES {
-            return Err(too_big(LimitError::RowTooLong { row: line }));
-        }
+        let c = check_cell(u64::from(r) + 1, c, &value, &mut row_bytes)?;
         if row.len() < c {
             row.resize(c, Cell::Empty);
         }
@@ -320,6 +287,58 @@ fn read_xlsx(
         return Err(FileError::file("Excel 工作表为空"));
     }
     Ok(())
+}
+
+fn unreadable(e: calamine::XlsxError) -> FileError {
+    FileError::file(format!("无法读取 Excel 文件：{e}"))
+}
+
+/// The workbook at `path` and the name of its first sheet. The archive passes the limits
+/// before calamine opens it: calamine holds the shared strings whole and trusts cell
+/// references, sizes and lengths.
+fn open_xlsx(path: &Path) -> Result<(calamine::Xlsx<BufReader<File>>, String), FileError> {
+    use calamine::Reader;
+    let file = File::open(path).map_err(|e| FileError::file(format!("无法打开文件：{e}")))?;
+    check_xlsx(BufReader::new(file)).map_err(|e| match e {
+        XlsxCheckError::Limit(limit) => FileError::file(format!("文件无法导入：{limit}")),
+        XlsxCheckError::Zip(e) => FileError::file(format!("无法读取 Excel 文件：{e}")),
+    })?;
+    let book: calamine::Xlsx<_> = calamine::open_workbook(path).map_err(unreadable)?;
+    let sheet = book
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or_else(|| FileError::file("Excel 文件中没有工作表"))?;
+    Ok((book, sheet))
+}
+
+/// Checks the cell in column `c` (from 0) of file row `line` against the limits again, before
+/// anything is sized by its reference, adding its text to `row_bytes`: the column as an index.
+fn check_cell(
+    line: u64,
+    c: u32,
+    value: &Cell<'_>,
+    row_bytes: &mut usize,
+) -> Result<usize, FileError> {
+    let c = c as usize;
+    if c >= MAX_COLUMNS {
+        return Err(too_big(LimitError::TooManyColumns { row: line }));
+    }
+    let len = match value {
+        Cell::Text(t) => t.len(),
+        _ => 0,
+    };
+    if len > MAX_CELL_BYTES {
+        return Err(too_big(LimitError::CellTooLong {
+            row: line,
+            column: c + 1,
+        }));
+    }
+    *row_bytes += len;
+    if *row_bytes > MAX_ROW_BYTES {
+        return Err(too_big(LimitError::RowTooLong { row: line }));
+    }
+    Ok(c)
 }
 
 fn too_big(limit: LimitError) -> FileError {

@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, SecondsFormat, Timelike, Utc};
 use rusqlite::types::ToSql;
 use rusqlite::{params, Connection, OptionalExtension};
-use sqlx::{Sqlite, Transaction};
+use sqlx::SqliteConnection;
 
 use super::import::{RowCtx, Tally, ValidRow, WriteRows};
 use crate::bulk::Placeholders;
@@ -31,7 +31,7 @@ use crate::Result;
 /// Rows per statement: past a few dozen the gain flattens and statements get long to prepare.
 const ROWS_PER_STATEMENT: usize = 50;
 
-impl WriteRows for Transaction<'_, Sqlite> {
+impl WriteRows for SqliteConnection {
     async fn write_rows(
         &mut self,
         ctx: &RowCtx,
@@ -200,15 +200,35 @@ impl<'c> Writer<'c> {
     /// Opens an item for each row whose person has none open; merges the others into the
     /// open item (an earlier batch's, or an earlier row's of this file).
     fn items(&self, rows: &[ValidRow], persons: &[i64], tally: &mut Tally) -> Result<()> {
-        let batch = self.ctx.batch_id;
         let lines: Vec<i64> = rows.iter().map(|r| r.line as i64).collect();
-        let arrived: Vec<Option<String>> = rows
-            .iter()
-            .map(|r| r.row.arrived_at.map(local_time))
-            .collect();
         let phones: Vec<Option<&str>> = rows
             .iter()
             .map(|r| r.row.phone.as_ref().map(|m| m.as_str()))
+            .collect();
+        let added = self.insert_items(rows, persons, &lines, &phones)?;
+        if added == rows.len() && self.took_ids_in_order(&lines)? {
+            let last = self.conn.last_insert_rowid();
+            let first = last - rows.len() as i64 + 1;
+            for (item, r) in (first..=last).zip(rows) {
+                tally.created(r.node, item);
+            }
+            return Ok(());
+        }
+        let opened = self.opened_items(added)?;
+        self.merge_items(rows, persons, (&lines, &phones), &opened, tally)
+    }
+
+    /// Opens an item for each row whose person has none open: how many it opened.
+    fn insert_items(
+        &self,
+        rows: &[ValidRow],
+        persons: &[i64],
+        lines: &[i64],
+        phones: &[Option<&str>],
+    ) -> Result<usize> {
+        let arrived: Vec<Option<String>> = rows
+            .iter()
+            .map(|r| r.row.arrived_at.map(local_time))
             .collect();
         let mut args: Vec<&dyn ToSql> = Vec::with_capacity(rows.len() * 9);
         for (i, r) in rows.iter().enumerate() {
@@ -224,33 +244,32 @@ impl<'c> Writer<'c> {
                 &phones[i],
             ]);
         }
-        let added = self
+        Ok(self
             .multi_row(
                 "INSERT OR FAIL INTO push_items (person_id, node_id, row_no, origin, \
                  arrived_at, address, note, name, phone, batch_id, updated_at, state) VALUES ",
                 9,
-                &format!(", {batch}, {}, 'pending'", self.now),
+                &format!(", {}, {}, 'pending'", self.ctx.batch_id, self.now),
                 " ON CONFLICT (person_id) WHERE state IN ('pending', 'reached') DO NOTHING",
                 rows.len(),
             )?
-            .execute(args.as_slice())?;
-        if added == rows.len() {
-            // new rows get the ids after the largest one, in order; the first and last rows
-            // confirm it, as for persons
-            let last = self.conn.last_insert_rowid();
-            let first = last - rows.len() as i64 + 1;
-            if self.row_of_item(first)? == Some((batch, lines[0]))
-                && self.row_of_item(last)? == Some((batch, lines[rows.len() - 1]))
-            {
-                for (item, r) in (first..=last).zip(rows) {
-                    tally.created(r.node, item);
-                }
-                return Ok(());
-            }
-        }
-        // the items this statement opened, read back by rowid range; a row whose person got
-        // none here merges into the item opened by an earlier row or batch
-        let mut opened: HashMap<i64, (i64, i64)> = HashMap::with_capacity(rows.len());
+            .execute(args.as_slice())?)
+    }
+
+    /// Whether the items just opened for every row (of file rows `lines`) got the ids after
+    /// the largest one, in order: the first and last rows confirm it, as for persons.
+    fn took_ids_in_order(&self, lines: &[i64]) -> Result<bool> {
+        let batch = self.ctx.batch_id;
+        let last = self.conn.last_insert_rowid();
+        let first = last - lines.len() as i64 + 1;
+        Ok(self.row_of_item(first)? == Some((batch, lines[0]))
+            && self.row_of_item(last)? == Some((batch, lines[lines.len() - 1])))
+    }
+
+    /// The `added` items the last statement opened, read back by rowid range: (item, file row)
+    /// by person.
+    fn opened_items(&self, added: usize) -> Result<HashMap<i64, (i64, i64)>> {
+        let mut opened: HashMap<i64, (i64, i64)> = HashMap::with_capacity(added);
         if added > 0 {
             let last = self.conn.last_insert_rowid();
             let mut range = self.conn.prepare_cached(
@@ -259,12 +278,26 @@ impl<'c> Writer<'c> {
             )?;
             opened.extend(
                 range
-                    .query_map([last - added as i64 + 1, last, batch], |row| {
+                    .query_map([last - added as i64 + 1, last, self.ctx.batch_id], |row| {
                         Ok((row.get(0)?, (row.get(1)?, row.get(2)?)))
                     })?
                     .collect::<rusqlite::Result<Vec<_>>>()?,
             );
         }
+        Ok(opened)
+    }
+
+    /// Tallies the rows that opened an item (`opened`, or found open for this very row), and
+    /// merges every other row into its person's open item, opened by an earlier row or batch.
+    fn merge_items(
+        &self,
+        rows: &[ValidRow],
+        persons: &[i64],
+        (lines, phones): (&[i64], &[Option<&str>]),
+        opened: &HashMap<i64, (i64, i64)>,
+        tally: &mut Tally,
+    ) -> Result<()> {
+        let batch = self.ctx.batch_id;
         let mut open_item = self.conn.prepare_cached(
             "SELECT id, batch_id = ? AND row_no = ? FROM push_items \
              WHERE person_id = ? AND state IN ('pending', 'reached')",
@@ -398,6 +431,7 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
     use proptest::prelude::*;
+    use sqlx::Sqlite;
 
     proptest! {
         /// The hand-written formats are chrono's, for every date and time of any precision.

@@ -74,7 +74,7 @@ impl Store {
             let entry = AuditEntry::new("create", "address_rule", id)
                 .at_node(&node.path)
                 .after(serde_json::json!({ "keyword": keyword, "node": node.code }));
-            record_audit!(&mut *tx, actor, &entry)?;
+            crate::audit::record(&mut *tx, actor, &entry).await?;
             tx.commit().await?;
             id
         });
@@ -98,7 +98,7 @@ impl Store {
             let entry = AuditEntry::new("delete", "address_rule", id)
                 .at_node(&rule.node_path)
                 .before(serde_json::json!({ "keyword": rule.keyword, "node": rule.node_code }));
-            record_audit!(&mut *tx, actor, &entry)?;
+            crate::audit::record(&mut *tx, actor, &entry).await?;
             tx.commit().await?;
         });
         Ok(())

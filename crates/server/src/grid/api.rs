@@ -1,3 +1,7 @@
+//! `/api/v1/grid`: the caller's subtree for every logged-in user; adding nodes and importing
+//! the tree for district admins. The error responses every route shares are added to the
+//! document by `api::openapi`.
+
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -5,15 +9,15 @@ use serde::Deserialize;
 use wangge_domain::grid::Level;
 use wangge_store::{GridImportSummary, GridNode, NewGridNode};
 
-use super::ErrorBody;
-use super::{ApiBytes, ApiJson};
+use crate::api::ErrorBody;
+use crate::api::{ApiBytes, ApiJson};
 use crate::auth::ApiUser;
 use crate::error::ApiResult;
 use crate::permission::{Allowed, GridEditor};
 use crate::AppState;
 
-/// `GET /api/v1/grid`: the caller's subtree, parents before children.
-#[utoipa::path(get, path = "/api/v1/grid", tag = "grid", responses((status = 200, body = Vec<GridNode>), (status = 401, description = "未登录", body = ErrorBody)))]
+/// The caller's subtree, parents before children.
+#[utoipa::path(get, path = "/grid", tag = "grid", responses((status = 200, body = Vec<GridNode>)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -22,7 +26,7 @@ pub async fn list(
 }
 
 /// One node of the caller's subtree.
-#[utoipa::path(get, path = "/api/v1/grid/{code}", tag = "grid", params(("code" = String, Path, description = "节点编码")), responses((status = 200, body = GridNode), (status = 401, description = "未登录", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody)))]
+#[utoipa::path(get, path = "/grid/{code}", tag = "grid", params(("code" = String, Path, description = "节点编码")), responses((status = 200, body = GridNode)))]
 pub async fn show(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -33,6 +37,7 @@ pub async fn show(
     ))
 }
 
+/// 新网格节点。
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewNodeBody {
@@ -43,8 +48,8 @@ pub struct NewNodeBody {
     parent_code: Option<String>,
 }
 
-/// Adds a node (district admins).
-#[utoipa::path(post, path = "/api/v1/grid", tag = "grid", request_body = NewNodeBody, responses((status = 201, body = GridNode), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 409, description = "重复", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
+/// Adds a node (district admins; 409 when the code exists).
+#[utoipa::path(post, path = "/grid", tag = "grid", request_body = NewNodeBody, responses((status = 201, body = GridNode), (status = 409, description = "编码已存在", body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<GridEditor>,
@@ -60,8 +65,8 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
-/// `POST /api/v1/grid/import` with a CSV body: all rows or none, with a per-row report.
-#[utoipa::path(post, path = "/api/v1/grid/import", tag = "grid", request_body(content = String, content_type = "text/csv", description = "code,name,level,parent_code"), responses((status = 200, body = GridImportSummary), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
+/// Imports the tree from a CSV body (district admins): all rows or none, with a per-row report.
+#[utoipa::path(post, path = "/grid/import", tag = "grid", request_body(content = String, content_type = "text/csv", description = "code,name,level,parent_code"), responses((status = 200, body = GridImportSummary)))]
 pub async fn import(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<GridEditor>,

@@ -1,16 +1,18 @@
+//! `/api/v1/audit`: the log for district admins. The error responses every route shares are
+//! added to the document by `api::openapi`.
+
 use crate::params::ApiQuery;
 use axum::extract::State;
 use axum::Json;
 use wangge_store::AuditRecord;
 
-use super::ErrorBody;
+use super::AuditQuery;
 use crate::error::ApiResult;
-use crate::pages::audit::AuditQuery;
 use crate::permission::{Allowed, Auditor};
 use crate::AppState;
 
-/// `GET /api/v1/audit?user=&entity=&entity_id=&from=&until=&before=`: newest first, 200 at a time.
-#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQuery), responses((status = 200, body = Vec<AuditRecord>), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
+/// The log, newest first, 200 at a time (`before` pages on).
+#[utoipa::path(get, path = "/audit", tag = "audit", params(AuditQuery), responses((status = 200, body = Vec<AuditRecord>)))]
 pub async fn list(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<Auditor>,

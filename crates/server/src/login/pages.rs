@@ -9,17 +9,20 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use wangge_store::{random_token, LoginOutcome};
 
-use super::{render, PageForm};
-use crate::auth::{cookie, same_secret, set_cookie, PageUser, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
+use super::{LoginTexts, TEXTS};
+use crate::auth::{cookie, same_secret, set_cookie, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
 use crate::error::{AppError, PageResult};
+use crate::form::{CsrfForm, NoFields};
 use crate::i18n::{Texts, ZH};
+use crate::pages::{render, PageForm};
 use crate::ratelimit::ClientIp;
 use crate::AppState;
 
 #[derive(Template)]
-#[template(path = "login.html")]
+#[template(path = "login/form.html")]
 struct LoginPage {
     t: &'static Texts,
+    lt: &'static LoginTexts,
     csrf: String,
     error: Option<String>,
     username: String,
@@ -36,6 +39,7 @@ fn login_page(
     let csrf = random_token();
     let page = LoginPage {
         t: &ZH,
+        lt: &TEXTS,
         csrf: csrf.clone(),
         error,
         username,
@@ -70,11 +74,11 @@ pub async fn submit(
     PageForm(form): PageForm<LoginForm>,
 ) -> PageResult<Response> {
     if let Err(wait) = state.login_limiter.check(ip) {
-        return Ok(super::report::too_many(wait));
+        return Ok(crate::ratelimit::too_many_page(wait));
     }
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
     if expected.is_empty() || !same_secret(expected, &form.csrf) {
-        let msg = "登录页面已过期，请重新输入".to_string();
+        let msg = TEXTS.expired.to_string();
         return login_page(&state, StatusCode::FORBIDDEN, Some(msg), form.username);
     }
     let username = form.username.trim().to_string();
@@ -109,25 +113,17 @@ pub async fn submit(
         LoginOutcome::BadCredentials | LoginOutcome::Locked { .. } => login_page(
             &state,
             StatusCode::UNAUTHORIZED,
-            Some(ZH.bad_credentials.into()),
+            Some(TEXTS.bad_credentials.into()),
             username,
         ),
     }
 }
 
-#[derive(Deserialize)]
-pub struct LogoutForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 pub async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,
-    user: PageUser,
-    PageForm(form): PageForm<LogoutForm>,
+    _: CsrfForm<NoFields>,
 ) -> PageResult<Response> {
-    user.check_csrf(&form.csrf)?;
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
         state.store.delete_session(token).await?;
     }

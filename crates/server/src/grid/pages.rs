@@ -1,41 +1,55 @@
-//! 网格架构: the user's subtree, one node's detail, and the CSV import for district admins.
+//! 网格架构: the user's subtree, one node's detail, and the CSV import for district admins. An
+//! upload without a file comes back as the same page (422) with the error beside the file field.
 
-use crate::form::CsrfMultipart;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use wangge_store::{GridImportSummary, GridNode};
 
-use super::{render, Layout};
+use super::{GridTexts, TEXTS};
 use crate::auth::PageUser;
 use crate::error::PageResult;
+use crate::form::{invalid, CsrfMultipart, FieldErrors};
+use crate::pages::{render, Layout};
 use crate::permission::{GridEditor, PageAllowed};
 use crate::AppState;
 
 #[derive(Template)]
-#[template(path = "grid.html")]
-struct GridPage {
+#[template(path = "grid/tree.html")]
+struct TreePage {
     l: Layout,
+    gt: &'static GridTexts,
     nodes: Vec<GridNode>,
     can_import: bool,
     imported: Option<GridImportSummary>,
+    /// Errors of the import form (its file field).
+    import_errors: FieldErrors,
+}
+
+impl TreePage {
+    async fn new(state: &AppState, user: PageUser) -> PageResult<Self> {
+        let nodes = state.store.list_grid(&user.user.actor()).await?;
+        let can_import = user.user.role.edits_grid();
+        Ok(TreePage {
+            l: Layout::new(user, "grid"),
+            gt: &TEXTS,
+            nodes,
+            can_import,
+            imported: None,
+            import_errors: FieldErrors::new(),
+        })
+    }
 }
 
 pub async fn tree(State(state): State<AppState>, user: PageUser) -> PageResult<Html<String>> {
-    let nodes = state.store.list_grid(&user.user.actor()).await?;
-    let can_import = user.user.role.edits_grid();
-    render(&GridPage {
-        l: Layout::new(user, "grid"),
-        nodes,
-        can_import,
-        imported: None,
-    })
+    render(&TreePage::new(&state, user).await?)
 }
 
 #[derive(Template)]
-#[template(path = "grid_node.html")]
+#[template(path = "grid/node.html")]
 struct NodePage {
     l: Layout,
+    gt: &'static GridTexts,
     node: GridNode,
     ancestors: Vec<GridNode>,
     children: Vec<GridNode>,
@@ -53,6 +67,7 @@ pub async fn node(
     let ancestors = state.store.grid_ancestors(&actor, &node).await?;
     render(&NodePage {
         l: Layout::new(user, "grid"),
+        gt: &TEXTS,
         node,
         ancestors,
         children,
@@ -65,21 +80,21 @@ pub async fn import(
     PageAllowed(user, _): PageAllowed<GridEditor>,
     upload: CsrfMultipart,
 ) -> PageResult<Response> {
-    let bytes = upload.small().await?.file("请选择要上传的CSV文件")?.bytes;
-    let actor = user.user.actor();
+    let mut import_errors = FieldErrors::new();
+    let file = upload.small().await?.file(TEXTS.import_missing);
+    let Some(file) = import_errors.check(file)? else {
+        let mut page = TreePage::new(&state, user).await?;
+        page.import_errors = import_errors;
+        return invalid(&page);
+    };
     let summary = state
         .store
-        .import_grid_csv(&actor, bytes.as_slice())
+        .import_grid_csv(&user.user.actor(), file.bytes.as_slice())
         .await?;
-    let nodes = state.store.list_grid(&user.user.actor()).await?;
-    if summary.created + summary.renamed == 0 && nodes.is_empty() {
+    let mut page = TreePage::new(&state, user).await?;
+    if summary.created + summary.renamed == 0 && page.nodes.is_empty() {
         return Ok(Redirect::to("/grid").into_response());
     }
-    let page = GridPage {
-        l: Layout::new(user, "grid"),
-        nodes,
-        can_import: true,
-        imported: Some(summary),
-    };
+    page.imported = Some(summary);
     Ok(render(&page)?.into_response())
 }

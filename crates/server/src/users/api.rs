@@ -1,3 +1,7 @@
+//! `/api/v1/users` and `/api/v1/me`: the caller's own account for everyone; accounts in the
+//! subtree for district admins and township officers; tokens for machine accounts for district
+//! admins. The error responses every route shares are added to the document by `api::openapi`.
+
 use crate::params::ApiId;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -6,14 +10,20 @@ use serde::Deserialize;
 use wangge_domain::role::Role;
 use wangge_store::{ApiToken, NewUser, User, UserChange, DEFAULT_TOKEN_DAYS};
 
-use super::ApiJson;
-use super::ErrorBody;
+use crate::api::{ApiJson, ErrorBody};
+use crate::auth::ApiUser;
 use crate::error::ApiResult;
 use crate::permission::{Allowed, TokenIssuer, UserManager};
 use crate::AppState;
 
+/// The caller's own account.
+#[utoipa::path(get, path = "/me", tag = "users", responses((status = 200, body = User)))]
+pub async fn me(ApiUser(user): ApiUser) -> ApiResult<Json<User>> {
+    Ok(Json(user))
+}
+
 /// Accounts in the caller's subtree (district admins and township officers).
-#[utoipa::path(get, path = "/api/v1/users", tag = "users", responses((status = 200, body = Vec<User>), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody)))]
+#[utoipa::path(get, path = "/users", tag = "users", responses((status = 200, body = Vec<User>)))]
 pub async fn list(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<UserManager>,
@@ -21,7 +31,8 @@ pub async fn list(
     Ok(Json(state.store.list_users(&user.actor()).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path)), responses((status = 200, body = User), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody)))]
+/// One account in the caller's subtree.
+#[utoipa::path(get, path = "/users/{id}", tag = "users", params(("id" = i64, Path)), responses((status = 200, body = User)))]
 pub async fn show(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<UserManager>,
@@ -30,6 +41,7 @@ pub async fn show(
     Ok(Json(state.store.user_by_id(&user.actor(), id).await?))
 }
 
+/// 新账号。
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUserBody {
@@ -41,7 +53,9 @@ pub struct NewUserBody {
     password: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUserBody, responses((status = 201, body = User), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 409, description = "重复", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
+/// Adds an account in the caller's subtree, never with a role above the caller's own (409 when
+/// the username is taken).
+#[utoipa::path(post, path = "/users", tag = "users", request_body = NewUserBody, responses((status = 201, body = User), (status = 409, description = "用户名已存在", body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<UserManager>,
@@ -74,7 +88,7 @@ pub struct UserChangeBody {
 
 /// Changes an account in the caller's subtree (district admins and township officers, never
 /// to a role above their own, never their own role, node or activity).
-#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path)), request_body = UserChangeBody, responses((status = 200, body = User), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
+#[utoipa::path(patch, path = "/users/{id}", tag = "users", params(("id" = i64, Path)), request_body = UserChangeBody, responses((status = 200, body = User)))]
 pub async fn update(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<UserManager>,
@@ -93,6 +107,7 @@ pub async fn update(
     Ok(Json(changed))
 }
 
+/// 新令牌。
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTokenBody {
@@ -105,7 +120,7 @@ pub struct NewTokenBody {
 /// Issues an API token for a machine account (checkpoint or lab operator) in the caller's
 /// subtree; district admins only, and never for a person's account. The token is in this
 /// answer only.
-#[utoipa::path(post, path = "/api/v1/users/{id}/tokens", tag = "users", params(("id" = i64, Path)), request_body = NewTokenBody, responses((status = 201, body = ApiToken), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问，或不是机器账号", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
+#[utoipa::path(post, path = "/users/{id}/tokens", tag = "users", params(("id" = i64, Path)), request_body = NewTokenBody, responses((status = 201, body = ApiToken)))]
 pub async fn create_token(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<TokenIssuer>,

@@ -1,18 +1,18 @@
 //! API tokens: the caller's own, and for a district admin those of every account in their
-//! subtree. Listing never shows a secret; revoking takes effect at once on this server.
+//! subtree. Listing never shows a secret; revoking takes effect at once on this server. The
+//! error responses every route shares are added to the document by `api::openapi`.
 
 use crate::params::ApiId;
 use axum::extract::State;
 use axum::Json;
 use wangge_store::TokenInfo;
 
-use super::ErrorBody;
 use crate::auth::ApiUser;
 use crate::error::ApiResult;
 use crate::AppState;
 
 /// Tokens the caller sees, newest first: name, owner, created, expires, last used, revoked.
-#[utoipa::path(get, path = "/api/v1/tokens", tag = "users", responses((status = 200, body = Vec<TokenInfo>), (status = 401, description = "未登录", body = ErrorBody)))]
+#[utoipa::path(get, path = "/tokens", tag = "users", responses((status = 200, body = Vec<TokenInfo>)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -22,7 +22,7 @@ pub async fn list(
 
 /// Revokes a token the caller sees (a token may revoke itself); revoking a revoked token
 /// changes nothing. The answer is the token as it now is.
-#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "users", params(("id" = i64, Path)), responses((status = 200, body = TokenInfo), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "缺少 CSRF 令牌", body = ErrorBody), (status = 404, description = "不存在或无权查看", body = ErrorBody)))]
+#[utoipa::path(delete, path = "/tokens/{id}", tag = "users", params(("id" = i64, Path)), responses((status = 200, body = TokenInfo)))]
 pub async fn revoke(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,

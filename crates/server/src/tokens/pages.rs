@@ -5,12 +5,13 @@ use crate::params::PageId;
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use serde::Deserialize;
 use wangge_store::TokenInfo;
 
-use super::{render, Layout, PageForm};
+use super::{TokensTexts, TEXTS};
 use crate::auth::PageUser;
 use crate::error::PageResult;
+use crate::form::{CsrfForm, NoFields};
+use crate::pages::{render, Layout};
 use crate::timefmt;
 use crate::AppState;
 
@@ -24,9 +25,10 @@ struct Row {
 }
 
 #[derive(Template)]
-#[template(path = "tokens.html")]
+#[template(path = "tokens/list.html")]
 struct TokensPage {
     l: Layout,
+    kt: &'static TokensTexts,
     rows: Vec<Row>,
 }
 
@@ -44,24 +46,18 @@ pub async fn list(State(state): State<AppState>, user: PageUser) -> PageResult<R
         .collect();
     Ok(render(&TokensPage {
         l: Layout::new(user, "tokens"),
+        kt: &TEXTS,
         rows,
     })?
     .into_response())
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct CsrfForm {
-    csrf: String,
 }
 
 pub async fn revoke(
     State(state): State<AppState>,
     user: PageUser,
     PageId(id): PageId,
-    PageForm(f): PageForm<CsrfForm>,
+    _: CsrfForm<NoFields>,
 ) -> PageResult<Response> {
-    user.check_csrf(&f.csrf)?;
     state.store.revoke_api_token(&user.user.actor(), id).await?;
     state.caches.tokens.clear();
     Ok(Redirect::to("/tokens").into_response())

@@ -1,12 +1,17 @@
+//! `/api/v1/residents` and `/api/v1/data-quality`: the register, moves and data-quality flags
+//! of the caller's scope, for the roles that handle residents. The error responses every route
+//! shares are added to the document by `api::openapi`.
+
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use wangge_store::{AuditEntry, NewResident, Resident, ResidentMove, ResidentRegistration};
+use wangge_store::{
+    IdNumberOf, NewResident, QualityIssue, Resident, ResidentMove, ResidentRegistration,
+};
 
-use super::ApiJson;
-use super::ErrorBody;
+use crate::api::{ApiJson, ErrorBody};
 use crate::error::ApiResult;
 use crate::params::{ApiId, ApiQuery};
 use crate::permission::{Allowed, ResidentHandler};
@@ -28,12 +33,9 @@ pub struct ResidentJson {
 }
 
 impl ResidentJson {
-    fn new(r: Resident, reveal: bool) -> Self {
-        let id_number = if reveal {
-            r.id_number.clone()
-        } else {
-            r.masked_id_number()
-        };
+    /// The record with its ID number masked, or as `shown` (the audited reveal).
+    fn new(r: Resident, shown: Option<String>) -> Self {
+        let id_number = shown.unwrap_or_else(|| r.id_number.masked());
         ResidentJson {
             id: r.id,
             person_id: r.person_id,
@@ -64,7 +66,8 @@ fn default_limit() -> i64 {
     100
 }
 
-#[utoipa::path(get, path = "/api/v1/residents", tag = "residents", params(ListQuery), responses((status = 200, body = Vec<ResidentJson>), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody)))]
+/// Residents of the caller's scope by id, ID numbers masked.
+#[utoipa::path(get, path = "/residents", tag = "residents", params(ListQuery), responses((status = 200, body = Vec<ResidentJson>)))]
 pub async fn list(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<ResidentHandler>,
@@ -76,7 +79,7 @@ pub async fn list(
         .await?;
     Ok(Json(
         rows.into_iter()
-            .map(|r| ResidentJson::new(r, false))
+            .map(|r| ResidentJson::new(r, None))
             .collect(),
     ))
 }
@@ -89,22 +92,22 @@ pub struct ShowQuery {
     reveal: Option<u8>,
 }
 
-#[utoipa::path(get, path = "/api/v1/residents/{id}", tag = "residents", params(("id" = i64, Path), ShowQuery), responses((status = 200, body = ResidentJson), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody)))]
+/// One resident; `reveal=1` shows the full ID number and records that in the audit log.
+#[utoipa::path(get, path = "/residents/{id}", tag = "residents", params(("id" = i64, Path), ShowQuery), responses((status = 200, body = ResidentJson)))]
 pub async fn show(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<ResidentHandler>,
     ApiId(id): ApiId,
     ApiQuery(q): ApiQuery<ShowQuery>,
 ) -> ApiResult<Json<ResidentJson>> {
-    let r = state.store.resident_by_id(&user.actor(), id).await?;
-    let reveal = q.reveal == Some(1);
-    if reveal {
-        let entry = AuditEntry::new("reveal_id_number", "resident", r.id).at_node(&r.node_path);
-        state.store.record_event(&user.actor(), &entry).await?;
-    }
-    Ok(Json(ResidentJson::new(r, reveal)))
+    let actor = user.actor();
+    let r = state.store.resident_by_id(&actor, id).await?;
+    let of = IdNumberOf::Resident(r.id);
+    let shown = crate::reveal::shown(&state, &actor, q.reveal == Some(1), of, &r.id_number).await?;
+    Ok(Json(ResidentJson::new(r, Some(shown))))
 }
 
+/// 登记常住人口。
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewResidentBody {
@@ -167,7 +170,9 @@ impl From<ResidentMove> for MoveJson {
     }
 }
 
-#[utoipa::path(post, path = "/api/v1/residents", tag = "residents", request_body = NewResidentBody, responses((status = 201, description = "已登记", body = ResidentJson), (status = 202, description = "此人是辖区外网格的常住人口：已提交迁入申请，待现居网格或共同上级确认", body = MoveJson), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 409, description = "重复", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
+/// Registers a resident in a grid of the caller's scope (201), or asks for the move of a
+/// person registered outside it (202); 409 when registered here or already asked for.
+#[utoipa::path(post, path = "/residents", tag = "residents", request_body = NewResidentBody, responses((status = 201, description = "已登记", body = ResidentJson), (status = 202, description = "此人是辖区外网格的常住人口：已提交迁入申请，待现居网格或共同上级确认", body = MoveJson), (status = 409, description = "已在辖区内登记，或已提交迁入申请", body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<ResidentHandler>,
@@ -184,7 +189,7 @@ pub async fn create(
         match state.store.create_resident(&user.actor(), &new).await? {
             ResidentRegistration::Registered(r) => (
                 StatusCode::CREATED,
-                Json(RegistrationJson::Registered(ResidentJson::new(r, false))),
+                Json(RegistrationJson::Registered(ResidentJson::new(r, None))),
             ),
             ResidentRegistration::MoveRequested(m) => (
                 StatusCode::ACCEPTED,
@@ -203,7 +208,7 @@ pub struct MovesQuery {
 }
 
 /// 迁入申请 into or out of the caller's scope, newest first.
-#[utoipa::path(get, path = "/api/v1/residents/moves", tag = "residents", params(MovesQuery), responses((status = 200, body = Vec<MoveJson>), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody)))]
+#[utoipa::path(get, path = "/residents/moves", tag = "residents", params(MovesQuery), responses((status = 200, body = Vec<MoveJson>)))]
 pub async fn moves(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<ResidentHandler>,
@@ -216,6 +221,7 @@ pub async fn moves(
     Ok(Json(rows.into_iter().map(MoveJson::from).collect()))
 }
 
+/// 迁入申请的处理。
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionBody {
@@ -224,7 +230,7 @@ pub struct DecisionBody {
 }
 
 /// Confirms or refuses a move: the grid the person lives in now, or a superior of it.
-#[utoipa::path(post, path = "/api/v1/residents/moves/{id}/decision", tag = "residents", params(("id" = i64, Path)), request_body = DecisionBody, responses((status = 200, body = MoveJson), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "只有现居网格或其上级可以确认", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody), (status = 409, description = "已处理", body = ErrorBody)))]
+#[utoipa::path(post, path = "/residents/moves/{id}/decision", tag = "residents", params(("id" = i64, Path)), request_body = DecisionBody, responses((status = 200, body = MoveJson), (status = 403, description = "只有现居网格或其上级可以确认", body = ErrorBody), (status = 409, description = "已处理", body = ErrorBody)))]
 pub async fn decide_move(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<ResidentHandler>,
@@ -236,4 +242,38 @@ pub async fn decide_move(
         .decide_resident_move(&user.actor(), id, body.confirm)
         .await?;
     Ok(Json(m.into()))
+}
+
+/// Records of one ID number in the caller's scope that disagree (another name, or two open
+/// reports for one arrival date); at most 200 people, ID numbers masked.
+#[utoipa::path(get, path = "/data-quality", tag = "residents", responses((status = 200, body = Vec<QualityIssueJson>)))]
+pub async fn quality(
+    State(state): State<AppState>,
+    Allowed(user, _): Allowed<ResidentHandler>,
+) -> ApiResult<Json<Vec<QualityIssue>>> {
+    Ok(Json(state.store.quality_issues(&user.actor()).await?))
+}
+
+/// The schema of [`QualityIssue`] for the OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct QualityIssueJson {
+    person_id: i64,
+    /// masked: last 4 characters only
+    id_number: String,
+    /// name_mismatch, duplicate_arrival
+    kinds: Vec<String>,
+    records: Vec<PersonRecordJson>,
+}
+
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct PersonRecordJson {
+    /// resident, arrival or push_item
+    module: String,
+    id: i64,
+    name: String,
+    arrival_date: Option<chrono::NaiveDate>,
+    node_code: String,
+    node_name: String,
 }

@@ -1,0 +1,54 @@
+//! 工作台 and the frame every page shares: the home page (what the user's scope holds at a
+//! glance), the modules still to come (`/soon/<module>`, greyed out in the menu), the stylesheet
+//! and the health check.
+
+mod pages;
+
+use axum::routing::get;
+
+use crate::feature::{Feature, NavEntry};
+use crate::i18n::ZH;
+
+pub fn feature() -> Feature {
+    Feature::new()
+        .page("/", get(pages::show))
+        .page("/soon/{module}", get(pages::soon))
+        .page("/static/app.css", get(pages::css))
+        .page("/healthz", get(pages::health))
+        // the label is shared: the error page links home by it
+        .nav(NavEntry::when("home", "/", ZH.nav_home, |_| true))
+}
+
+/// The modules still to come, listed after the built ones (mounted in their place in the menu).
+pub fn coming() -> Feature {
+    let t = &ZH;
+    Feature::new()
+        .nav(NavEntry::soon(
+            "quarantine",
+            "/soon/quarantine",
+            t.nav_quarantine,
+        ))
+        .nav(NavEntry::soon("testing", "/soon/testing", t.nav_testing))
+        .nav(NavEntry::soon(
+            "enterprise",
+            "/soon/enterprise",
+            t.nav_enterprise,
+        ))
+        .nav(NavEntry::soon("ledgers", "/soon/ledgers", t.nav_ledgers))
+        .nav(NavEntry::soon("briefing", "/soon/briefing", t.nav_briefing))
+}
+
+/// The feature's own words (the shared ones — 首页, 管辖范围, 建设中 — are in `crate::i18n`).
+pub struct HomeTexts {
+    pub title: &'static str,
+    pub nodes: &'static str,
+    pub users: &'static str,
+    pub residents: &'static str,
+}
+
+pub static TEXTS: HomeTexts = HomeTexts {
+    title: "工作台",
+    nodes: "网格节点",
+    users: "用户",
+    residents: "常住人口",
+};
