@@ -143,6 +143,42 @@ async fn public_form_reports_and_refuses_bad_input(kind: Kind) {
         // every rendering of the form issues a fresh token
         csrf = hidden_csrf(&r.body).unwrap();
     }
+    // several bad fields: the same form (422), every error beside its field, all at once, and
+    // what was typed kept
+    let mut f = form_fields(&csrf, &id, &arrival, GRID_A);
+    for (field, value) in [
+        ("id_number", "110105199003071230"),
+        ("phone", "12345"),
+        ("overseas_days", "三天"),
+        ("travel", "昨天 110105"),
+        ("destination", ""),
+    ] {
+        if let Some(slot) = f.iter_mut().find(|(k, _)| *k == field) {
+            slot.1 = value;
+        }
+    }
+    let r = c.post_form("/report", &f).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    for field in [
+        "id_number",
+        "phone",
+        "overseas_days",
+        "travel",
+        "destination",
+    ] {
+        assert!(
+            r.body.contains(&format!("id=\"{field}-error\"")),
+            "{field} beside its input: {}",
+            r.body
+        );
+    }
+    assert!(r.body.contains("“三天”不是整数天数"), "{}", r.body);
+    assert!(r.body.contains("表单有 5 处需要修改"), "{}", r.body);
+    assert!(
+        r.body.contains("value=\"12345\"") && r.body.contains("王小明"),
+        "the form keeps what was typed"
+    );
+    csrf = hidden_csrf(&r.body).unwrap();
     // without the cookie of the form (a forged post): refused
     let stranger = srv.client();
     let r = stranger
@@ -323,6 +359,30 @@ async fn every_status_change_on_pages_and_api(kind: Kind) {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // a bad check-in: the same page (422), the error beside the field, what was typed kept
+    let r = w
+        .post_form(
+            &format!("/arrivals/{done}/check-ins"),
+            &[
+                ("csrf", &csrf),
+                ("date", &day(-1)),
+                ("temperature", "三十七"),
+                ("note", "傍晚复测"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains("id=\"temperature-error\"") && r.body.contains("体温“三十七”不是数字"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("aria-invalid=\"true\""), "{}", r.body);
+    assert!(
+        r.body.contains("value=\"三十七\"") && r.body.contains("value=\"傍晚复测\""),
+        "{}",
+        r.body
+    );
     let r = w
         .post_json(
             &format!("/api/v1/arrivals/{done}/check-ins"),

@@ -186,6 +186,17 @@ impl IntoResponse for PageError {
     }
 }
 
+/// The 429 page of a public form (login, report), with the seconds to wait.
+pub fn too_many(wait: std::time::Duration) -> Response {
+    let mut resp = PageError(AppError::TooManyRequests).into_response();
+    let secs = wait.as_secs().max(1).to_string();
+    if let Ok(v) = axum::http::HeaderValue::from_str(&secs) {
+        resp.headers_mut()
+            .insert(axum::http::header::RETRY_AFTER, v);
+    }
+    resp
+}
+
 /// A body that could not be read: over the size limit (413, naming the limit) or broken.
 pub fn body_error(e: axum::extract::rejection::BytesRejection, limit: usize) -> AppError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {

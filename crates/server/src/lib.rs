@@ -4,10 +4,12 @@
 //! open store and a shutdown signal.
 
 mod api;
+mod arrivals;
 mod audit;
 mod auth;
 mod cache;
 mod checkpoints;
+mod daily;
 pub mod error;
 mod feature;
 mod form;
@@ -19,6 +21,7 @@ mod login;
 mod pages;
 mod params;
 mod permission;
+mod policies;
 mod pushlists;
 pub mod ratelimit;
 mod residents;
@@ -139,8 +142,10 @@ fn features(upload_limit: usize) -> Vec<feature::Feature> {
         home::feature(),
         grid::feature(),
         residents::feature(),
-        pages::legacy_nav_head(),
+        arrivals::feature(),
+        daily::feature(),
         risk::feature(),
+        policies::feature(),
         pushlists::feature(upload_limit),
         checkpoints::feature(),
         home::coming(),

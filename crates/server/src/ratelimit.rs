@@ -9,27 +9,13 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
-use axum::http::header::RETRY_AFTER;
 use axum::http::request::Parts;
 use governor::clock::{Clock, DefaultClock};
 use governor::middleware::NoOpMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::Quota;
 
-use axum::http::HeaderValue;
-use axum::response::{IntoResponse, Response};
-
 use crate::AppState;
-
-/// The 429 page for a client over its limit, with the seconds to wait.
-pub fn too_many_page(wait: Duration) -> Response {
-    let mut resp = crate::error::PageError(crate::error::AppError::TooManyRequests).into_response();
-    let secs = wait.as_secs().max(1).to_string();
-    if let Ok(v) = HeaderValue::from_str(&secs) {
-        resp.headers_mut().insert(RETRY_AFTER, v);
-    }
-    resp
-}
 
 /// Above this many tracked clients, those idle long enough to have a full burst again are
 /// forgotten (they are indistinguishable from a client never seen).

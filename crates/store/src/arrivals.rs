@@ -8,6 +8,7 @@ use wangge_domain::permission::ArrivalHandler;
 use wangge_domain::policy::{PlanRecord, RiskLevel};
 
 use crate::db::{on_conn, Conn};
+use crate::error::Problems;
 use crate::people::{check_person, mask, upsert_person, CheckedPerson};
 use crate::plans::{compute, parse_json, Computed};
 use crate::{Actor, AuditEntry, GridNode, Result, Scope, Store, StoreError, StoredIdNumber};
@@ -225,79 +226,123 @@ struct Checked {
     destination: String,
 }
 
+/// Every field of a report checked, and every bad one named at once ([`StoreError::Fields`]
+/// when there are several), in the order of the form.
 fn check_report(new: &NewArrival, today: NaiveDate, window_days: u16) -> Result<Checked> {
-    let arrival = date("arrival_date", "抵达日期", &new.arrival_date)?;
-    let earliest = today - Days::new(MAX_DAYS_LATE);
-    let latest = today + Days::new(MAX_DAYS_AHEAD);
-    if arrival < earliest {
-        return Err(invalid(
-            "arrival_date",
-            format!("抵达日期 {arrival} 已超过 {MAX_DAYS_LATE} 天，不能再补报（今天是 {today}）"),
-        ));
-    }
-    if arrival > latest {
-        return Err(invalid(
-            "arrival_date",
-            format!("抵达日期 {arrival} 太远，最多可提前 {MAX_DAYS_AHEAD} 天报备"),
-        ));
-    }
+    let mut problems = Problems::default();
+    let arrival = problems.keep(
+        date("arrival_date", "抵达日期", &new.arrival_date).and_then(|arrival| {
+            let earliest = today - Days::new(MAX_DAYS_LATE);
+            let latest = today + Days::new(MAX_DAYS_AHEAD);
+            if arrival < earliest {
+                Err(invalid(
+                    "arrival_date",
+                    format!(
+                        "抵达日期 {arrival} 已超过 {MAX_DAYS_LATE} 天，不能再补报（今天是 {today}）"
+                    ),
+                ))
+            } else if arrival > latest {
+                Err(invalid(
+                    "arrival_date",
+                    format!("抵达日期 {arrival} 太远，最多可提前 {MAX_DAYS_AHEAD} 天报备"),
+                ))
+            } else {
+                Ok(arrival)
+            }
+        }),
+    )?;
     let origin = match new.overseas_quarantined_days {
         Some(days) => {
-            if !(0..=60).contains(&days) {
-                return Err(invalid(
-                    "overseas_quarantined_days",
-                    "口岸已集中隔离天数应为 0 到 60",
-                ));
-            }
-            Origin::Overseas {
-                from: text("origin", "来源国家/地区", &new.origin, 64, true)?,
-                port_quarantined_days: days as u16,
-            }
+            let days = problems.keep(u16::try_from(days).ok().filter(|d| *d <= 60).ok_or_else(
+                || {
+                    invalid(
+                        "overseas_quarantined_days",
+                        "口岸已集中隔离天数应为 0 到 60",
+                    )
+                },
+            ))?;
+            let from = problems.keep(text("origin", "来源国家/地区", &new.origin, 64, true))?;
+            days.zip(from).map(|(days, from)| Origin::Overseas {
+                from,
+                port_quarantined_days: days,
+            })
         }
-        None => Origin::Domestic {
-            place: Place::parse(&text("origin", "来源地", &new.origin, 100, true)?)
-                .map_err(|e| invalid("origin", e.to_string()))?,
-        },
+        None => problems
+            .keep(
+                text("origin", "来源地", &new.origin, 100, true).and_then(|place| {
+                    Place::parse(&place).map_err(|e| invalid("origin", e.to_string()))
+                }),
+            )?
+            .map(|place| Origin::Domestic { place }),
     };
+    let mut travel = Vec::with_capacity(new.travel.len().min(MAX_TRAVEL_ENTRIES));
     if new.travel.len() > MAX_TRAVEL_ENTRIES {
-        return Err(invalid(
-            "travel",
-            format!("旅居史最多 {MAX_TRAVEL_ENTRIES} 条"),
-        ));
-    }
-    let since = arrival - Days::new(u64::from(window_days));
-    let mut travel = Vec::with_capacity(new.travel.len());
-    for (i, stay) in new.travel.iter().enumerate() {
-        let n = i + 1;
-        let field = |f: &str| format!("travel[{n}].{f}");
-        let day = date(&field("date"), &format!("第{n}条旅居史的日期"), &stay.date)?;
-        if day > arrival || day < since {
-            return Err(invalid(
-                field("date"),
-                format!(
-                    "第{n}条旅居史的日期 {day} 应在抵达前 {window_days} 天内（{since} 至 {arrival}）"
-                ),
-            ));
+        problems.add("travel", format!("旅居史最多 {MAX_TRAVEL_ENTRIES} 条"));
+    } else {
+        for (i, stay) in new.travel.iter().enumerate() {
+            let n = i + 1;
+            let field = |f: &str| format!("travel[{n}].{f}");
+            let day = problems.keep(
+                date(&field("date"), &format!("第{n}条旅居史的日期"), &stay.date).and_then(|day| {
+                    // the window is known only when the arrival date is
+                    let Some(arrival) = arrival else {
+                        return Ok(day);
+                    };
+                    let since = arrival - Days::new(u64::from(window_days));
+                    if day > arrival || day < since {
+                        Err(invalid(
+                            field("date"),
+                            format!(
+                                "第{n}条旅居史的日期 {day} 应在抵达前 {window_days} 天内（{since} 至 {arrival}）"
+                            ),
+                        ))
+                    } else {
+                        Ok(day)
+                    }
+                }),
+            )?;
+            let place = problems.keep(
+                text(
+                    &field("place"),
+                    &format!("第{n}条旅居史的地点"),
+                    &stay.place,
+                    100,
+                    true,
+                )
+                .and_then(|place| {
+                    Place::parse(&place)
+                        .map_err(|e| invalid(field("place"), format!("第{n}条旅居史：{e}")))
+                }),
+            )?;
+            if let (Some(date), Some(place)) = (day, place) {
+                travel.push(Stay { date, place });
+            }
         }
-        let place = text(
-            &field("place"),
-            &format!("第{n}条旅居史的地点"),
-            &stay.place,
-            100,
-            true,
-        )?;
-        let place = Place::parse(&place)
-            .map_err(|e| invalid(field("place"), format!("第{n}条旅居史：{e}")))?;
-        travel.push(Stay { date: day, place });
     }
-    Ok(Checked {
-        arrival,
-        origin,
-        travel,
-        occupation: text("occupation", "职业", &new.occupation, 64, false)?,
-        employer: text("employer", "工作单位", &new.employer, 100, false)?,
-        destination: text("destination", "目的地地址", &new.destination, 200, true)?,
-    })
+    let occupation = problems.keep(text("occupation", "职业", &new.occupation, 64, false))?;
+    let employer = problems.keep(text("employer", "工作单位", &new.employer, 100, false))?;
+    let destination = problems.keep(text(
+        "destination",
+        "目的地地址",
+        &new.destination,
+        200,
+        true,
+    ))?;
+    match (arrival, origin, occupation, employer, destination) {
+        (Some(arrival), Some(origin), Some(occupation), Some(employer), Some(destination))
+            if problems.is_empty() =>
+        {
+            Ok(Checked {
+                arrival,
+                origin,
+                travel,
+                occupation,
+                employer,
+                destination,
+            })
+        }
+        _ => Err(problems.into_error()),
+    }
 }
 
 /// The community or grid whose name the address contains; the longest name wins, and two
@@ -525,19 +570,41 @@ impl Store {
             }
             Channel::Public => {}
         }
-        let person = check_person(&new.id_number, &new.name, Some(&new.phone), today)?;
-        let phone = person
-            .phone
-            .clone()
-            .ok_or_else(|| invalid("phone", "手机号不能为空"))?;
+        // every bad field of the report at once: the person's, the report's, the destination's
+        let mut problems = Problems::default();
+        let person = problems.keep(check_person(
+            &new.id_number,
+            &new.name,
+            Some(&new.phone),
+            today,
+        ))?;
+        if new.phone.trim().is_empty() {
+            problems.add("phone", "手机号不能为空");
+        }
         let policies = self.load_policies().await?;
         let window = wangge_domain::policy::in_force(&policies, today)
             .map_or(14, |p| p.risk_city_stay_days());
-        let c = check_report(new, today, window)?;
+        let checked = problems.keep(check_report(new, today, window))?;
         // the public form offers every community; grid nodes are not personal data
         let places = match channel {
             Channel::Public => Scope::everything(),
             Channel::Staff => actor.scope.clone(),
+        };
+        let (person, phone, c) = match (person, checked) {
+            (Some(person), Some(c)) if problems.is_empty() => {
+                let phone = person.phone.clone().unwrap_or_default();
+                (person, phone, c)
+            }
+            _ => {
+                // the place too, unless its own fields are what is wrong
+                if !problems.has("destination") && !problems.has("node_code") {
+                    let place = self
+                        .destination_node(&places, new.node_code.as_deref(), new.destination.trim())
+                        .await;
+                    problems.keep(place)?;
+                }
+                return Err(problems.into_error());
+            }
         };
         let node = self
             .destination_node(&places, new.node_code.as_deref(), &c.destination)
@@ -703,6 +770,35 @@ mod tests {
         );
         let e = m("纬五路社区经五路社区").unwrap_err();
         assert!(e.to_string().contains("同时匹配"), "{e}");
+    }
+
+    #[test]
+    fn every_bad_field_of_a_report_is_named_at_once() {
+        let today = NaiveDate::from_ymd_opt(2021, 12, 25).unwrap();
+        let bad = NewArrival {
+            origin: "北京".into(),
+            arrival_date: "2021-12-32".into(),
+            travel: vec![NewStay {
+                date: "昨天".into(),
+                place: String::new(),
+            }],
+            destination: " ".into(),
+            ..Default::default()
+        };
+        let fields: Vec<String> = match check_report(&bad, today, 14) {
+            Err(StoreError::Fields(errors)) => errors.into_iter().map(|e| e.field).collect(),
+            other => panic!("{:?}", other.err()),
+        };
+        assert_eq!(
+            fields,
+            [
+                "arrival_date",
+                "origin",
+                "travel[1].date",
+                "travel[1].place",
+                "destination"
+            ]
+        );
     }
 
     #[test]

@@ -166,6 +166,48 @@ fn unique_field(message: &str, constraint: Option<&str>) -> String {
     "value".to_string()
 }
 
+/// The bad fields of one input, collected so that a form can name every one at once.
+#[derive(Debug, Default)]
+pub(crate) struct Problems(Vec<FieldError>);
+
+impl Problems {
+    /// The value of `r`, or `None` with its field errors kept; any other error is handed back.
+    pub(crate) fn keep<T>(&mut self, r: Result<T, StoreError>) -> Result<Option<T>, StoreError> {
+        match r {
+            Ok(v) => Ok(Some(v)),
+            Err(StoreError::Invalid { field, message }) => {
+                self.add(field, message);
+                Ok(None)
+            }
+            Err(StoreError::Fields(errors)) => {
+                self.0.extend(errors);
+                Ok(None)
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    pub(crate) fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError {
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+
+    pub(crate) fn has(&self, field: &str) -> bool {
+        self.0.iter().any(|e| e.field == field)
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Every problem: [`StoreError::Invalid`] for one, [`StoreError::Fields`] for more.
+    pub(crate) fn into_error(self) -> StoreError {
+        StoreError::fields(self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::unique_field;

@@ -197,6 +197,19 @@ impl Store {
         }))
     }
 
+    /// The communities and grids of the caller's subtree in tree order: where a staff member
+    /// may place an arrival report.
+    pub async fn destinations(&self, actor: &Actor) -> Result<Vec<GridNode>> {
+        let (lo, hi) = actor.require::<Staff>()?.bounds();
+        let sql = format!(
+            "SELECT {NODE_COLUMNS} FROM grid_nodes WHERE level IN ('community', 'grid') \
+             AND path >= $1 AND path < $2 ORDER BY path"
+        );
+        Ok(on_pool!(self, pool => {
+            sqlx::query_as::<_, GridNode>(&sql).bind(&lo).bind(&hi).fetch_all(pool).await?
+        }))
+    }
+
     /// Adds one node under a parent inside the actor's scope.
     pub async fn create_grid_node(&self, actor: &Actor, node: &NewGridNode) -> Result<GridNode> {
         let parent = match &node.parent_code {

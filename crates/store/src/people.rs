@@ -56,30 +56,47 @@ pub(crate) struct CheckedPerson {
     pub(crate) phone: Option<String>,
 }
 
+/// The identity fields of a person as typed, checked: every bad one is named at once
+/// ([`StoreError::Fields`] when there are several).
 pub(crate) fn check_person(
     id_number: &str,
     name: &str,
     phone: Option<&str>,
     today: NaiveDate,
 ) -> Result<CheckedPerson> {
-    let id_number = text::required("id_number", "身份证号", id_number, text::CODE_MAX)?;
-    let id_number = IdNumber::parse(&id_number, today)
-        .map_err(|e| StoreError::invalid("id_number", e.to_string()))?;
-    let name = text::required("name", "姓名", name, text::NAME_MAX)?;
+    // every bad field at once, in the order of the form
+    let mut problems = crate::error::Problems::default();
+    let id_number = problems.keep(
+        text::required("id_number", "身份证号", id_number, text::CODE_MAX)
+            .map_err(StoreError::from)
+            .and_then(|v| {
+                IdNumber::parse(&v, today)
+                    .map_err(|e| StoreError::invalid("id_number", e.to_string()))
+            }),
+    )?;
+    let name = problems
+        .keep(text::required("name", "姓名", name, text::NAME_MAX).map_err(StoreError::from))?;
     // bounded first (trimmed, empty is None), then parsed
-    let phone = match text::optional("phone", "手机号", phone, text::CODE_MAX)? {
-        Some(p) => Some(
-            Mobile::parse(&p)
-                .map_err(|e| StoreError::invalid("phone", e.to_string()))?
-                .to_string(),
-        ),
-        None => None,
-    };
-    Ok(CheckedPerson {
-        id_number,
-        name,
-        phone,
-    })
+    let phone = problems.keep(
+        text::optional("phone", "手机号", phone, text::CODE_MAX)
+            .map_err(StoreError::from)
+            .and_then(|p| {
+                p.map(|p| {
+                    Mobile::parse(&p)
+                        .map(|m| m.to_string())
+                        .map_err(|e| StoreError::invalid("phone", e.to_string()))
+                })
+                .transpose()
+            }),
+    )?;
+    match (id_number, name, phone) {
+        (Some(id_number), Some(name), Some(phone)) => Ok(CheckedPerson {
+            id_number,
+            name,
+            phone,
+        }),
+        _ => Err(problems.into_error()),
+    }
 }
 
 const RESIDENT_SELECT: &str =

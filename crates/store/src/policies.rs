@@ -113,6 +113,38 @@ impl Store {
         row.map(|(s,)| s).ok_or(StoreError::NotFound)
     }
 
+    /// A stored version and its source text, or [`StoreError::NotFound`].
+    pub async fn policy_by_id(&self, actor: &Actor, id: &str) -> Result<(PolicyInfo, String)> {
+        actor.require::<Staff>()?;
+        type Row = (
+            String,
+            String,
+            NaiveDate,
+            Option<NaiveDate>,
+            DateTime<Utc>,
+            String,
+        );
+        let row: Option<Row> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT id, name, effective_from, effective_until, loaded_at, source \
+                 FROM policies WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+        });
+        let (id, name, effective_from, effective_until, loaded_at, source) =
+            row.ok_or(StoreError::NotFound)?;
+        let info = PolicyInfo {
+            id,
+            name,
+            effective_from,
+            effective_until,
+            loaded_at,
+        };
+        Ok((info, source))
+    }
+
     /// Checks and stores a new policy version, then recomputes every open plan in the same
     /// transaction. A file that fails `check` is refused with the whole report; an id already
     /// stored with other content is a conflict (a version never changes once plans cite it).

@@ -1,15 +1,11 @@
 //! The JSON API under `/api/v1`. Every route needs a session cookie or an API token; without
 //! one the answer is 401 with a JSON error, never data. The one exception is
 //! `POST /api/v1/arrivals`, which the public may call without credentials (rate limited per
-//! client); see `arrivals.rs`.
+//! client); see `crate::arrivals`.
 
-mod arrivals;
-mod daily;
 pub mod openapi;
-mod policies;
 
 use axum::extract::{FromRequest, Request};
-use axum::routing::{get, post};
 use serde::de::DeserializeOwned;
 
 use crate::error::AppError;
@@ -18,17 +14,6 @@ use crate::AppState;
 
 pub fn routes(_upload_limit: usize) -> Routes<AppState> {
     Routes::new()
-        .route("/arrivals", get(arrivals::list).post(arrivals::create))
-        .route("/arrivals/{id}", get(arrivals::show))
-        .route("/arrivals/{id}/status", post(arrivals::set_status))
-        .route(
-            "/arrivals/{id}/check-ins",
-            get(arrivals::check_ins).post(arrivals::add_check_in),
-        )
-        .route("/daily", get(daily::list))
-        .route("/policies", get(policies::list).post(policies::publish))
-        .route("/policies/check", post(policies::check_only))
-        .route("/policies/{id}", get(policies::show))
 }
 
 /// The error every route answers with: a message naming the problem, the field at fault when

@@ -7,17 +7,11 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use super::{arrivals, daily, policies, ErrorBody};
+use super::ErrorBody;
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "wangge 网格 API", description = "区级基层治理平台 JSON API。机器调用用 `Authorization: Bearer <令牌>`；浏览器会话调用写操作须带 `X-CSRF-Token`。"),
-    paths(
-        arrivals::list, arrivals::create, arrivals::show, arrivals::set_status,
-        arrivals::check_ins, arrivals::add_check_in,
-        daily::list,
-        policies::list, policies::publish, policies::check_only, policies::show,
-    ),
     components(schemas(ErrorBody)),
     security(("bearer" = []), ("session" = [])),
 )]

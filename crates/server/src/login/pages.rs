@@ -74,7 +74,7 @@ pub async fn submit(
     PageForm(form): PageForm<LoginForm>,
 ) -> PageResult<Response> {
     if let Err(wait) = state.login_limiter.check(ip) {
-        return Ok(crate::ratelimit::too_many_page(wait));
+        return Ok(crate::error::too_many(wait));
     }
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
     if expected.is_empty() || !same_secret(expected, &form.csrf) {

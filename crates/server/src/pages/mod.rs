@@ -1,40 +1,21 @@
 //! Server-rendered pages. A handler extracts, calls the store, renders a typed template.
 
-mod arrivals;
-mod daily;
-mod report;
-
 use askama::Template;
 use axum::extract::{FromRequest, Request};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
 use serde::de::DeserializeOwned;
 use wangge_store::{RowError, User};
 
 use crate::auth::PageUser;
 use crate::error::{AppError, PageError, PageResult};
-use crate::feature::{Feature, NavEntry};
+use crate::feature::NavEntry;
 use crate::i18n::{Texts, ZH};
 use crate::routes::Routes;
 use crate::AppState;
-use wangge_domain::role::Role;
 
 pub fn routes(_upload_limit: usize) -> Routes<AppState> {
     Routes::new()
-        .route("/report", get(report::form).post(report::submit))
-        .route("/arrivals", get(arrivals::list))
-        .route("/arrivals/{id}", get(arrivals::show))
-        .route(
-            "/arrivals/{id}/status",
-            axum::routing::post(arrivals::set_status),
-        )
-        .route(
-            "/arrivals/{id}/check-ins",
-            axum::routing::post(arrivals::check_in),
-        )
-        .route("/daily", get(daily::page))
-        .route("/daily.xlsx", get(daily::xlsx))
 }
 
 /// What every page's frame needs: texts, the user, the CSRF token for its forms, which
@@ -67,25 +48,6 @@ impl Layout {
             .copied()
             .collect()
     }
-}
-
-/// The navigation of the features not yet in their own folders (arrivals, the daily list),
-/// before the risk areas (`crate::risk`), in the order the menu shows them.
-pub fn legacy_nav_head() -> Feature {
-    let t = &ZH;
-    Feature::new()
-        .nav(NavEntry::when(
-            "arrivals",
-            "/arrivals",
-            t.nav_arrivals,
-            Role::handles_residents,
-        ))
-        .nav(NavEntry::when(
-            "daily",
-            "/daily",
-            t.nav_daily,
-            Role::handles_residents,
-        ))
 }
 
 pub fn render(page: &impl Template) -> PageResult<Html<String>> {

@@ -8,14 +8,14 @@ use serde::Serialize;
 use wangge_domain::policy::{check, CheckReport};
 use wangge_store::{PolicyInfo, PolicyRegistration};
 
-use super::ApiBytes;
-use super::ErrorBody;
+use crate::api::{ApiBytes, ErrorBody};
 use crate::auth::ApiUser;
 use crate::error::{ApiResult, AppError};
 use crate::permission::{Allowed, PolicyAdmin, Staff};
 use crate::AppState;
 
-#[utoipa::path(get, path = "/api/v1/policies", tag = "policies", responses((status = 200, body = Vec<PolicyInfo>), (status = 401, description = "未登录", body = ErrorBody)))]
+/// The stored versions, newest effective date first.
+#[utoipa::path(get, path = "/policies", tag = "policies", responses((status = 200, body = Vec<PolicyInfo>)))]
 pub async fn list(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<Staff>,
@@ -31,21 +31,14 @@ pub struct PolicyJson {
     source: String,
 }
 
-#[utoipa::path(get, path = "/api/v1/policies/{id}", tag = "policies", params(("id" = String, Path, description = "政策版本号")), responses((status = 200, body = PolicyJson), (status = 401, description = "未登录", body = ErrorBody), (status = 404, description = "不存在", body = ErrorBody)))]
+/// One version with its TOML source.
+#[utoipa::path(get, path = "/policies/{id}", tag = "policies", params(("id" = String, Path, description = "政策版本号")), responses((status = 200, body = PolicyJson)))]
 pub async fn show(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<Staff>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<PolicyJson>> {
-    let actor = user.actor();
-    let info = state
-        .store
-        .list_policies(&actor)
-        .await?
-        .into_iter()
-        .find(|p| p.id == id)
-        .ok_or(AppError::NotFound)?;
-    let source = state.store.policy_source(&actor, &id).await?;
+    let (info, source) = state.store.policy_by_id(&user.actor(), &id).await?;
     Ok(Json(PolicyJson { info, source }))
 }
 
@@ -62,8 +55,9 @@ pub struct CheckJson {
     report: CheckReport,
 }
 
-/// `POST /api/v1/policies/check`: the checker's report for a TOML body; stores nothing.
-#[utoipa::path(post, path = "/api/v1/policies/check", tag = "policies", request_body(content = String, content_type = "text/plain", description = "政策文件（TOML 文本）"), responses((status = 200, body = CheckJson), (status = 401, description = "未登录", body = ErrorBody), (status = 413, description = "请求体过大", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
+/// The checker's report for a TOML body (errors and warnings, each with its line); stores
+/// nothing.
+#[utoipa::path(post, path = "/policies/check", tag = "policies", request_body(content = String, content_type = "text/plain", description = "政策文件（TOML 文本）"), responses((status = 200, body = CheckJson)))]
 pub async fn check_only(
     ApiUser(_): ApiUser,
     ApiBytes(body): ApiBytes,
@@ -75,8 +69,10 @@ pub async fn check_only(
     }))
 }
 
-/// `POST /api/v1/policies`: publish a version (201), or 200 when exactly this file is stored.
-#[utoipa::path(post, path = "/api/v1/policies", tag = "policies", request_body(content = String, content_type = "text/plain", description = "政策文件（TOML 文本）"), responses((status = 201, description = "新版本", body = PolicyRegistration), (status = 200, description = "同一文件已存在", body = PolicyRegistration), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 409, description = "重复", body = ErrorBody), (status = 413, description = "请求体过大", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
+/// Publishes a version (201) and recomputes the open plans, or answers 200 when exactly this
+/// file is stored; a file that fails the check is refused with its report (422), an id stored
+/// with other content is a conflict (409).
+#[utoipa::path(post, path = "/policies", tag = "policies", request_body(content = String, content_type = "text/plain", description = "政策文件（TOML 文本）"), responses((status = 201, description = "新版本", body = PolicyRegistration), (status = 200, description = "同一文件已存在", body = PolicyRegistration), (status = 409, description = "同一版本号已有不同内容", body = ErrorBody)))]
 pub async fn publish(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<PolicyAdmin>,

@@ -1,21 +1,23 @@
 //! 公众报备: the public arrival form — no login, a double-submit CSRF cookie like the login page,
-//! and a per-client rate limit. A refused report comes back with the person's input and the
-//! field named; an accepted one shows the plan the person must follow.
+//! and a per-client rate limit. A refused report comes back as the same form (422) with what
+//! the person typed and every error beside its field, all at once (the store names every bad
+//! field of a report); an accepted one shows the plan the person must follow.
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::header::{RETRY_AFTER, SET_COOKIE};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::header::SET_COOKIE;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use wangge_domain::grid::Level;
 use wangge_domain::policy::{in_force, KeyIndustry, PlanRecord};
-use wangge_store::{random_token, Actor, Channel, GridNode, NewArrival, NewStay, StoreError};
+use wangge_store::{random_token, Actor, Channel, GridNode, NewArrival, NewStay};
 
-use super::{render, PageForm};
 use crate::auth::{cookie, same_secret, set_cookie};
-use crate::error::{AppError, PageError, PageResult};
+use crate::error::{too_many, AppError, PageResult};
+use crate::form::FieldErrors;
 use crate::i18n::{Texts, ZH};
+use crate::pages::{render, PageForm};
 use crate::ratelimit::ClientIp;
 use crate::AppState;
 
@@ -46,18 +48,22 @@ pub struct Community {
 }
 
 #[derive(Template)]
-#[template(path = "report.html")]
+#[template(path = "arrivals/report.html")]
 struct ReportPage {
     t: &'static Texts,
     csrf: String,
-    f: ReportForm,
+    /// The form as typed.
+    form: ReportForm,
+    /// A refusal of the whole form (an expired page).
     error: Option<String>,
+    /// The errors of its fields, each shown beside its input.
+    errors: FieldErrors,
     communities: Vec<Community>,
     industries: Vec<KeyIndustry>,
 }
 
 #[derive(Template)]
-#[template(path = "report_done.html")]
+#[template(path = "arrivals/report_done.html")]
 struct DonePage {
     t: &'static Texts,
     id: i64,
@@ -94,6 +100,7 @@ async fn form_page(
     status: StatusCode,
     f: ReportForm,
     error: Option<String>,
+    errors: FieldErrors,
 ) -> PageResult<Response> {
     let policies = state.store.load_policies().await?;
     let industries = in_force(&policies, crate::today())
@@ -103,8 +110,9 @@ async fn form_page(
     let page = ReportPage {
         t: &ZH,
         csrf: csrf.clone(),
-        f,
+        form: f,
         error,
+        errors,
         communities: communities(state).await?,
         industries,
     };
@@ -113,11 +121,18 @@ async fn form_page(
 }
 
 pub async fn form(State(state): State<AppState>) -> PageResult<Response> {
-    form_page(&state, StatusCode::OK, ReportForm::default(), None).await
+    form_page(
+        &state,
+        StatusCode::OK,
+        ReportForm::default(),
+        None,
+        FieldErrors::new(),
+    )
+    .await
 }
 
 /// One stay per line: “date place”, split at the first space or comma.
-pub fn travel_lines(text: &str) -> Vec<NewStay> {
+fn travel_lines(text: &str) -> Vec<NewStay> {
     text.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
@@ -137,7 +152,7 @@ pub fn travel_lines(text: &str) -> Vec<NewStay> {
 }
 
 /// An optional whole number typed into a form.
-pub fn optional_days(field: &str, text: &str) -> Result<Option<i64>, AppError> {
+fn optional_days(field: &str, text: &str) -> Result<Option<i64>, AppError> {
     let t = text.trim();
     if t.is_empty() {
         return Ok(None);
@@ -147,14 +162,35 @@ pub fn optional_days(field: &str, text: &str) -> Result<Option<i64>, AppError> {
         .map_err(|_| AppError::invalid(field, format!("“{t}”不是整数天数")))
 }
 
-/// The 429 answer, with the seconds to wait.
-pub fn too_many(wait: std::time::Duration) -> Response {
-    let mut resp = PageError(AppError::TooManyRequests).into_response();
-    let secs = wait.as_secs().max(1).to_string();
-    if let Ok(v) = HeaderValue::from_str(&secs) {
-        resp.headers_mut().insert(RETRY_AFTER, v);
+/// The form's name for a field the store names: the days in quarantine have a shorter name, and
+/// every travel entry (`travel[2].date`) is a line of the one travel box.
+fn form_field(store_field: &str) -> &str {
+    match store_field {
+        "overseas_quarantined_days" => "overseas_days",
+        f if f.starts_with("travel") => "travel",
+        f => f,
     }
-    resp
+}
+
+/// The store's errors by the form's fields; several about one field (travel lines) are shown
+/// together beside it.
+fn by_form_field(found: &FieldErrors) -> FieldErrors {
+    let mut merged: Vec<(&str, String)> = Vec::new();
+    for e in found.all() {
+        let field = form_field(&e.field);
+        match merged.iter_mut().find(|(f, _)| *f == field) {
+            Some((_, message)) => {
+                message.push('；');
+                message.push_str(&e.message);
+            }
+            None => merged.push((field, e.message.clone())),
+        }
+    }
+    let mut errors = FieldErrors::new();
+    for (field, message) in merged {
+        errors.add(field, message);
+    }
+    errors
 }
 
 pub async fn submit(
@@ -169,21 +205,25 @@ pub async fn submit(
     let expected = cookie(&headers, REPORT_CSRF_COOKIE).unwrap_or("");
     if expected.is_empty() || !same_secret(expected, &f.csrf) {
         let msg = "页面已过期或来源不明，请核对后重新提交".to_string();
-        return form_page(&state, StatusCode::FORBIDDEN, f, Some(msg)).await;
+        return form_page(
+            &state,
+            StatusCode::FORBIDDEN,
+            f,
+            Some(msg),
+            FieldErrors::new(),
+        )
+        .await;
     }
-    let overseas = match optional_days("overseas_quarantined_days", &f.overseas_days) {
-        Ok(v) => v,
-        Err(e) => {
-            let msg = e.message();
-            return form_page(&state, e.status(), f, Some(msg)).await;
-        }
-    };
+    let mut parsed = FieldErrors::new();
+    let overseas = parsed.check(optional_days("overseas_days", &f.overseas_days))?;
     let new = NewArrival {
         id_number: f.id_number.clone(),
         name: f.name.clone(),
         phone: f.phone.clone(),
         origin: f.origin.clone(),
-        overseas_quarantined_days: overseas,
+        // days that are not a number: a value the store refuses, so that it still names every
+        // other bad field (and, refusing, stores nothing)
+        overseas_quarantined_days: overseas.unwrap_or(Some(i64::MIN)),
         travel: travel_lines(&f.travel),
         occupation: f.occupation.clone(),
         key_industry: f.key_industry.is_some(),
@@ -193,26 +233,38 @@ pub async fn submit(
         employer: f.employer.clone(),
     };
     let actor = Actor::public_reporter(&ip.to_string());
-    match state
+    let done = state
         .store
         .create_arrival(&actor, Channel::Public, &new, crate::today())
-        .await
-    {
-        Ok(a) => Ok(render(&DonePage {
-            t: &ZH,
-            id: a.id,
-            name: a.name,
-            arrival_date: a.arrival_date,
-            node_name: a.node_name,
-            late: a.late,
-            plan: a.plan,
-        })?
-        .into_response()),
-        Err(e @ (StoreError::Invalid { .. } | StoreError::Conflict { .. })) => {
-            let e = AppError::from(e);
-            let msg = e.message();
-            form_page(&state, e.status(), f, Some(msg)).await
+        .await;
+    let mut found = FieldErrors::new();
+    let Some(a) = found.check(done)? else {
+        let mut errors = FieldErrors::new();
+        for e in by_form_field(&found).all() {
+            // the number's own message, not the range the stand-in broke
+            let message = parsed.get(&e.field).unwrap_or(&e.message);
+            errors.add(&e.field, message);
         }
-        Err(e) => Err(e.into()),
+        for e in parsed.all() {
+            if errors.get(&e.field).is_none() {
+                errors.add(&e.field, e.message.clone());
+            }
+        }
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return form_page(&state, status, f, None, errors).await;
+    };
+    if !parsed.is_empty() {
+        // cannot happen: the stand-in is out of range
+        return Err(AppError::Internal("report stored with a bad day count".into()).into());
     }
+    Ok(render(&DonePage {
+        t: &ZH,
+        id: a.id,
+        name: a.name,
+        arrival_date: a.arrival_date,
+        node_name: a.node_name,
+        late: a.late,
+        plan: a.plan,
+    })?
+    .into_response())
 }

@@ -19,16 +19,14 @@ use wangge_store::{
     Actor, Arrival, ArrivalFilter, Channel, CheckIn, NewArrival, NewCheckIn, NewStay, User,
 };
 
-use super::ApiBytes;
-use super::ApiJson;
-use super::ErrorBody;
+use crate::api::{parse_json_body, query_date, ApiBytes, ApiJson, ErrorBody};
 use crate::auth::{cookie, ApiUser, SESSION_COOKIE};
 use crate::error::{ApiResult, AppError};
 use crate::permission::{Allowed, ArrivalHandler};
 use crate::ratelimit::ClientIp;
 use crate::AppState;
 
-pub fn require_handler(user: &User) -> ApiResult<()> {
+fn require_handler(user: &User) -> ApiResult<()> {
     use crate::permission::Permission;
     if ArrivalHandler::allows(user.role) {
         Ok(())
@@ -193,9 +191,12 @@ impl From<NewArrivalBody> for NewArrival {
     }
 }
 
-/// `POST /api/v1/arrivals`. The rate limit is taken before the body is even parsed, so a flood
-/// of malformed requests is limited too.
-#[utoipa::path(post, path = "/api/v1/arrivals", tag = "arrivals", security((), ("bearer" = []), ("session" = [])), request_body = NewArrivalBody, responses((status = 201, description = "员工得到完整记录，公众得到回执", body = Created), (status = 400, description = "请求体不是有效的 JSON", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody), (status = 413, description = "请求体过大", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody), (status = 429, description = "公众报备过于频繁（响应带 Retry-After）", body = ErrorBody)))]
+/// Registers an arrival report: open to the public without credentials (rate limited per
+/// client, the answer is a receipt with the plan) and to staff (in their scope, the answer is
+/// the full record; 409 for a report of the same person and date in their scope). The rate
+/// limit is taken before the body is even parsed, so a flood of malformed requests is limited
+/// too. A report with several bad fields names every one (`fields`).
+#[utoipa::path(post, path = "/arrivals", tag = "arrivals", security((), ("bearer" = []), ("session" = [])), request_body = NewArrivalBody, responses((status = 201, description = "员工得到完整记录，公众得到回执", body = Created), (status = 409, description = "辖区内已有此人同一抵达日期的报备", body = ErrorBody), (status = 429, description = "公众报备过于频繁（响应带 Retry-After）", body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     reporter: Reporter,
@@ -215,7 +216,7 @@ pub async fn create(
     if let Reporter::Staff(user) = &reporter {
         require_handler(user)?;
     }
-    let body: NewArrivalBody = super::parse_json_body(&body)?;
+    let body: NewArrivalBody = parse_json_body(&body)?;
     let new = NewArrival::from(body);
     let today = crate::today();
     match reporter {
@@ -261,7 +262,9 @@ pub struct ListQuery {
     limit: Option<i64>,
 }
 
-#[utoipa::path(get, path = "/api/v1/arrivals", tag = "arrivals", params(ListQuery), responses((status = 200, body = Vec<ArrivalJson>), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
+/// The reports of the caller's subtree, newest first, by status and arrival date, a page at a
+/// time (keyset paging with `before`).
+#[utoipa::path(get, path = "/arrivals", tag = "arrivals", params(ListQuery), responses((status = 200, body = Vec<ArrivalJson>)))]
 pub async fn list(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<ArrivalHandler>,
@@ -276,7 +279,7 @@ pub async fn list(
     };
     let filter = ArrivalFilter {
         status,
-        arrival_date: super::query_date("date", &q.date)?,
+        arrival_date: query_date("date", &q.date)?,
         before_id: crate::params::opt_id("before", q.before)?,
         limit: crate::params::limit(q.limit, 100)?,
     };
@@ -296,7 +299,9 @@ pub struct ShowQuery {
     reveal: Option<u8>,
 }
 
-#[utoipa::path(get, path = "/api/v1/arrivals/{id}", tag = "arrivals", params(("id" = i64, Path), ShowQuery), responses((status = 200, body = ArrivalJson), (status = 400, description = "请求体不是有效的 JSON", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody)))]
+/// One report with its plan; `reveal=1` shows the full ID number and records that in the audit
+/// log.
+#[utoipa::path(get, path = "/arrivals/{id}", tag = "arrivals", params(("id" = i64, Path), ShowQuery), responses((status = 200, body = ArrivalJson)))]
 pub async fn show(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<ArrivalHandler>,
@@ -322,9 +327,10 @@ pub struct StatusBody {
     node_code: Option<String>,
 }
 
-/// `POST /api/v1/arrivals/{id}/status` with `{"status": "arrived", "note": "…"}`, or
-/// `{"node_code": "…"}` to assign the report to another grid of the caller's scope.
-#[utoipa::path(post, path = "/api/v1/arrivals/{id}/status", tag = "arrivals", params(("id" = i64, Path)), request_body = StatusBody, responses((status = 200, body = ArrivalJson), (status = 400, description = "请求体不是有效的 JSON", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody), (status = 409, description = "重复", body = ErrorBody), (status = 413, description = "请求体过大", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
+/// Changes the status (`{"status": "arrived", "note": "…"}`, if the step is allowed today), or
+/// with `{"node_code": "…"}` assigns the report to another grid of the caller's scope (409 when
+/// someone else changed the status meanwhile).
+#[utoipa::path(post, path = "/arrivals/{id}/status", tag = "arrivals", params(("id" = i64, Path)), request_body = StatusBody, responses((status = 200, body = ArrivalJson), (status = 409, description = "状态已被他人修改", body = ErrorBody)))]
 pub async fn set_status(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<ArrivalHandler>,
@@ -360,7 +366,8 @@ pub struct CheckInBody {
     note: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/arrivals/{id}/check-ins", tag = "arrivals", params(("id" = i64, Path)), request_body = CheckInBody, responses((status = 201, body = wangge_store::CheckIn), (status = 400, description = "请求体不是有效的 JSON", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody), (status = 409, description = "重复", body = ErrorBody), (status = 413, description = "请求体过大", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
+/// Records a day's health check-in of a person under measures (409 when that day is recorded).
+#[utoipa::path(post, path = "/arrivals/{id}/check-ins", tag = "arrivals", params(("id" = i64, Path)), request_body = CheckInBody, responses((status = 201, body = wangge_store::CheckIn), (status = 409, description = "当天已打卡", body = ErrorBody)))]
 pub async fn add_check_in(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<ArrivalHandler>,
@@ -379,7 +386,8 @@ pub async fn add_check_in(
     Ok((StatusCode::CREATED, Json(c)))
 }
 
-#[utoipa::path(get, path = "/api/v1/arrivals/{id}/check-ins", tag = "arrivals", params(("id" = i64, Path)), responses((status = 200, body = Vec<wangge_store::CheckIn>), (status = 400, description = "请求体不是有效的 JSON", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody)))]
+/// The check-ins of a report, by day.
+#[utoipa::path(get, path = "/arrivals/{id}/check-ins", tag = "arrivals", params(("id" = i64, Path)), responses((status = 200, body = Vec<wangge_store::CheckIn>)))]
 pub async fn check_ins(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<ArrivalHandler>,

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use wangge_domain::arrival::Duty;
 use wangge_store::DailyEntry;
 
-use super::ErrorBody;
+use crate::api::query_date;
 use crate::error::ApiResult;
 use crate::permission::{Allowed, ArrivalHandler};
 use crate::AppState;
@@ -81,13 +81,15 @@ pub struct DailyJson {
     entries: Vec<EntryJson>,
 }
 
-#[utoipa::path(get, path = "/api/v1/daily", tag = "arrivals", params(DailyQuery), responses((status = 200, body = DailyJson), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
+/// The list of a day (default today) in the caller's subtree: one entry per person, each duty
+/// with its Chinese label, ID numbers masked.
+#[utoipa::path(get, path = "/daily", tag = "arrivals", params(DailyQuery), responses((status = 200, body = DailyJson)))]
 pub async fn list(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<ArrivalHandler>,
     ApiQuery(q): ApiQuery<DailyQuery>,
 ) -> ApiResult<Json<DailyJson>> {
-    let date = super::query_date("date", &q.date)?.unwrap_or_else(crate::today);
+    let date = query_date("date", &q.date)?.unwrap_or_else(crate::today);
     let entries = state.store.daily_list(&user.actor(), date).await?;
     let entries: Vec<EntryJson> = entries.into_iter().map(EntryJson::from).collect();
     Ok(Json(DailyJson {

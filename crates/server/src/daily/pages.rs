@@ -8,9 +8,9 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use wangge_store::DailyEntry;
 
-use super::arrivals::query_date;
-use super::{render, Layout};
+use crate::api::query_date;
 use crate::error::PageResult;
+use crate::pages::{render, Layout};
 use crate::permission::{ArrivalHandler, PageAllowed};
 use crate::AppState;
 
@@ -21,7 +21,7 @@ pub struct DailyQuery {
 }
 
 #[derive(Template)]
-#[template(path = "daily.html")]
+#[template(path = "daily/list.html")]
 struct DailyPage {
     l: Layout,
     date: chrono::NaiveDate,
