@@ -350,6 +350,28 @@ async fn every_verification_step_over_http(kind: Kind) {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("去向"));
+    // the same page comes back: the error beside its field, what was typed kept
+    assert!(r.body.contains(r#"id="destination-error""#), "{}", r.body);
+    assert!(r.body.contains("表单有 1 处需要修改"), "{}", r.body);
+    let r = w
+        .post_form(
+            &format!("/pushlists/items/{a2}/verify"),
+            &[
+                ("csrf", &csrf),
+                ("state", "not_found"),
+                ("reason", "　"),
+                ("destination", "<未提交>"),
+            ],
+        )
+        .await;
+    // (from 已联系 查无此人 is allowed; a blank reason is not)
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains(r#"id="reason-error""#), "{}", r.body);
+    assert!(
+        r.body.contains("&lt;未提交&gt;") || r.body.contains("&#60;未提交&#62;"),
+        "typed value kept, escaped: {}",
+        r.body
+    );
     w.post_form(
         &format!("/pushlists/items/{a2}/verify"),
         &[
@@ -531,6 +553,47 @@ async fn dashboard_and_pages_render(kind: Kind) {
         .await
         .body
         .contains("某某小区"));
+    // a bad rule comes back as the same form: the error beside its field, what was typed kept
+    for (keyword, node, field) in [("某", GRID_B, "keyword"), ("某某小区", GRID_A, "keyword")]
+    {
+        let r = admin
+            .post_form(
+                "/pushlists/rules",
+                &[("csrf", &csrf), ("keyword", keyword), ("node_code", node)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(
+            r.body.contains(&format!(r#"id="{field}-error""#)),
+            "{field} error beside its field: {}",
+            r.body
+        );
+        assert!(
+            r.body.contains(&format!(r#"value="{keyword}""#)),
+            "typed kept"
+        );
+        assert!(
+            r.body.contains(&format!(r#"value="{node}" selected"#)),
+            "chosen node kept"
+        );
+    }
+    // so does a bad upload: the time limit beside its field, the name kept, no file read
+    let r = admin
+        .post_multipart(
+            "/pushlists/import",
+            &[
+                ("csrf", None, csrf.as_bytes()),
+                ("name", None, "坏时限批次".as_bytes()),
+                ("due_hours", None, b"abc"),
+                ("file", Some("x.csv"), HEADER.as_bytes()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains(r#"id="due_hours-error""#), "{}", r.body);
+    assert!(r.body.contains("核查时限应为整数小时"), "{}", r.body);
+    assert!(r.body.contains(r#"value="坏时限批次""#), "typed name kept");
+    assert!(r.body.contains(r#"value="abc""#), "typed time limit kept");
     let csv = format!("{HEADER}\n丁一,{},,上海,2021-12-22,某某小区9号,\n", id(30));
     let r = admin
         .post_bytes(
@@ -787,6 +850,60 @@ async fn checkpoints_refuse_what_is_not_theirs(kind: Kind) {
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert_eq!(r.json()["field"], "name");
+    // the page forms come back as the same form: the error beside its field, what was typed kept
+    let r = admin
+        .post_form(
+            "/checkpoints",
+            &[
+                ("csrf", &csrf),
+                ("name", "纬五路东门"),
+                ("kind", "factory"),
+                ("node_code", "410105001001"),
+                ("location", "东门<外>"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains(r#"id="name-error""#), "{}", r.body);
+    assert!(r.body.contains("同一网格节点下已有同名卡口"), "{}", r.body);
+    assert!(r.body.contains("表单有 1 处需要修改"), "{}", r.body);
+    assert!(
+        r.body.contains("东门&lt;外&gt;") || r.body.contains("东门&#60;外&#62;"),
+        "typed location kept, escaped: {}",
+        r.body
+    );
+    assert!(
+        r.body.contains(r#"value="factory" selected"#),
+        "chosen kind kept"
+    );
+    let long = "长".repeat(60);
+    let r = admin
+        .post_form(
+            &format!("/checkpoints/{cp}"),
+            &[
+                ("csrf", &csrf),
+                ("name", &long),
+                ("kind", "station"),
+                ("location", "东门"),
+                ("active", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains(r#"id="name-error""#), "{}", r.body);
+    assert!(
+        r.body.contains(&format!(r#"value="{long}""#)),
+        "typed name kept"
+    );
+    assert!(
+        r.body.contains(r#"value="station" selected"#),
+        "chosen kind kept"
+    );
+    assert_eq!(
+        admin.get(&format!("/api/v1/checkpoints/{cp}")).await.json()["kind"],
+        "estate",
+        "nothing changed"
+    );
     // closing: scans are refused at once (the server forgets its cached target)
     let auth = format!("Bearer {token}");
     assert_eq!(

@@ -8,6 +8,7 @@ mod arrivals;
 mod audit;
 mod auth;
 mod cache;
+mod checkpoints;
 mod daily;
 pub mod error;
 mod feature;
@@ -21,6 +22,7 @@ mod pages;
 mod params;
 mod permission;
 mod policies;
+mod pushlists;
 pub mod ratelimit;
 mod residents;
 mod reveal;
@@ -144,7 +146,8 @@ fn features(upload_limit: usize) -> Vec<feature::Feature> {
         daily::feature(),
         risk::feature(),
         policies::feature(),
-        pages::legacy_nav_tail(),
+        pushlists::feature(upload_limit),
+        checkpoints::feature(),
         home::coming(),
         users::feature(),
         tokens::feature(),

@@ -155,6 +155,7 @@ fn unique_field(message: &str, constraint: Option<&str>) -> String {
             "persons_",
             "residents_",
             "sessions_",
+            "address_rules_",
         ] {
             if let Some(col) = c.strip_prefix(table) {
                 return col.to_string();
@@ -224,6 +225,10 @@ mod tests {
         assert_eq!(
             unique_field("duplicate key", Some("grid_nodes_code_key")),
             "code"
+        );
+        assert_eq!(
+            unique_field("duplicate key", Some("address_rules_keyword_key")),
+            "keyword"
         );
     }
 }

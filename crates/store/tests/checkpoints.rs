@@ -222,6 +222,10 @@ async fn scans_raise_alerts_for_the_responsible_nodes(kind: Kind) {
     assert!(theirs[0].id_number.as_ref().is_some_and(|n| n.is(&pushed)));
     let unrelated = actor(&db, Role::GridWorker, "410105001001001").await;
     assert!(s.list_alerts(&unrelated, &filter).await.unwrap().is_empty());
+    // the open ones are counted by the same rule of reach
+    assert_eq!(s.count_open_alerts(&community).await.unwrap(), 4);
+    assert_eq!(s.count_open_alerts(&tracing).await.unwrap(), 1);
+    assert_eq!(s.count_open_alerts(&unrelated).await.unwrap(), 0);
     // handling is audited and leaves the open list
     let handled = s.handle_alert(&tracing, theirs[0].id).await.unwrap();
     assert_eq!(handled.handled_by.as_deref(), Some("grid_worker"));
@@ -237,6 +241,8 @@ async fn scans_raise_alerts_for_the_responsible_nodes(kind: Kind) {
         .await
         .unwrap();
     assert_eq!(open.len(), 3);
+    assert_eq!(s.count_open_alerts(&community).await.unwrap(), 3);
+    assert_eq!(s.count_open_alerts(&tracing).await.unwrap(), 0);
 
     // hourly counts
     let hours = s

@@ -167,6 +167,14 @@ pub fn allowed(from: PushState, to: PushState) -> bool {
     )
 }
 
+/// 从 `from` 可以改为的状态，按 [`PushState::ALL`] 的顺序；终态没有。
+pub fn next_states(from: PushState) -> Vec<PushState> {
+    PushState::ALL
+        .into_iter()
+        .filter(|to| allowed(from, *to))
+        .collect()
+}
+
 /// 校验一次核查，返回新状态和规整后的说明。
 pub fn apply(
     from: PushState,
@@ -184,6 +192,13 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use PushState::*;
+
+    #[test]
+    fn next_states_follow_the_paths() {
+        assert_eq!(next_states(Pending), [Reached, LeftDistrict, NotFound]);
+        assert_eq!(next_states(NotFound), [Reached]);
+        assert!(next_states(MeasuresInPlace).is_empty() && next_states(LeftDistrict).is_empty());
+    }
 
     #[test]
     fn the_documented_paths() {

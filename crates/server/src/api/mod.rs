@@ -3,51 +3,17 @@
 //! `POST /api/v1/arrivals`, which the public may call without credentials (rate limited per
 //! client); see `crate::arrivals`.
 
-pub(crate) mod checkpoints;
 pub mod openapi;
-pub(crate) mod pushlists;
 
 use axum::extract::{FromRequest, Request};
-use axum::routing::{get, post};
 use serde::de::DeserializeOwned;
 
 use crate::error::AppError;
 use crate::routes::Routes;
 use crate::AppState;
 
-pub fn routes(upload_limit: usize) -> Routes<AppState> {
+pub fn routes(_upload_limit: usize) -> Routes<AppState> {
     Routes::new()
-        .route(
-            "/pushlists/import",
-            post(pushlists::import).layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
-        )
-        .route("/pushlists/batches", get(pushlists::batches))
-        .route(
-            "/pushlists/batches/{id}/errors.csv",
-            get(pushlists::errors_csv),
-        )
-        .route("/pushlists/items", get(pushlists::items))
-        .route("/pushlists/items/{id}", get(pushlists::item))
-        .route("/pushlists/items/{id}/verify", post(pushlists::verify))
-        .route("/pushlists/items/{id}/place", post(pushlists::place))
-        .route("/pushlists/dashboard", get(pushlists::dashboard))
-        .route(
-            "/pushlists/address-rules",
-            get(pushlists::rules).post(pushlists::create_rule),
-        )
-        .route(
-            "/checkpoints",
-            get(checkpoints::list).post(checkpoints::create),
-        )
-        .route(
-            "/checkpoints/{id}",
-            get(checkpoints::show).patch(checkpoints::update),
-        )
-        .route("/checkpoints/{id}/scans", post(checkpoints::post_scans))
-        .route("/checkpoints/{id}/hours", get(checkpoints::hours))
-        .route("/alerts", get(checkpoints::alerts))
-        .route("/alerts/stream", get(checkpoints::stream))
-        .route("/alerts/{id}/handle", post(checkpoints::handle))
 }
 
 /// The error every route answers with: a message naming the problem, the field at fault when

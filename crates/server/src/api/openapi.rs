@@ -7,53 +7,15 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use super::{checkpoints, pushlists, ErrorBody};
+use super::ErrorBody;
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "wangge 网格 API", description = "区级基层治理平台 JSON API。机器调用用 `Authorization: Bearer <令牌>`；浏览器会话调用写操作须带 `X-CSRF-Token`。"),
-    paths(
-        pushlists::import, pushlists::batches, pushlists::errors_csv, pushlists::items,
-        pushlists::item, pushlists::verify, pushlists::place, pushlists::dashboard,
-        pushlists::rules, pushlists::create_rule,
-        checkpoints::list, checkpoints::create, checkpoints::show, checkpoints::update,
-        checkpoints::post_scans, checkpoints::hours, checkpoints::alerts, checkpoints::stream,
-        checkpoints::handle,
-    ),
     components(schemas(ErrorBody)),
     security(("bearer" = []), ("session" = [])),
 )]
 pub struct ApiDoc;
-
-// Request bodies whose Rust types live in the domain crate (which does not depend on utoipa):
-// these describe the same JSON for the document only.
-
-/// 一次核查结果：`state` 为 reached、measures_in_place（须 measures，可带 arrival_id）、
-/// left_district（须 destination）或 not_found（须 reason）。
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
-pub struct VerificationDoc {
-    #[schema(example = "reached")]
-    state: String,
-    measures: Option<String>,
-    arrival_id: Option<i64>,
-    destination: Option<String>,
-    reason: Option<String>,
-}
-
-/// 卡口设备上传的一次扫码。
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
-pub struct ScanDoc {
-    id_number: Option<String>,
-    plate: Option<String>,
-    temperature: Option<f64>,
-    /// in, out
-    direction: Option<String>,
-    /// green, yellow, red
-    code_colour: Option<String>,
-    scanned_at: Option<chrono::DateTime<chrono::Utc>>,
-}
 
 struct Security;
 

@@ -1,65 +1,21 @@
 //! Server-rendered pages. A handler extracts, calls the store, renders a typed template.
 
-mod checkpoints;
-mod pushlists;
-
 use askama::Template;
 use axum::extract::{FromRequest, Request};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
 use serde::de::DeserializeOwned;
 use wangge_store::{RowError, User};
 
 use crate::auth::PageUser;
 use crate::error::{AppError, PageError, PageResult};
-use crate::feature::{Feature, NavEntry};
+use crate::feature::NavEntry;
 use crate::i18n::{Texts, ZH};
 use crate::routes::Routes;
 use crate::AppState;
-use wangge_domain::role::Role;
 
-pub fn routes(upload_limit: usize) -> Routes<AppState> {
+pub fn routes(_upload_limit: usize) -> Routes<AppState> {
     Routes::new()
-        .route("/pushlists", get(pushlists::dashboard))
-        .route(
-            "/pushlists/import",
-            post(pushlists::upload)
-                .layer::<_, std::convert::Infallible>(axum::extract::DefaultBodyLimit::max(
-                    upload_limit,
-                ))
-                .layer(axum::Extension(crate::form::UploadLimit(upload_limit))),
-        )
-        .route("/pushlists/jobs/{id}", get(pushlists::job))
-        .route(
-            "/pushlists/jobs/{id}/progress",
-            get(pushlists::job_progress),
-        )
-        .route(
-            "/pushlists/batches/{id}/errors.csv",
-            get(pushlists::errors_csv),
-        )
-        .route("/pushlists/items", get(pushlists::items))
-        .route("/pushlists/items/{id}", get(pushlists::item))
-        .route("/pushlists/items/{id}/verify", post(pushlists::verify))
-        .route("/pushlists/items/{id}/place", post(pushlists::place))
-        .route(
-            "/pushlists/rules",
-            get(pushlists::rules).post(pushlists::create_rule),
-        )
-        .route("/pushlists/rules/{id}/delete", post(pushlists::delete_rule))
-        .route(
-            "/checkpoints",
-            get(checkpoints::list).post(checkpoints::create),
-        )
-        .route("/checkpoints/alerts", get(checkpoints::alerts))
-        .route("/checkpoints/alerts/{id}/handle", post(checkpoints::handle))
-        .route(
-            "/checkpoints/{id}",
-            get(checkpoints::show).post(checkpoints::update),
-        )
-        .route("/static/pushlists.js", get(pushlists_js))
-        .route("/static/alerts.js", get(alerts_js))
 }
 
 /// What every page's frame needs: texts, the user, the CSRF token for its forms, which
@@ -94,25 +50,6 @@ impl Layout {
     }
 }
 
-/// The navigation of the features not yet in their own folders, in the order the menu shows
-/// them.
-pub fn legacy_nav_tail() -> Feature {
-    let t = &ZH;
-    Feature::new()
-        .nav(NavEntry::when(
-            "pushlists",
-            "/pushlists",
-            t.nav_pushlists,
-            Role::handles_push_lists,
-        ))
-        .nav(NavEntry::when(
-            "checkpoints",
-            "/checkpoints",
-            t.nav_checkpoints,
-            Role::sees_checkpoints,
-        ))
-}
-
 pub fn render(page: &impl Template) -> PageResult<Html<String>> {
     Ok(Html(page.render().map_err(AppError::from)?))
 }
@@ -134,7 +71,7 @@ pub async fn not_found() -> PageError {
 }
 
 /// Static scripts: the CSP allows scripts from this origin only, never inline.
-fn script(body: &'static str) -> Response {
+pub(crate) fn script(body: &'static str) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
@@ -143,14 +80,6 @@ fn script(body: &'static str) -> Response {
         body,
     )
         .into_response()
-}
-
-async fn pushlists_js() -> Response {
-    script(include_str!("../../static/pushlists.js"))
-}
-
-async fn alerts_js() -> Response {
-    script(include_str!("../../static/alerts.js"))
 }
 
 /// A form body (`application/x-www-form-urlencoded`). NUL in any field, or a value of the wrong

@@ -98,6 +98,20 @@ impl Store {
         }))
     }
 
+    /// How many alerts the actor may see are not yet handled (未处置).
+    pub async fn count_open_alerts(&self, actor: &Actor) -> Result<i64> {
+        actor.require::<CheckpointViewer>()?;
+        let (lo, hi) = actor.scope.bounds();
+        let sql = "SELECT COUNT(*) FROM checkpoint_alerts a \
+             JOIN grid_nodes g ON g.id = a.node_id LEFT JOIN grid_nodes gi ON gi.id = a.item_node_id \
+             WHERE ((g.path >= $1 AND g.path < $2) OR (gi.path >= $1 AND gi.path < $2)) \
+             AND a.handled_at IS NULL";
+        let (n,): (i64,) = on_pool!(self, pool => {
+            sqlx::query_as(sql).bind(&lo).bind(&hi).fetch_one(pool).await?
+        });
+        Ok(n)
+    }
+
     pub async fn alert(&self, actor: &Actor, id: i64) -> Result<Alert> {
         actor.require::<CheckpointViewer>()?;
         let (lo, hi) = actor.scope.bounds();

@@ -6,6 +6,7 @@ pub mod dashboard;
 mod grid;
 mod import;
 mod items;
+mod places;
 mod read;
 mod report;
 mod rows_batched;

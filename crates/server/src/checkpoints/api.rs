@@ -1,5 +1,7 @@
-//! 卡口 over JSON: checkpoints (admins), scans (machines with an API token, one or many per
-//! request), per-hour counts, alerts and their live feed (server-sent events).
+//! `/api/v1/checkpoints` and `/api/v1/alerts`: checkpoints (admins), scans (machines with an
+//! API token, one or many per request), per-hour counts, alerts and their live feed
+//! (server-sent events). The error responses every route shares are added to the document by
+//! `api::openapi`.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -20,9 +22,7 @@ use wangge_store::checkpoints::{
 };
 use wangge_store::{RowError, User};
 
-use super::ApiJson;
-use super::ErrorBody;
-use crate::api::openapi::ScanDoc;
+use crate::api::{ApiJson, ErrorBody};
 use crate::auth::ApiUser;
 use crate::error::{ApiResult, AppError};
 use crate::permission::{Allowed, CheckpointManager, CheckpointViewer};
@@ -31,7 +31,8 @@ use crate::AppState;
 /// Most scans one request may carry.
 pub const MAX_SCANS_PER_REQUEST: usize = 1000;
 
-#[utoipa::path(get, path = "/api/v1/checkpoints", tag = "checkpoints", responses((status = 200, body = Vec<Checkpoint>), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody)))]
+/// The checkpoints of the caller's subtree, by node and name.
+#[utoipa::path(get, path = "/checkpoints", tag = "checkpoints", responses((status = 200, body = Vec<Checkpoint>)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -51,7 +52,8 @@ pub struct NewBody {
     location: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/checkpoints", tag = "checkpoints", request_body = NewBody, responses((status = 201, body = Checkpoint), (status = 400, description = "请求无效", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody), (status = 409, description = "重复", body = ErrorBody), (status = 413, description = "请求体过大", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段；rows 指明第几条扫码", body = ErrorBody)))]
+/// Adds a checkpoint at a node of the caller's subtree.
+#[utoipa::path(post, path = "/checkpoints", tag = "checkpoints", request_body = NewBody, responses((status = 201, body = Checkpoint), (status = 409, description = "同一网格节点下已有同名卡口", body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<CheckpointManager>,
@@ -72,7 +74,8 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(cp)))
 }
 
-#[utoipa::path(get, path = "/api/v1/checkpoints/{id}", tag = "checkpoints", params(("id" = i64, Path)), responses((status = 200, body = Checkpoint), (status = 400, description = "请求无效", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody)))]
+/// One checkpoint.
+#[utoipa::path(get, path = "/checkpoints/{id}", tag = "checkpoints", params(("id" = i64, Path)), responses((status = 200, body = Checkpoint)))]
 pub async fn show(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -91,8 +94,9 @@ pub struct ChangeBody {
     active: Option<bool>,
 }
 
-/// `PATCH /checkpoints/{id}`: rename, re-kind, move the description, close (`active: false`).
-#[utoipa::path(patch, path = "/api/v1/checkpoints/{id}", tag = "checkpoints", params(("id" = i64, Path)), request_body = ChangeBody, responses((status = 200, body = Checkpoint), (status = 400, description = "请求无效", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody), (status = 409, description = "重复", body = ErrorBody), (status = 413, description = "请求体过大", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段；rows 指明第几条扫码", body = ErrorBody)))]
+/// Changes a checkpoint: rename, re-kind, move the description, close (`active: false`); the
+/// fields left out keep their values.
+#[utoipa::path(patch, path = "/checkpoints/{id}", tag = "checkpoints", params(("id" = i64, Path)), request_body = ChangeBody, responses((status = 200, body = Checkpoint), (status = 409, description = "同一网格节点下已有同名卡口", body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -151,9 +155,9 @@ fn parse_scans(body: &[u8]) -> ApiResult<Vec<ScanInput>> {
     }
 }
 
-/// `POST /checkpoints/{id}/scans`: answered only after the scans are committed. All scans of a
-/// request are stored or none; a bad one is named by its position.
-#[utoipa::path(post, path = "/api/v1/checkpoints/{id}/scans", tag = "checkpoints", params(("id" = i64, Path)), request_body(content = Vec<ScanDoc>, description = "一条扫码记录 `{…}`、其数组 `[…]` 或 `{\"scans\": […]}`，一次最多 1000 条"), responses((status = 201, body = ScansJson), (status = 400, description = "请求无效", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody), (status = 413, description = "请求体过大", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段；rows 指明第几条扫码", body = ErrorBody)))]
+/// Posts scans: answered only after they are committed. All scans of a request are stored or
+/// none; a bad one is named by its position.
+#[utoipa::path(post, path = "/checkpoints/{id}/scans", tag = "checkpoints", params(("id" = i64, Path)), request_body(content = Vec<ScanDoc>, description = "一条扫码记录 `{…}`、其数组 `[…]` 或 `{\"scans\": […]}`，一次最多 1000 条"), responses((status = 201, body = ScansJson), (status = 409, description = "卡口已关闭", body = ErrorBody), (status = 422, description = "扫码无效：rows 逐条指明第几条、哪个字段和原因", body = ErrorBody)))]
 pub async fn post_scans(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -212,7 +216,7 @@ pub struct HoursQuery {
 }
 
 /// Counts of the last `hours` hours (default 24), one entry per hour with scans.
-#[utoipa::path(get, path = "/api/v1/checkpoints/{id}/hours", tag = "checkpoints", params(("id" = i64, Path), HoursQuery), responses((status = 200, body = Vec<HourCount>), (status = 400, description = "请求无效", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody)))]
+#[utoipa::path(get, path = "/checkpoints/{id}/hours", tag = "checkpoints", params(("id" = i64, Path), HoursQuery), responses((status = 200, body = Vec<HourCount>)))]
 pub async fn hours(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -294,7 +298,8 @@ fn default_limit() -> i64 {
     100
 }
 
-#[utoipa::path(get, path = "/api/v1/alerts", tag = "checkpoints", params(AlertsQuery), responses((status = 200, body = Vec<AlertJson>), (status = 400, description = "请求无效", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段；rows 指明第几条扫码", body = ErrorBody)))]
+/// The alerts the caller may see, newest first, a page at a time (`before` the last id seen).
+#[utoipa::path(get, path = "/alerts", tag = "checkpoints", params(AlertsQuery), responses((status = 200, body = Vec<AlertJson>)))]
 pub async fn alerts(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -310,7 +315,8 @@ pub async fn alerts(
     Ok(Json(list.iter().map(AlertJson::from).collect()))
 }
 
-#[utoipa::path(post, path = "/api/v1/alerts/{id}/handle", tag = "checkpoints", params(("id" = i64, Path)), responses((status = 200, body = AlertJson), (status = 400, description = "请求无效", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody), (status = 409, description = "重复", body = ErrorBody)))]
+/// Marks an alert as handled (已处置); handling it again changes nothing.
+#[utoipa::path(post, path = "/alerts/{id}/handle", tag = "checkpoints", params(("id" = i64, Path)), responses((status = 200, body = AlertJson)))]
 pub async fn handle(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -320,8 +326,8 @@ pub async fn handle(
     Ok(Json(AlertJson::from(&a)))
 }
 
-/// `GET /alerts/stream`: server-sent events, one `alert` event per new alert the caller may see.
-#[utoipa::path(get, path = "/api/v1/alerts/stream", tag = "checkpoints", responses((status = 200, description = "server-sent events：每条新预警一个 `alert` 事件（data 为 AlertJson），漏收时一个 `lagged` 事件", content_type = "text/event-stream", body = String), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody)))]
+/// The live feed: server-sent events, one `alert` event per new alert the caller may see.
+#[utoipa::path(get, path = "/alerts/stream", tag = "checkpoints", responses((status = 200, description = "server-sent events：每条新预警一个 `alert` 事件（data 为 AlertJson），漏收时一个 `lagged` 事件", content_type = "text/event-stream", body = String)))]
 pub async fn stream(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<CheckpointViewer>,
@@ -362,4 +368,21 @@ pub async fn stream(
         },
     );
     Ok(Sse::new(events).keep_alive(KeepAlive::default()))
+}
+
+// The request body's Rust type lives in the domain crate (which does not depend on utoipa):
+// this describes the same JSON for the document only.
+
+/// 卡口设备上传的一次扫码。
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ScanDoc {
+    id_number: Option<String>,
+    plate: Option<String>,
+    temperature: Option<f64>,
+    /// in, out
+    direction: Option<String>,
+    /// green, yellow, red
+    code_colour: Option<String>,
+    scanned_at: Option<chrono::DateTime<chrono::Utc>>,
 }

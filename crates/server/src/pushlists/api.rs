@@ -1,25 +1,24 @@
-//! 推送核查 over JSON: import a batch, list and verify people, place the unassigned, the
+//! `/api/v1/pushlists`: import a batch, list and verify people, place the unassigned, the
 //! 见底清零 counts, the address table. ID numbers are masked unless asked for (and audited).
+//! The error responses every route shares are added to the document by `api::openapi`.
 
 use crate::params::{ApiId, ApiQuery};
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::Json;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use wangge_domain::pushlist::{PushState, Verification};
 use wangge_store::pushlist::{
-    error_report_csv, AddressRule, BatchTotals, Dashboard, ItemView, PushImport, PushItem,
-    PushItemFilter, ReadProgress,
+    AddressRule, BatchTotals, Dashboard, ItemView, PushImport, PushItem, PushItemFilter,
+    ReadProgress,
 };
 use wangge_store::IdNumberOf;
-use wangge_store::User;
 
-use super::ApiJson;
-use super::ErrorBody;
-use crate::api::openapi::VerificationDoc;
+use super::{dashboard_node, errors_csv_download};
+use crate::api::{ApiJson, ErrorBody};
 use crate::auth::ApiUser;
 use crate::error::ApiResult;
 use crate::permission::{Allowed, PushHandler, PushImporter, PushViewer};
@@ -92,9 +91,10 @@ pub struct ImportQuery {
     due_hours: Option<i64>,
 }
 
-/// `POST /pushlists/import?name=…&due_hours=…` with the file (CSV or XLSX) as the body.
-/// 201 with the summary and the first refused rows; 422 when the file as a whole is refused.
-#[utoipa::path(post, path = "/api/v1/pushlists/import", tag = "pushlists", params(ImportQuery), request_body(content((Vec<u8> = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")), description = "推送名单文件（CSV 或 XLSX）"), responses((status = 201, body = ImportJson), (status = 400, description = "请求无效", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 413, description = "请求体过大", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
+/// Imports a batch: `POST /api/v1/pushlists/import?name=…&due_hours=…` with the file (CSV or
+/// XLSX) as the body. 201 with the summary and the first refused rows; 422 when the file as a
+/// whole is refused.
+#[utoipa::path(post, path = "/pushlists/import", tag = "pushlists", params(ImportQuery), request_body(content((Vec<u8> = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")), description = "推送名单文件（CSV 或 XLSX）"), responses((status = 201, body = ImportJson)))]
 pub async fn import(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<PushImporter>,
@@ -153,7 +153,8 @@ pub struct BatchJson {
     cleared: bool,
 }
 
-#[utoipa::path(get, path = "/api/v1/pushlists/batches", tag = "pushlists", responses((status = 200, body = Vec<BatchJson>), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody)))]
+/// Every batch in reach with its counts, and whether it is cleared (见底清零).
+#[utoipa::path(get, path = "/pushlists/batches", tag = "pushlists", responses((status = 200, body = Vec<BatchJson>)))]
 pub async fn batches(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -173,31 +174,14 @@ pub async fn batches(
 }
 
 /// The error report of a batch as CSV (行号,字段,原因).
-#[utoipa::path(get, path = "/api/v1/pushlists/batches/{id}/errors.csv", tag = "pushlists", params(("id" = i64, Path)), responses((status = 200, description = "行号,字段,原因", content_type = "text/csv", body = String), (status = 400, description = "请求无效", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody)))]
+#[utoipa::path(get, path = "/pushlists/batches/{id}/errors.csv", tag = "pushlists", params(("id" = i64, Path)), responses((status = 200, description = "行号,字段,原因", content_type = "text/csv", body = String)))]
 pub async fn errors_csv(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     ApiId(id): ApiId,
 ) -> ApiResult<Response> {
     let rows = state.store.push_batch_errors(&user.actor(), id).await?;
-    Ok(csv_download(
-        &format!("batch-{id}-errors.csv"),
-        error_report_csv(&rows),
-    ))
-}
-
-pub fn csv_download(filename: &str, bytes: Vec<u8>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{filename}\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
+    Ok(errors_csv_download(id, &rows))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -218,7 +202,9 @@ fn default_limit() -> i64 {
     100
 }
 
-#[utoipa::path(get, path = "/api/v1/pushlists/items", tag = "pushlists", params(ItemsQuery), responses((status = 200, body = Vec<ItemJson>), (status = 400, description = "请求无效", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
+/// The people to trace in reach, oldest first, by view (open, overdue, verified, all,
+/// unassigned), a page at a time (`after` the last id seen).
+#[utoipa::path(get, path = "/pushlists/items", tag = "pushlists", params(ItemsQuery), responses((status = 200, body = Vec<ItemJson>)))]
 pub async fn items(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -250,7 +236,8 @@ pub struct ShowQuery {
     reveal: Option<u8>,
 }
 
-#[utoipa::path(get, path = "/api/v1/pushlists/items/{id}", tag = "pushlists", params(("id" = i64, Path), ShowQuery), responses((status = 200, body = ItemJson), (status = 400, description = "请求无效", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody)))]
+/// One person; `reveal=1` shows the full ID number and records that in the audit log.
+#[utoipa::path(get, path = "/pushlists/items/{id}", tag = "pushlists", params(("id" = i64, Path), ShowQuery), responses((status = 200, body = ItemJson)))]
 pub async fn item(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -265,10 +252,10 @@ pub async fn item(
     Ok(Json(ItemJson::new(item, Some(shown), wangge_store::now())))
 }
 
-/// `POST /pushlists/items/{id}/verify` with `{"state": "reached"}`,
+/// Records a step of tracing: `{"state": "reached"}`,
 /// `{"state": "measures_in_place", "measures": …, "arrival_id"?: …}`,
 /// `{"state": "left_district", "destination": …}` or `{"state": "not_found", "reason": …}`.
-#[utoipa::path(post, path = "/api/v1/pushlists/items/{id}/verify", tag = "pushlists", params(("id" = i64, Path)), request_body = VerificationDoc, responses((status = 200, body = ItemJson), (status = 400, description = "请求无效", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody), (status = 409, description = "冲突（如状态不允许）", body = ErrorBody), (status = 413, description = "请求体过大", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
+#[utoipa::path(post, path = "/pushlists/items/{id}/verify", tag = "pushlists", params(("id" = i64, Path)), request_body = VerificationDoc, responses((status = 200, body = ItemJson), (status = 409, description = "该记录刚被他人修改，或此人已在另一批次中待核查", body = ErrorBody)))]
 pub async fn verify(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<PushHandler>,
@@ -285,7 +272,9 @@ pub struct PlaceBody {
     node_code: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/pushlists/items/{id}/place", tag = "pushlists", params(("id" = i64, Path)), request_body = PlaceBody, responses((status = 200, body = ItemJson), (status = 400, description = "请求无效", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody), (status = 409, description = "冲突（如状态不允许）", body = ErrorBody), (status = 413, description = "请求体过大", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
+/// Places a person not yet in a grid (unassigned, or at a community or township) in a node
+/// of the caller's scope.
+#[utoipa::path(post, path = "/pushlists/items/{id}/place", tag = "pushlists", params(("id" = i64, Path)), request_body = PlaceBody, responses((status = 200, body = ItemJson), (status = 409, description = "该记录刚被他人修改", body = ErrorBody)))]
 pub async fn place(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<PushHandler>,
@@ -308,20 +297,9 @@ pub struct DashboardQuery {
     node: Option<String>,
 }
 
-/// The node to show: the one asked for (inside the caller's scope), else the caller's own.
-pub async fn dashboard_node(
-    state: &AppState,
-    user: &User,
-    code: Option<&str>,
-) -> ApiResult<wangge_store::GridNode> {
-    let code = code
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-        .unwrap_or(&user.node_code);
-    Ok(state.store.grid_node_by_code(&user.actor(), code).await?)
-}
-
-#[utoipa::path(get, path = "/api/v1/pushlists/dashboard", tag = "pushlists", params(DashboardQuery), responses((status = 200, body = Dashboard), (status = 400, description = "请求无效", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody)))]
+/// 见底清零: one node's counts and its children's (default the caller's own node), for one
+/// batch or all.
+#[utoipa::path(get, path = "/pushlists/dashboard", tag = "pushlists", params(DashboardQuery), responses((status = 200, body = Dashboard)))]
 pub async fn dashboard(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -340,7 +318,8 @@ pub async fn dashboard(
     Ok(Json(d))
 }
 
-#[utoipa::path(get, path = "/api/v1/pushlists/address-rules", tag = "pushlists", responses((status = 200, body = Vec<AddressRule>), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody)))]
+/// The address → grid table.
+#[utoipa::path(get, path = "/pushlists/address-rules", tag = "pushlists", responses((status = 200, body = Vec<AddressRule>)))]
 pub async fn rules(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<PushViewer>,
@@ -355,7 +334,8 @@ pub struct RuleBody {
     node_code: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/pushlists/address-rules", tag = "pushlists", request_body = RuleBody, responses((status = 201, body = AddressRule), (status = 400, description = "请求无效", body = ErrorBody), (status = 401, description = "未登录", body = ErrorBody), (status = 403, description = "无权访问", body = ErrorBody), (status = 404, description = "不存在或不在辖区内", body = ErrorBody), (status = 409, description = "冲突（如状态不允许）", body = ErrorBody), (status = 413, description = "请求体过大", body = ErrorBody), (status = 422, description = "输入无效，field 指明字段", body = ErrorBody)))]
+/// Adds a rule: people whose address contains `keyword` go to the node `node_code`.
+#[utoipa::path(post, path = "/pushlists/address-rules", tag = "pushlists", request_body = RuleBody, responses((status = 201, body = AddressRule), (status = 409, description = "关键词已存在", body = ErrorBody)))]
 pub async fn create_rule(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<PushImporter>,
@@ -366,4 +346,20 @@ pub async fn create_rule(
         .create_address_rule(&user.actor(), &body.keyword, &body.node_code)
         .await?;
     Ok((StatusCode::CREATED, Json(rule)))
+}
+
+// The request body's Rust type lives in the domain crate (which does not depend on utoipa):
+// this describes the same JSON for the document only.
+
+/// 一次核查结果：`state` 为 reached、measures_in_place（须 measures，可带 arrival_id）、
+/// left_district（须 destination）或 not_found（须 reason）。
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct VerificationDoc {
+    #[schema(example = "reached")]
+    state: String,
+    measures: Option<String>,
+    arrival_id: Option<i64>,
+    destination: Option<String>,
+    reason: Option<String>,
 }

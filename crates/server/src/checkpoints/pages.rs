@@ -1,0 +1,329 @@
+//! 卡口 pages: the checkpoints of the user's subtree (managers add and close them), one
+//! checkpoint's hourly counts, scans and alerts, and the live alert list. A bad add or change
+//! form comes back as the same page (422) with each error beside its field and what was typed
+//! kept.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{Duration, DurationRound, TimeDelta, Utc};
+use serde::Deserialize;
+use wangge_domain::checkpoint::{CheckpointKind, ScanError};
+use wangge_store::checkpoints::{
+    Alert, AlertFilter, Checkpoint, CheckpointChange, HourCount, NewCheckpoint, ScanRecord,
+};
+use wangge_store::{GridNode, StoredIdNumber};
+
+use super::{CheckpointTexts, TEXTS};
+use crate::auth::PageUser;
+use crate::error::{AppError, PageResult};
+use crate::form::{invalid, CsrfForm, FieldErrors, NoFields};
+use crate::pages::{render, Layout};
+use crate::params::{PageId, PageQuery};
+use crate::permission::{CheckpointManager, CheckpointViewer, PageAllowed};
+use crate::timefmt;
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "checkpoints/list.html")]
+struct ListPage {
+    l: Layout,
+    ct: &'static CheckpointTexts,
+    checkpoints: Vec<Checkpoint>,
+    nodes: Vec<GridNode>,
+    kinds: [CheckpointKind; 6],
+    can_manage: bool,
+    open_alerts: i64,
+    /// The add form: empty, or as typed when it had errors.
+    form: NewForm,
+    errors: FieldErrors,
+}
+
+impl ListPage {
+    async fn new(state: &AppState, user: PageUser) -> PageResult<Self> {
+        let actor = user.user.actor();
+        let checkpoints = state.store.list_checkpoints(&actor).await?;
+        let can_manage = user.user.role.manages_checkpoints();
+        let nodes = if can_manage {
+            state.store.list_grid(&actor).await?
+        } else {
+            Vec::new()
+        };
+        let open_alerts = state.store.count_open_alerts(&actor).await?;
+        Ok(ListPage {
+            l: Layout::new(user, "checkpoints"),
+            ct: &TEXTS,
+            checkpoints,
+            nodes,
+            kinds: CheckpointKind::ALL,
+            can_manage,
+            open_alerts,
+            form: NewForm::default(),
+            errors: FieldErrors::new(),
+        })
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    PageAllowed(user, _): PageAllowed<CheckpointViewer>,
+) -> PageResult<Response> {
+    Ok(render(&ListPage::new(&state, user).await?)?.into_response())
+}
+
+/// The add form, as typed.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NewForm {
+    node_code: String,
+    name: String,
+    kind: String,
+    location: String,
+}
+
+/// A kind as the form's select sends it.
+fn kind_of(text: &str) -> Result<CheckpointKind, AppError> {
+    text.parse()
+        .map_err(|e: ScanError| AppError::invalid("kind", e.to_string()))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    PageAllowed(user, _): PageAllowed<CheckpointManager>,
+    CsrfForm(f): CsrfForm<NewForm>,
+) -> PageResult<Response> {
+    let mut errors = FieldErrors::new();
+    if let Some(kind) = errors.check(kind_of(&f.kind))? {
+        let new = NewCheckpoint {
+            node_code: f.node_code.clone(),
+            name: f.name.clone(),
+            kind,
+            location: f.location.clone(),
+        };
+        match state
+            .store
+            .create_checkpoint(&user.user.actor(), &new)
+            .await
+        {
+            Ok(cp) => return Ok(Redirect::to(&format!("/checkpoints/{}", cp.id)).into_response()),
+            Err(e) => errors.absorb(e)?,
+        }
+    }
+    let mut page = ListPage::new(&state, user).await?;
+    page.form = f;
+    page.errors = errors;
+    invalid(&page)
+}
+
+#[derive(Template)]
+#[template(path = "checkpoints/show.html")]
+struct ShowPage {
+    l: Layout,
+    ct: &'static CheckpointTexts,
+    cp: Checkpoint,
+    hours: Vec<(String, HourCount)>,
+    scans: Vec<ScanRecord>,
+    alerts: Vec<Alert>,
+    kinds: [CheckpointKind; 6],
+    can_manage: bool,
+    total_scans: i64,
+    total_alerts: i64,
+    /// The change form: the checkpoint as stored, or as typed when it had errors.
+    form: ChangeForm,
+    errors: FieldErrors,
+}
+
+impl ShowPage {
+    async fn new(state: &AppState, user: PageUser, id: i64) -> PageResult<Self> {
+        let actor = user.user.actor();
+        let cp = state.store.checkpoint(&actor, id).await?;
+        let end = Utc::now()
+            .duration_trunc(TimeDelta::hours(1))
+            .unwrap_or_else(|_| Utc::now())
+            + Duration::hours(1);
+        let hours: Vec<(String, HourCount)> = state
+            .store
+            .checkpoint_hours(&actor, id, end - Duration::hours(24), end)
+            .await?
+            .into_iter()
+            .map(|h| (timefmt::local(&h.hour), h))
+            .collect();
+        // (24 rows at most: the day's totals are summed here)
+        let total_scans = hours.iter().map(|(_, h)| h.scans).sum();
+        let total_alerts = hours.iter().map(|(_, h)| h.alerts).sum();
+        let scans = state.store.recent_scans(&actor, id, 20).await?;
+        let alerts = state
+            .store
+            .list_alerts(
+                &actor,
+                &AlertFilter {
+                    checkpoint_id: Some(id),
+                    limit: 20,
+                    ..Default::default()
+                },
+            )
+            .await?;
+        let can_manage = user.user.role.manages_checkpoints();
+        Ok(ShowPage {
+            l: Layout::new(user, "checkpoints"),
+            ct: &TEXTS,
+            form: ChangeForm::of(&cp),
+            cp,
+            hours,
+            scans,
+            alerts,
+            kinds: CheckpointKind::ALL,
+            can_manage,
+            total_scans,
+            total_alerts,
+            errors: FieldErrors::new(),
+        })
+    }
+
+    fn when(&self, s: &ScanRecord) -> String {
+        timefmt::local(&s.scanned_at)
+    }
+
+    fn masked(&self, s: &ScanRecord) -> String {
+        s.id_number
+            .as_ref()
+            .map(StoredIdNumber::masked)
+            .unwrap_or_default()
+    }
+
+    fn alert_time(&self, a: &Alert) -> String {
+        timefmt::local(&a.created_at)
+    }
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    PageAllowed(user, _): PageAllowed<CheckpointViewer>,
+    PageId(id): PageId,
+) -> PageResult<Response> {
+    Ok(render(&ShowPage::new(&state, user, id).await?)?.into_response())
+}
+
+/// The change form, as typed: an empty name or kind keeps the stored one; `active` is `1`
+/// (启用) or anything else (已关闭).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ChangeForm {
+    name: String,
+    kind: String,
+    location: String,
+    active: String,
+}
+
+impl ChangeForm {
+    fn of(cp: &Checkpoint) -> Self {
+        ChangeForm {
+            name: cp.name.clone(),
+            kind: cp.kind.as_str().to_string(),
+            location: cp.location.clone(),
+            active: if cp.active { "1" } else { "0" }.to_string(),
+        }
+    }
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    user: PageUser,
+    PageId(id): PageId,
+    CsrfForm(f): CsrfForm<ChangeForm>,
+) -> PageResult<Response> {
+    let mut errors = FieldErrors::new();
+    let kind = match f.kind.trim() {
+        "" => Some(None),
+        k => errors.check(kind_of(k))?.map(Some),
+    };
+    if let Some(kind) = kind {
+        let change = CheckpointChange {
+            name: Some(f.name.clone()).filter(|n| !n.trim().is_empty()),
+            kind,
+            location: Some(f.location.clone()),
+            active: Some(f.active == "1"),
+        };
+        match state
+            .store
+            .update_checkpoint(&user.user.actor(), id, &change)
+            .await
+        {
+            Ok(_) => {
+                state.caches.targets.clear();
+                return Ok(Redirect::to(&format!("/checkpoints/{id}")).into_response());
+            }
+            Err(e) => errors.absorb(e)?,
+        }
+    }
+    let mut page = ShowPage::new(&state, user, id).await?;
+    page.form = f;
+    page.errors = errors;
+    invalid(&page)
+}
+
+#[derive(Template)]
+#[template(path = "checkpoints/alerts.html")]
+struct AlertsPage {
+    l: Layout,
+    ct: &'static CheckpointTexts,
+    alerts: Vec<Alert>,
+    open_only: bool,
+    next_before: Option<i64>,
+}
+
+impl AlertsPage {
+    fn alert_time(&self, a: &Alert) -> String {
+        timefmt::local(&a.created_at)
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AlertsQuery {
+    #[serde(default)]
+    open: Option<u8>,
+    before: Option<i64>,
+}
+
+/// Newest alerts first; a small script adds new ones as they arrive (server-sent events).
+pub async fn alerts(
+    State(state): State<AppState>,
+    PageAllowed(user, _): PageAllowed<CheckpointViewer>,
+    PageQuery(q): PageQuery<AlertsQuery>,
+) -> PageResult<Response> {
+    const LIMIT: i64 = 100;
+    let open_only = q.open == Some(1);
+    let alerts = state
+        .store
+        .list_alerts(
+            &user.user.actor(),
+            &AlertFilter {
+                open_only,
+                before_id: crate::params::opt_id("before", q.before)?,
+                limit: LIMIT,
+                ..Default::default()
+            },
+        )
+        .await?;
+    let next_before = (alerts.len() as i64 == LIMIT)
+        .then(|| alerts.last().map(|a| a.id))
+        .flatten();
+    Ok(render(&AlertsPage {
+        l: Layout::new(user, "checkpoints"),
+        ct: &TEXTS,
+        alerts,
+        open_only,
+        next_before,
+    })?
+    .into_response())
+}
+
+pub async fn handle(
+    State(state): State<AppState>,
+    user: PageUser,
+    PageId(id): PageId,
+    _: CsrfForm<NoFields>,
+) -> PageResult<Response> {
+    state.store.handle_alert(&user.user.actor(), id).await?;
+    Ok(Redirect::to("/checkpoints/alerts").into_response())
+}

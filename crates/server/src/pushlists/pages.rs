@@ -1,0 +1,620 @@
+//! 推送核查 pages: the 见底清零 dashboard with drill-down, the worker's list (overdue
+//! highlighted), one person's record with the verification steps, the upload with progress,
+//! and the address → grid table. A bad form (a verification step, an address rule, an upload)
+//! comes back as the same page (422) with each error beside its field and what was typed kept.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Json;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use wangge_domain::grid::Level;
+use wangge_domain::pushlist::state::next_states;
+use wangge_domain::pushlist::{PushState, Verification};
+use wangge_store::pushlist::dashboard::RowPlace;
+use wangge_store::pushlist::{
+    AddressRule, BatchTotals, Dashboard, ItemView, PushImport, PushItem, PushItemFilter,
+};
+use wangge_store::{GridNode, IdNumberOf};
+
+use super::{dashboard_node, errors_csv_download, PushTexts, TEXTS};
+use crate::auth::PageUser;
+use crate::error::{AppError, PageResult};
+use crate::form::{invalid, CsrfForm, CsrfMultipart, FieldErrors, NoFields};
+use crate::jobs::JobState;
+use crate::pages::{render, Layout};
+use crate::params::{PageId, PageQuery};
+use crate::permission::{PageAllowed, PushImporter, PushViewer};
+use crate::timefmt;
+use crate::AppState;
+
+const PAGE_SIZE: i64 = 100;
+
+#[derive(Template)]
+#[template(path = "pushlists/dashboard.html")]
+struct DashboardPage {
+    l: Layout,
+    pt: &'static PushTexts,
+    batches: Vec<BatchTotals>,
+    batch: Option<i64>,
+    dash: Dashboard,
+    crumbs: Vec<GridNode>,
+    can_import: bool,
+    /// The upload form: the defaults, or as typed when it had errors.
+    upload: UploadForm,
+    errors: FieldErrors,
+}
+
+impl DashboardPage {
+    async fn new(
+        state: &AppState,
+        user: PageUser,
+        batch: Option<i64>,
+        node: Option<&str>,
+    ) -> PageResult<Self> {
+        let actor = user.user.actor();
+        let now = wangge_store::now();
+        let node = dashboard_node(state, &user.user, node).await?;
+        let dash = state
+            .store
+            .push_dashboard(&actor, &node, crate::params::opt_id("batch", batch)?, now)
+            .await?;
+        let batches = state.store.list_push_batches(&actor, now).await?;
+        let crumbs = state.store.grid_ancestors(&actor, &node).await?;
+        let can_import = user.user.role.imports_push_lists();
+        Ok(DashboardPage {
+            l: Layout::new(user, "pushlists"),
+            pt: &TEXTS,
+            batches,
+            batch,
+            dash,
+            crumbs,
+            can_import,
+            upload: UploadForm {
+                name: String::new(),
+                due_hours: state.config.push_due_hours.to_string(),
+            },
+            errors: FieldErrors::new(),
+        })
+    }
+
+    fn is_current(&self, b: &BatchTotals) -> bool {
+        self.batch == Some(b.batch.id)
+    }
+
+    fn when(&self, b: &BatchTotals) -> String {
+        timefmt::local(&b.batch.created_at)
+    }
+
+    fn batch_query(&self) -> String {
+        self.batch
+            .map(|b| format!("batch={b}&"))
+            .unwrap_or_default()
+    }
+}
+
+/// The text fields of the upload form, as typed.
+pub struct UploadForm {
+    name: String,
+    due_hours: String,
+}
+
+#[derive(Deserialize)]
+pub struct DashboardQuery {
+    batch: Option<i64>,
+    node: Option<String>,
+}
+
+/// 见底清零: batches with their counts, and one node's children (leaders drill down).
+pub async fn dashboard(
+    State(state): State<AppState>,
+    PageAllowed(user, _): PageAllowed<PushViewer>,
+    PageQuery(q): PageQuery<DashboardQuery>,
+) -> PageResult<Response> {
+    let page = DashboardPage::new(&state, user, q.batch, q.node.as_deref()).await?;
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Template)]
+#[template(path = "pushlists/items.html")]
+struct ItemsPage {
+    l: Layout,
+    pt: &'static PushTexts,
+    items: Vec<PushItem>,
+    now: DateTime<Utc>,
+    view: ItemView,
+    batch: Option<i64>,
+    node: Option<GridNode>,
+    next_after: Option<i64>,
+    can_place: bool,
+}
+
+impl ItemsPage {
+    fn query(&self, view: &str) -> String {
+        let mut q = format!("view={view}");
+        if let Some(b) = self.batch {
+            q.push_str(&format!("&batch={b}"));
+        }
+        if let Some(n) = &self.node {
+            q.push_str(&format!("&node={}", n.code));
+        }
+        q
+    }
+
+    fn tabs(&self) -> Vec<(&'static str, &'static str)> {
+        let t = self.pt;
+        vec![
+            ("open", t.view_open),
+            ("overdue", t.view_overdue),
+            ("verified", t.view_verified),
+            ("all", t.view_all),
+        ]
+    }
+
+    fn due(&self, i: &PushItem) -> String {
+        timefmt::local(&i.due_at)
+    }
+
+    fn arrived(&self, i: &PushItem) -> String {
+        timefmt::naive(&i.arrived_at)
+    }
+
+    fn current(&self) -> &'static str {
+        match self.view {
+            ItemView::Open => "open",
+            ItemView::Overdue => "overdue",
+            ItemView::Verified => "verified",
+            ItemView::All => "all",
+            ItemView::Unassigned => "unassigned",
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ItemsQuery {
+    batch: Option<i64>,
+    #[serde(default)]
+    view: ItemView,
+    node: Option<String>,
+    #[serde(default)]
+    after: i64,
+}
+
+/// The people to trace, oldest first; overdue rows are marked.
+pub async fn items(
+    State(state): State<AppState>,
+    PageAllowed(user, _): PageAllowed<PushViewer>,
+    PageQuery(q): PageQuery<ItemsQuery>,
+) -> PageResult<Response> {
+    let actor = user.user.actor();
+    let node = match q.node.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        Some(code) => Some(state.store.grid_node_by_code(&actor, code).await?),
+        None => None,
+    };
+    let now = wangge_store::now();
+    let filter = PushItemFilter {
+        batch_id: crate::params::opt_id("batch", q.batch)?,
+        view: q.view,
+        node_path: node.as_ref().map(|n| n.path.clone()),
+        after_id: crate::params::after("after", q.after)?,
+        limit: PAGE_SIZE,
+    };
+    let items = state
+        .store
+        .list_push_items(&user.user.actor(), &filter, now)
+        .await?;
+    let next_after = (items.len() as i64 == PAGE_SIZE)
+        .then(|| items.last().map(|i| i.id))
+        .flatten();
+    let can_place = user.user.role.places_push_items();
+    Ok(render(&ItemsPage {
+        l: Layout::new(user, "pushlists"),
+        pt: &TEXTS,
+        items,
+        now,
+        view: q.view,
+        batch: q.batch,
+        node,
+        next_after,
+        can_place,
+    })?
+    .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "pushlists/item.html")]
+struct ItemPage {
+    l: Layout,
+    pt: &'static PushTexts,
+    i: PushItem,
+    id_shown: String,
+    revealed: bool,
+    overdue: bool,
+    merges: Vec<(String, i64)>,
+    next: Vec<PushState>,
+    places: Vec<GridNode>,
+    /// The verification forms: empty, or as typed when one had errors.
+    form: VerifyForm,
+    errors: FieldErrors,
+}
+
+impl ItemPage {
+    /// The record of item `id`; with `revealed`, its full ID number (recorded in the audit log).
+    async fn new(state: &AppState, user: PageUser, id: i64, revealed: bool) -> PageResult<Self> {
+        let actor = user.user.actor();
+        let i = state.store.push_item(&actor, id).await?;
+        let of = IdNumberOf::PushItem(i.id);
+        let id_shown = crate::reveal::shown(state, &actor, revealed, of, &i.id_number).await?;
+        let merges = state.store.push_item_merges(&actor, id).await?;
+        let places = state.store.push_item_places(&actor, &i).await?;
+        Ok(ItemPage {
+            l: Layout::new(user, "pushlists"),
+            pt: &TEXTS,
+            id_shown,
+            revealed,
+            overdue: i.is_overdue(wangge_store::now()),
+            merges,
+            next: next_states(i.state),
+            places,
+            i,
+            form: VerifyForm::default(),
+            errors: FieldErrors::new(),
+        })
+    }
+
+    fn arrived(&self) -> String {
+        timefmt::naive(&self.i.arrived_at)
+    }
+
+    fn due(&self) -> String {
+        timefmt::local(&self.i.due_at)
+    }
+
+    fn verified(&self) -> String {
+        timefmt::local_opt(&self.i.verified_at)
+    }
+
+    fn offers(&self, s: &str) -> bool {
+        self.next.iter().any(|n| n.as_str() == s)
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ShowQuery {
+    reveal: Option<u8>,
+}
+
+pub async fn item(
+    State(state): State<AppState>,
+    PageAllowed(user, _): PageAllowed<PushViewer>,
+    PageId(id): PageId,
+    PageQuery(q): PageQuery<ShowQuery>,
+) -> PageResult<Response> {
+    let page = ItemPage::new(&state, user, id, q.reveal == Some(1)).await?;
+    Ok(render(&page)?.into_response())
+}
+
+/// A verification step as typed: `state` says which (a hidden field of each step's form).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct VerifyForm {
+    state: String,
+    measures: String,
+    arrival_id: String,
+    destination: String,
+    reason: String,
+}
+
+impl VerifyForm {
+    /// The step, or `None` with the errors of its fields in `errors`. An unknown step is no
+    /// typing mistake (the page offers none): it is refused as such, before the record is
+    /// looked up.
+    fn verification(&self, errors: &mut FieldErrors) -> Result<Option<Verification>, AppError> {
+        Ok(match self.state.as_str() {
+            "reached" => Some(Verification::Reached),
+            "measures_in_place" => {
+                let arrival_id = match self.arrival_id.trim() {
+                    "" => Some(None),
+                    s => errors
+                        .check(wangge_domain::validate::number::parse_id(
+                            "arrival_id",
+                            "来返报备编号",
+                            s,
+                        ))?
+                        .map(Some),
+                };
+                if arrival_id.is_none() {
+                    // the store is not asked: check the measures here, to show both at once
+                    use wangge_domain::validate::text;
+                    errors.check(text::required(
+                        "measures",
+                        "管控措施",
+                        &self.measures,
+                        text::REASON_MAX,
+                    ))?;
+                }
+                arrival_id.map(|arrival_id| Verification::MeasuresInPlace {
+                    measures: self.measures.clone(),
+                    arrival_id,
+                })
+            }
+            "left_district" => Some(Verification::LeftDistrict {
+                destination: self.destination.clone(),
+            }),
+            "not_found" => Some(Verification::NotFound {
+                reason: self.reason.clone(),
+            }),
+            other => return Err(AppError::invalid("state", format!("未知核查状态“{other}”"))),
+        })
+    }
+}
+
+pub async fn verify(
+    State(state): State<AppState>,
+    PageAllowed(user, _): PageAllowed<PushViewer>,
+    PageId(id): PageId,
+    CsrfForm(f): CsrfForm<VerifyForm>,
+) -> PageResult<Response> {
+    let mut errors = FieldErrors::new();
+    if let Some(v) = f.verification(&mut errors)? {
+        match state
+            .store
+            .verify_push_item(&user.user.actor(), id, v)
+            .await
+        {
+            Ok(_) => return Ok(Redirect::to(&format!("/pushlists/items/{id}")).into_response()),
+            Err(e) => errors.absorb(e)?,
+        }
+    }
+    let mut page = ItemPage::new(&state, user, id, false).await?;
+    page.form = f;
+    page.errors = errors;
+    invalid(&page)
+}
+
+#[derive(Deserialize)]
+pub struct PlaceForm {
+    #[serde(default)]
+    node_code: String,
+}
+
+pub async fn place(
+    State(state): State<AppState>,
+    PageAllowed(user, _): PageAllowed<PushViewer>,
+    PageId(id): PageId,
+    CsrfForm(f): CsrfForm<PlaceForm>,
+) -> PageResult<Response> {
+    state
+        .store
+        .place_push_item(&user.user.actor(), id, &f.node_code)
+        .await?;
+    Ok(Redirect::to(&format!("/pushlists/items/{id}")).into_response())
+}
+
+/// Multipart upload (`csrf` first, then `name`, `due_hours`, `file`); the import runs in the
+/// background and the browser is sent to its progress page. The file is streamed to disk. A
+/// bad name or time limit, or no file, shows the dashboard again with the errors beside the
+/// fields and what was typed (a browser never keeps a chosen file).
+pub async fn upload(
+    State(state): State<AppState>,
+    PageAllowed(user, _): PageAllowed<PushImporter>,
+    mut upload: CsrfMultipart,
+) -> PageResult<Response> {
+    let mut form = UploadForm {
+        name: String::new(),
+        due_hours: state.config.push_due_hours.to_string(),
+    };
+    let mut file = None;
+    while let Some(field) = upload.next().await? {
+        match field.name() {
+            Some("name") => form.name = CsrfMultipart::text(field).await?,
+            Some("due_hours") => form.due_hours = CsrfMultipart::text(field).await?,
+            Some("file") if file.is_none() => {
+                let filename = field.file_name().unwrap_or("").to_string();
+                let (path, _) = crate::upload::save(field).await?;
+                file = Some((path, filename));
+            }
+            _ => {}
+        }
+    }
+    let mut errors = FieldErrors::new();
+    let due_hours = errors.check(
+        form.due_hours
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| AppError::invalid("due_hours", "核查时限应为整数小时")),
+    )?;
+    if file.is_none() {
+        errors.add("file", "请选择要上传的文件（CSV 或 XLSX）");
+    }
+    // an empty name is the file's; without a file there is nothing to name yet
+    let name = match (&file, form.name.trim().is_empty()) {
+        (Some((_, filename)), true) => Some(filename.clone()),
+        (None, true) => None,
+        (_, false) => Some(form.name.clone()),
+    };
+    use wangge_domain::validate::text;
+    let name = match name {
+        Some(name) => errors.check(text::bounded("name", "批次名称", &name, text::TITLE_MAX))?,
+        None => None,
+    };
+    match (file, name, due_hours) {
+        (Some((path, _)), Some(name), Some(due_hours)) if errors.is_empty() => {
+            let id = state.jobs.start(
+                state.store.clone(),
+                user.user.actor(),
+                path,
+                PushImport { name, due_hours },
+            );
+            Ok(Redirect::to(&format!("/pushlists/jobs/{id}")).into_response())
+        }
+        (file, _, _) => {
+            if let Some((path, _)) = file {
+                let _ = tokio::fs::remove_file(&path).await;
+            }
+            let mut page = DashboardPage::new(&state, user, None, None).await?;
+            page.upload = form;
+            page.errors = errors;
+            invalid(&page)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pushlists/job.html")]
+struct JobPage {
+    l: Layout,
+    pt: &'static PushTexts,
+    id: u64,
+    name: String,
+    percent: u32,
+    rows: u64,
+    job: JobState,
+}
+
+impl JobPage {
+    fn running(&self) -> bool {
+        matches!(self.job, JobState::Running)
+    }
+}
+
+pub async fn job(
+    State(state): State<AppState>,
+    user: PageUser,
+    PageId(id): PageId,
+) -> PageResult<Response> {
+    // ids are ≥ 1, so the conversion cannot fail; jobs are numbered from 1
+    let id = u64::try_from(id).map_err(|_| AppError::NotFound)?;
+    let job = state
+        .jobs
+        .get(id, Some(user.user.id))
+        .ok_or(AppError::NotFound)?;
+    let page = JobPage {
+        id,
+        name: job.name.clone(),
+        percent: job.percent(),
+        rows: job.progress.rows.load(std::sync::atomic::Ordering::Relaxed),
+        job: job.state(),
+        l: Layout::new(user, "pushlists"),
+        pt: &TEXTS,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+/// Progress for the upload page's script: `{state, percent, rows, …}`.
+pub async fn job_progress(
+    State(state): State<AppState>,
+    user: PageUser,
+    PageId(id): PageId,
+) -> PageResult<Response> {
+    // ids are ≥ 1, so the conversion cannot fail; jobs are numbered from 1
+    let id = u64::try_from(id).map_err(|_| AppError::NotFound)?;
+    let job = state
+        .jobs
+        .get(id, Some(user.user.id))
+        .ok_or(AppError::NotFound)?;
+    let mut body = serde_json::to_value(job.state()).unwrap_or_default();
+    body["percent"] = job.percent().into();
+    body["rows"] = job
+        .progress
+        .rows
+        .load(std::sync::atomic::Ordering::Relaxed)
+        .into();
+    Ok(Json(body).into_response())
+}
+
+pub async fn errors_csv(
+    State(state): State<AppState>,
+    user: PageUser,
+    PageId(id): PageId,
+) -> PageResult<Response> {
+    let rows = state
+        .store
+        .push_batch_errors(&user.user.actor(), id)
+        .await?;
+    Ok(errors_csv_download(id, &rows))
+}
+
+#[derive(Template)]
+#[template(path = "pushlists/rules.html")]
+struct RulesPage {
+    l: Layout,
+    pt: &'static PushTexts,
+    rules: Vec<AddressRule>,
+    grids: Vec<GridNode>,
+    can_edit: bool,
+    /// The add form: empty, or as typed when it had errors.
+    form: RuleForm,
+    errors: FieldErrors,
+}
+
+impl RulesPage {
+    async fn new(state: &AppState, user: PageUser) -> PageResult<Self> {
+        let actor = user.user.actor();
+        let rules = state.store.list_address_rules(&actor).await?;
+        let can_edit = user.user.role.imports_push_lists();
+        let grids = if can_edit {
+            state.store.address_rule_nodes(&actor).await?
+        } else {
+            Vec::new()
+        };
+        Ok(RulesPage {
+            l: Layout::new(user, "pushlists"),
+            pt: &TEXTS,
+            rules,
+            grids,
+            can_edit,
+            form: RuleForm::default(),
+            errors: FieldErrors::new(),
+        })
+    }
+}
+
+pub async fn rules(
+    State(state): State<AppState>,
+    PageAllowed(user, _): PageAllowed<PushViewer>,
+) -> PageResult<Response> {
+    Ok(render(&RulesPage::new(&state, user).await?)?.into_response())
+}
+
+/// The add form of the address table, as typed.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RuleForm {
+    keyword: String,
+    node_code: String,
+}
+
+pub async fn create_rule(
+    State(state): State<AppState>,
+    PageAllowed(user, _): PageAllowed<PushImporter>,
+    CsrfForm(f): CsrfForm<RuleForm>,
+) -> PageResult<Response> {
+    let mut errors = FieldErrors::new();
+    match state
+        .store
+        .create_address_rule(&user.user.actor(), &f.keyword, &f.node_code)
+        .await
+    {
+        Ok(_) => return Ok(Redirect::to("/pushlists/rules").into_response()),
+        Err(e) => errors.absorb(e)?,
+    }
+    let mut page = RulesPage::new(&state, user).await?;
+    page.form = f;
+    page.errors = errors;
+    invalid(&page)
+}
+
+pub async fn delete_rule(
+    State(state): State<AppState>,
+    user: PageUser,
+    PageId(id): PageId,
+    _: CsrfForm<NoFields>,
+) -> PageResult<Response> {
+    state
+        .store
+        .delete_address_rule(&user.user.actor(), id)
+        .await?;
+    Ok(Redirect::to("/pushlists/rules").into_response())
+}
