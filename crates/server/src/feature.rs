@@ -70,12 +70,6 @@ impl Feature {
         self.nav.push(entry);
         self
     }
-
-    /// Routes of the part of the server not yet moved into feature folders.
-    pub(crate) fn legacy(mut self, pages: Routes<AppState>) -> Self {
-        self.pages = self.pages.merge(pages);
-        self
-    }
 }
 
 /// 导航: one entry of the menu, shown to the roles `shown` allows.

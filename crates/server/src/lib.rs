@@ -135,10 +135,6 @@ pub fn today() -> chrono::NaiveDate {
 /// writing its folder and one line here.
 fn features(upload_limit: usize) -> Vec<feature::Feature> {
     vec![
-        // the features not yet in their own folders, with their navigation
-        feature::Feature::new().legacy(
-            pages::routes(upload_limit).nest(feature::API_PREFIX, api::routes(upload_limit)),
-        ),
         home::feature(),
         grid::feature(),
         residents::feature(),

@@ -24,13 +24,6 @@ impl<S: Clone + Send + Sync + 'static> Routes<S> {
         self
     }
 
-    pub fn nest(mut self, prefix: &str, inner: Routes<S>) -> Self {
-        self.router = self.router.nest(prefix, inner.router);
-        self.paths
-            .extend(inner.paths.into_iter().map(|p| format!("{prefix}{p}")));
-        self
-    }
-
     /// Adds every route of `other`, at the same paths.
     pub fn merge(mut self, other: Routes<S>) -> Self {
         self.router = self.router.merge(other.router);

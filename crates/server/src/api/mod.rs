@@ -1,4 +1,5 @@
-//! The JSON API under `/api/v1`. Every route needs a session cookie or an API token; without
+//! What every feature's JSON API shares (its routes are in the features' `api.rs`): the error
+//! body, the body extractors and the OpenAPI document. Every route needs a session cookie or an API token; without
 //! one the answer is 401 with a JSON error, never data. The one exception is
 //! `POST /api/v1/arrivals`, which the public may call without credentials (rate limited per
 //! client); see `crate::arrivals`.
@@ -9,12 +10,7 @@ use axum::extract::{FromRequest, Request};
 use serde::de::DeserializeOwned;
 
 use crate::error::AppError;
-use crate::routes::Routes;
 use crate::AppState;
-
-pub fn routes(_upload_limit: usize) -> Routes<AppState> {
-    Routes::new()
-}
 
 /// The error every route answers with: a message naming the problem, the field at fault when
 /// there is one, and for refused imports one entry per bad row.

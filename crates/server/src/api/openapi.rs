@@ -1,6 +1,6 @@
 //! The OpenAPI document of the JSON API, generated from the handlers' annotations and served at
 //! `/api/openapi.json`: the features' routes (each declared once, with its description, in its
-//! folder; see `crate::feature`), the routes not yet moved there (listed below), the security
+//! folder; see `crate::feature`), merged into [`ApiDoc`] (title, the error body), the security
 //! schemes, and the error responses every route shares ([`CommonErrors`]), added once here.
 
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};

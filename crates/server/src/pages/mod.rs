@@ -1,4 +1,7 @@
-//! Server-rendered pages. A handler extracts, calls the store, renders a typed template.
+//! What every feature's pages share (their handlers are in the features' `pages.rs`): the frame
+//! (`Layout` and the navigation of the mounted features), rendering, the error page and the
+//! form extractor for pages without a session (login). A handler extracts, calls the store,
+//! renders a typed template.
 
 use askama::Template;
 use axum::extract::{FromRequest, Request};
@@ -11,12 +14,7 @@ use crate::auth::PageUser;
 use crate::error::{AppError, PageError, PageResult};
 use crate::feature::NavEntry;
 use crate::i18n::{Texts, ZH};
-use crate::routes::Routes;
 use crate::AppState;
-
-pub fn routes(_upload_limit: usize) -> Routes<AppState> {
-    Routes::new()
-}
 
 /// What every page's frame needs: texts, the user, the CSRF token for its forms, which
 /// navigation entry is current, and the navigation of the mounted features.
