@@ -37,6 +37,7 @@ pub struct RiskTexts {
     pub import_help: &'static str,
     pub help: &'static str,
     pub imported: &'static str,
+    pub level: &'static str,
 }
 
 pub static TEXTS: RiskTexts = RiskTexts {
@@ -48,4 +49,5 @@ pub static TEXTS: RiskTexts = RiskTexts {
     import_help: "CSV 列：code（区划代码）、street（街道/乡镇，可空）、name（名称）、level（low/medium/high 或 低/中/高）、valid_from（起始日期）、valid_until（截止日期，可空）；JSON 为同名字段的对象数组。区划代码、街道和起始日期相同的记录视为同一条，更新之。整批导入：任何一行有错则全部不导入。",
     help: "风险地区的增删改会按抵达日有效的名单重算所有未结束的管控计划，并记入审计日志。",
     imported: "导入完成",
+    level: "风险等级",
 };
