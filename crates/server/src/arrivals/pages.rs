@@ -25,6 +25,7 @@ const PAGE_SIZE: i64 = 50;
 #[template(path = "arrivals/list.html")]
 struct ListPage {
     l: Layout,
+    ft: &'static super::ArrivalsTexts,
     arrivals: Vec<Arrival>,
     statuses: [ArrivalStatus; 5],
     status: String,
@@ -66,6 +67,7 @@ pub async fn list(
         .then(|| arrivals.last().map(|a| a.id))
         .flatten();
     Ok(render(&ListPage {
+        ft: &super::TEXTS,
         l: Layout::new(user, "arrivals"),
         arrivals,
         statuses: ArrivalStatus::ALL,
@@ -80,6 +82,7 @@ pub async fn list(
 #[template(path = "arrivals/show.html")]
 struct DetailPage {
     l: Layout,
+    ft: &'static super::ArrivalsTexts,
     a: Arrival,
     id_shown: String,
     revealed: bool,
@@ -110,6 +113,7 @@ impl DetailPage {
         let nodes = state.store.destinations(&actor).await?;
         let is_admin = user.user.role.reads_audit();
         Ok(DetailPage {
+            ft: &super::TEXTS,
             l: Layout::new(user, "arrivals"),
             a,
             id_shown,

@@ -51,6 +51,7 @@ pub struct Community {
 #[template(path = "arrivals/report.html")]
 struct ReportPage {
     t: &'static Texts,
+    ft: &'static super::ArrivalsTexts,
     csrf: String,
     /// The form as typed.
     form: ReportForm,
@@ -66,6 +67,7 @@ struct ReportPage {
 #[template(path = "arrivals/report_done.html")]
 struct DonePage {
     t: &'static Texts,
+    ft: &'static super::ArrivalsTexts,
     id: i64,
     name: String,
     arrival_date: chrono::NaiveDate,
@@ -108,6 +110,7 @@ async fn form_page(
         .unwrap_or_default();
     let csrf = random_token();
     let page = ReportPage {
+        ft: &super::TEXTS,
         t: &ZH,
         csrf: csrf.clone(),
         form: f,
@@ -258,6 +261,7 @@ pub async fn submit(
         return Err(AppError::Internal("report stored with a bad day count".into()).into());
     }
     Ok(render(&DonePage {
+        ft: &super::TEXTS,
         t: &ZH,
         id: a.id,
         name: a.name,

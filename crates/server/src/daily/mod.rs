@@ -23,3 +23,21 @@ pub fn feature() -> Feature {
             ZH.nav_daily,
         ))
 }
+
+/// The feature's own words (the shared ones are in `crate::i18n`).
+pub struct DailyTexts {
+    pub daily_help: &'static str,
+    pub print_hint: &'static str,
+    pub export_xlsx: &'static str,
+    pub daily_empty: &'static str,
+    pub show: &'static str,
+}
+
+pub static TEXTS: DailyTexts = DailyTexts {
+    daily_help:
+        "所选日期抵达、开始或结束管控措施、应做核酸检测的人员，以及前一天未健康打卡的管控对象。",
+    print_hint: "打印：使用浏览器的打印功能（Ctrl+P），导航和表单不会打印。",
+    export_xlsx: "导出 Excel",
+    daily_empty: "这一天没有需要办理的事项。",
+    show: "查看",
+};

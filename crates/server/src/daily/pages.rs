@@ -24,6 +24,7 @@ pub struct DailyQuery {
 #[template(path = "daily/list.html")]
 struct DailyPage {
     l: Layout,
+    ft: &'static super::DailyTexts,
     date: chrono::NaiveDate,
     entries: Vec<DailyEntry>,
 }
@@ -36,6 +37,7 @@ pub async fn page(
     let date = query_date("date", &q.date)?.unwrap_or_else(crate::today);
     let entries = state.store.daily_list(&user.user.actor(), date).await?;
     Ok(render(&DailyPage {
+        ft: &super::TEXTS,
         l: Layout::new(user, "daily"),
         date,
         entries,
