@@ -472,6 +472,29 @@ async fn bad_input_is_refused_clearly_and_changes_nothing(kind: Kind) {
         r.body
     );
 
+    // several bad fields: every one beside its input at once
+    let r = admin
+        .post_form(
+            "/users",
+            &[
+                ("csrf", &csrf),
+                ("username", "坏 名"),
+                ("display_name", ""),
+                ("role", "grid_worker"),
+                ("node_code", "999999999"),
+                ("password", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    for field in ["username", "display_name", "password", "node_code"] {
+        assert!(
+            r.body.contains(&format!("id=\"{field}-error\"")),
+            "{field} beside its input: {}",
+            r.body
+        );
+    }
+
     // a bad audit filter: the log page again (422), the error beside the date, the rest kept
     let r = admin.get("/audit?user=wangge1&from=2021-13-01").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);

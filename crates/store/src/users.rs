@@ -244,33 +244,46 @@ impl Store {
         new: &NewUser,
         hash: Option<String>,
     ) -> Result<User> {
-        validate_username(&new.username)?;
         use wangge_domain::validate::text;
-        let display_name =
-            text::required("display_name", "姓名", &new.display_name, text::NAME_MAX)?;
+        // every bad field at once, so the form can show each beside its input
+        let mut problems = crate::error::Problems::default();
+        problems.keep(validate_username(&new.username))?;
+        let display_name = problems.keep(
+            text::required("display_name", "姓名", &new.display_name, text::NAME_MAX)
+                .map_err(StoreError::from),
+        )?;
         if new.password.chars().count() > text::PASSWORD_MAX {
-            return Err(StoreError::invalid(
+            problems.add(
                 "password",
                 format!("密码过长（最多 {} 位）", text::PASSWORD_MAX),
-            ));
+            );
+        } else {
+            problems.keep(validate_password(&new.password, &new.username))?;
         }
-        validate_password(&new.password, &new.username)?;
+        let node = match self
+            .grid_node_by_code_in(&actor.scope, &new.node_code)
+            .await
+        {
+            Ok(node) => Some(node),
+            Err(StoreError::NotFound) => {
+                problems.add(
+                    "node_code",
+                    format!("网格节点“{}”不存在或不在辖区内", new.node_code),
+                );
+                None
+            }
+            Err(other) => return Err(other),
+        };
+        let (Some(display_name), Some(node), true) = (display_name, node, problems.is_empty())
+        else {
+            return Err(problems.into_error());
+        };
         if !actor.role.may_assign(new.role) {
             return Err(StoreError::Forbidden(format!(
                 "不能创建“{}”账号",
                 new.role.label_zh()
             )));
         }
-        let node = self
-            .grid_node_by_code_in(&actor.scope, &new.node_code)
-            .await
-            .map_err(|e| match e {
-                StoreError::NotFound => StoreError::invalid(
-                    "node_code",
-                    format!("网格节点“{}”不存在或不在辖区内", new.node_code),
-                ),
-                other => other,
-            })?;
         let hash = match hash {
             Some(hash) => hash,
             None => hash_blocking(new.password.clone()).await?,
