@@ -876,6 +876,27 @@ async fn checkpoints_refuse_what_is_not_theirs(kind: Kind) {
         r.body.contains(r#"value="factory" selected"#),
         "chosen kind kept"
     );
+    // several bad fields: every one beside its input at once
+    let r = admin
+        .post_form(
+            "/checkpoints",
+            &[
+                ("csrf", &csrf),
+                ("name", ""),
+                ("kind", "factory"),
+                ("node_code", "999999999999"),
+                ("location", &"远".repeat(300)),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    for field in ["name", "node_code", "location"] {
+        assert!(
+            r.body.contains(&format!("id=\"{field}-error\"")),
+            "{field} beside its input: {}",
+            r.body
+        );
+    }
     let long = "长".repeat(60);
     let r = admin
         .post_form(

@@ -13,6 +13,7 @@ use wangge_domain::checkpoint::CheckpointKind;
 use wangge_domain::permission::{CheckpointManager, CheckpointViewer, ScanPoster};
 use wangge_domain::validate::text;
 
+use crate::error::Problems;
 use crate::{Actor, AuditEntry, Result, Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -103,18 +104,27 @@ impl Store {
         new: &NewCheckpoint,
     ) -> Result<Checkpoint> {
         actor.require::<CheckpointManager>()?;
-        let name = clean_name(&new.name)?;
-        let location = clean_location(&new.location)?;
-        let node = self
+        // every bad field at once, so the form can show each beside its input
+        let mut problems = Problems::default();
+        let name = problems.keep(clean_name(&new.name))?;
+        let location = problems.keep(clean_location(&new.location))?;
+        let node = match self
             .grid_node_by_code_in(&actor.scope, new.node_code.trim())
             .await
-            .map_err(|e| match e {
-                StoreError::NotFound => StoreError::invalid(
+        {
+            Ok(node) => Some(node),
+            Err(StoreError::NotFound) => {
+                problems.add(
                     "node_code",
                     format!("网格节点“{}”不存在或不在辖区内", new.node_code.trim()),
-                ),
-                other => other,
-            })?;
+                );
+                None
+            }
+            Err(other) => return Err(other),
+        };
+        let (Some(name), Some(location), Some(node)) = (name, location, node) else {
+            return Err(problems.into_error());
+        };
         let id = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let (id,): (i64,) = sqlx::query_as(
@@ -171,13 +181,17 @@ impl Store {
     ) -> Result<Checkpoint> {
         actor.require::<CheckpointManager>()?;
         let before = self.checkpoint(actor, id).await?;
+        let mut problems = Problems::default();
         let name = match &change.name {
-            Some(n) => clean_name(n)?,
-            None => before.name.clone(),
+            Some(n) => problems.keep(clean_name(n))?,
+            None => Some(before.name.clone()),
         };
         let location = match &change.location {
-            Some(l) => clean_location(l)?,
-            None => before.location.clone(),
+            Some(l) => problems.keep(clean_location(l))?,
+            None => Some(before.location.clone()),
+        };
+        let (Some(name), Some(location)) = (name, location) else {
+            return Err(problems.into_error());
         };
         let kind = change.kind.unwrap_or(before.kind);
         let active = change.active.unwrap_or(before.active);
