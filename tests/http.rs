@@ -495,6 +495,15 @@ async fn bad_input_is_refused_clearly_and_changes_nothing(kind: Kind) {
         );
     }
 
+    // two bad dates in the audit filter: both beside their inputs
+    let r = admin.get("/audit?from=2021-13-01&until=abc").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains(r#"id="from-error""#) && r.body.contains(r#"id="until-error""#),
+        "{}",
+        r.body
+    );
+
     // a bad audit filter: the log page again (422), the error beside the date, the rest kept
     let r = admin.get("/audit?user=wangge1&from=2021-13-01").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);

@@ -238,6 +238,17 @@ impl FieldErrors {
     pub fn all(&self) -> &[FieldError] {
         &self.0
     }
+
+    /// The errors as one: `Invalid` for a single field (the JSON API's `{"error", "field"}`),
+    /// `Fields` for more.
+    pub fn into_error(mut self) -> AppError {
+        if self.0.len() == 1 {
+            let e = self.0.remove(0);
+            AppError::invalid(&e.field, e.message)
+        } else {
+            AppError::Fields(self.0)
+        }
+    }
 }
 
 /// The same form page again, with status 422 (a bad form is not a success).

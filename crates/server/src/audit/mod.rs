@@ -93,14 +93,32 @@ impl AuditQuery {
         let opt = |field: &str, label: &str, s: &str| {
             text::optional(field, label, Some(s), text::FILTER_MAX)
         };
-        Ok(AuditFilter {
-            username: opt("user", "用户名", &self.user)?,
-            entity: opt("entity", "对象类型", &self.entity)?,
-            entity_id: opt("entity_id", "对象编号", &self.entity_id)?,
-            from: local_midnight("from", &self.from, 0)?,
-            until: local_midnight("until", &self.until, 1)?,
-            before_id: crate::params::opt_id("before", self.before)?,
-            limit,
-        })
+        // every bad parameter at once, so the page shows each beside its input
+        let mut errors = crate::form::FieldErrors::new();
+        let username = errors.check(opt("user", "用户名", &self.user))?;
+        let entity = errors.check(opt("entity", "对象类型", &self.entity))?;
+        let entity_id = errors.check(opt("entity_id", "对象编号", &self.entity_id))?;
+        let from = errors.check(local_midnight("from", &self.from, 0))?;
+        let until = errors.check(local_midnight("until", &self.until, 1))?;
+        let before_id = errors.check(crate::params::opt_id("before", self.before))?;
+        match (username, entity, entity_id, from, until, before_id) {
+            (
+                Some(username),
+                Some(entity),
+                Some(entity_id),
+                Some(from),
+                Some(until),
+                Some(before_id),
+            ) if errors.is_empty() => Ok(AuditFilter {
+                username,
+                entity,
+                entity_id,
+                from,
+                until,
+                before_id,
+                limit,
+            }),
+            _ => Err(errors.into_error()),
+        }
     }
 }
