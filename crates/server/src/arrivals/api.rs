@@ -270,13 +270,7 @@ pub async fn list(
     Allowed(user, _): Allowed<ArrivalHandler>,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Vec<ArrivalJson>>> {
-    let status = match q.status.trim() {
-        "" => None,
-        s => Some(
-            s.parse::<ArrivalStatus>()
-                .map_err(|e| AppError::invalid("status", e.to_string()))?,
-        ),
-    };
+    let status = super::status_filter(&q.status)?;
     let filter = ArrivalFilter {
         status,
         arrival_date: query_date("date", &q.date)?,

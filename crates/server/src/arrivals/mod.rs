@@ -36,6 +36,21 @@ pub fn feature() -> Feature {
         ))
 }
 
+/// The `status` filter of the list (page and API): empty for every status, else one status.
+fn status_filter(
+    text: &str,
+) -> Result<Option<wangge_domain::arrival::ArrivalStatus>, crate::error::AppError> {
+    match text.trim() {
+        "" => Ok(None),
+        s => s
+            .parse()
+            .map(Some)
+            .map_err(|e: wangge_domain::arrival::UnknownStatus| {
+                crate::error::AppError::invalid("status", e.to_string())
+            }),
+    }
+}
+
 /// The feature's own words (the shared ones are in `crate::i18n`).
 pub struct ArrivalsTexts {
     pub arrivals_title: &'static str,

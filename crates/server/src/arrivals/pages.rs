@@ -46,13 +46,7 @@ pub async fn list(
     PageAllowed(user, _): PageAllowed<ArrivalHandler>,
     PageQuery(q): PageQuery<ListQuery>,
 ) -> PageResult<Response> {
-    let status = match q.status.trim() {
-        "" => None,
-        s => Some(
-            s.parse::<ArrivalStatus>()
-                .map_err(|e| AppError::invalid("status", e.to_string()))?,
-        ),
-    };
+    let status = super::status_filter(&q.status)?;
     let filter = ArrivalFilter {
         status,
         arrival_date: query_date("date", &q.date)?,
