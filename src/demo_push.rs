@@ -180,7 +180,8 @@ async fn add_checkpoints(store: &Store, actor: &Actor, rng: &mut Lcg) -> Result<
         Some(id) => Some(
             store
                 .reveal_id_number(actor, wangge_store::IdNumberOf::PushItem(id))
-                .await?,
+                .await?
+                .to_string(),
         ),
         None => None,
     };

@@ -219,6 +219,14 @@ async fn worker_of_grid_a_never_sees_grid_b(kind: Kind) {
         .await
         .json();
     let secret_id = full_b["id_number"].as_str().unwrap().to_string();
+    assert!(
+        secret_id.len() == 18 && !secret_id.contains('*'),
+        "reveal=1 shows the full number: {secret_id}"
+    );
+    let page = format!("/residents/{}", in_b[0]["id"]);
+    assert!(!admin.get(&page).await.body.contains(&secret_id));
+    let revealed = admin.get(&format!("{page}?reveal=1")).await.body;
+    assert!(revealed.contains(&secret_id), "the page shows it revealed");
     let secret_name = full_b["name"].as_str().unwrap().to_string();
 
     let w = srv.login("wangge1").await;

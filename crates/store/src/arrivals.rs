@@ -69,9 +69,9 @@ pub struct NewArrival {
     pub employer: String,
 }
 
-/// A stored report with its person, place and plan. `id_number` is the full number: show it
-/// masked unless the viewing is audited.
-#[derive(Debug, Clone)]
+/// A stored report with its person, place and plan, as pages and the API show it (the ID
+/// number masked unless revealed through the audited call).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Arrival {
     pub id: i64,
     pub person_id: i64,
@@ -82,7 +82,10 @@ pub struct Arrival {
     pub node_name: String,
     pub node_path: String,
     pub destination: String,
+    /// `{"kind": "domestic", "place": …}` or `{"kind": "overseas", …}`
+    #[schema(value_type = Object)]
     pub origin: Origin,
+    #[schema(value_type = Vec<Object>)]
     pub travel: Vec<Stay>,
     pub occupation: String,
     pub key_industry: bool,
@@ -90,10 +93,14 @@ pub struct Arrival {
     pub employer: String,
     pub late: bool,
     pub channel: String,
+    #[schema(value_type = String, example = "reported")]
     pub status: ArrivalStatus,
+    #[schema(value_type = String, example = "low")]
     pub origin_risk: RiskLevel,
     pub risk_city_stay: bool,
     pub other_province: bool,
+    /// the measures of the policy engine, with the reason
+    #[schema(value_type = Object)]
     pub plan: PlanRecord,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

@@ -1,37 +1,62 @@
 //! 身份证号 in stored records: [`StoredIdNumber`] shows masked wherever it goes — in templates
 //! (`Display`), JSON (`Serialize`), logs (`Debug`) — so a page, an export or an error cannot
 //! carry a full number by accident. The full number leaves the store only through
-//! [`Store::reveal_id_number`], which checks that the record is in the caller's scope and writes
-//! the viewing to the audit log in the same call: the one audited path.
+//! [`Store::reveal_id_number`], which checks that the record is in the caller's scope, writes
+//! the viewing to the audit log in the same call, and hands back the number *revealed*: a
+//! `StoredIdNumber` that displays and serialises in full. The caller puts it in the record
+//! (`record.id_number = revealed`) and renders or serialises the record as it is, so there is
+//! no second shape of a record for "with the number shown". `Debug` stays masked even then:
+//! logs never carry a full number.
 
 use std::fmt;
 
 use crate::{Actor, AuditEntry, Result, Store};
 
-/// A stored ID number (as imported: pushed lists may hold malformed ones). Shows masked.
-#[derive(Clone, PartialEq, Eq, Hash, sqlx::Type)]
-#[sqlx(transparent)]
-pub struct StoredIdNumber(String);
+/// A stored ID number (as imported: pushed lists may hold malformed ones). Shows masked, unless
+/// it came from [`Store::reveal_id_number`].
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct StoredIdNumber {
+    full: String,
+    /// set only by the audited reveal
+    revealed: bool,
+}
 
 impl StoredIdNumber {
     pub(crate) fn new(full: impl Into<String>) -> Self {
-        StoredIdNumber(full.into())
+        StoredIdNumber {
+            full: full.into(),
+            revealed: false,
+        }
     }
 
     /// 脱敏: every character but the last four hidden, e.g. `**************002X`.
     pub fn masked(&self) -> String {
-        mask(&self.0)
+        mask(&self.full)
     }
 
     /// Whether this is the number `candidate` (a caller who already has a number may check
     /// it; nothing is disclosed).
     pub fn is(&self, candidate: &str) -> bool {
-        self.0 == candidate
+        self.full == candidate
+    }
+
+    /// Whether this number shows in full (it came from the audited reveal).
+    pub fn is_revealed(&self) -> bool {
+        self.revealed
+    }
+
+    /// What a page or an answer shows: the full number once revealed, masked otherwise.
+    fn shown(&self) -> String {
+        if self.revealed {
+            self.full.clone()
+        } else {
+            self.masked()
+        }
     }
 
     /// The full number, inside the store only (queries, matching, the audited reveal).
     pub(crate) fn full(&self) -> &str {
-        &self.0
+        &self.full
     }
 }
 
@@ -40,7 +65,31 @@ impl StoredIdNumber {
     /// The full number without an audit entry: for tests only (the `testing` feature, which
     /// only the test builds enable), to post a seeded person's number back.
     pub fn full_for_tests(&self) -> &str {
-        &self.0
+        &self.full
+    }
+}
+
+impl<DB: sqlx::Database> sqlx::Type<DB> for StoredIdNumber
+where
+    String: sqlx::Type<DB>,
+{
+    fn type_info() -> DB::TypeInfo {
+        <String as sqlx::Type<DB>>::type_info()
+    }
+
+    fn compatible(ty: &DB::TypeInfo) -> bool {
+        <String as sqlx::Type<DB>>::compatible(ty)
+    }
+}
+
+impl<'r, DB: sqlx::Database> sqlx::Decode<'r, DB> for StoredIdNumber
+where
+    String: sqlx::Decode<'r, DB>,
+{
+    fn decode(value: DB::ValueRef<'r>) -> std::result::Result<Self, sqlx::error::BoxDynError> {
+        Ok(StoredIdNumber::new(
+            <String as sqlx::Decode<'r, DB>>::decode(value)?,
+        ))
     }
 }
 
@@ -56,7 +105,7 @@ pub(crate) fn mask(id_number: &str) -> String {
 
 impl fmt::Display for StoredIdNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.masked())
+        f.write_str(&self.shown())
     }
 }
 
@@ -68,7 +117,7 @@ impl fmt::Debug for StoredIdNumber {
 
 impl serde::Serialize for StoredIdNumber {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(&self.masked())
+        s.serialize_str(&self.shown())
     }
 }
 
@@ -101,8 +150,8 @@ impl Store {
     /// 查看完整身份证号: the one way a full ID number leaves the store. The record is read as
     /// the caller would read it (scope and role checked; a record out of reach is `NotFound`),
     /// and the viewing is recorded in the audit log with the record's node before the number is
-    /// returned.
-    pub async fn reveal_id_number(&self, actor: &Actor, of: IdNumberOf) -> Result<String> {
+    /// returned, revealed (it displays and serialises in full).
+    pub async fn reveal_id_number(&self, actor: &Actor, of: IdNumberOf) -> Result<StoredIdNumber> {
         let (entity, id, node_path, full) = match of {
             IdNumberOf::Arrival(id) => {
                 let a = self.arrival_by_id(actor, id).await?;
@@ -122,7 +171,10 @@ impl Store {
             entry = entry.at_node(path);
         }
         self.record_event(actor, &entry).await?;
-        Ok(full.full().to_string())
+        Ok(StoredIdNumber {
+            revealed: true,
+            ..full
+        })
     }
 }
 
@@ -141,6 +193,18 @@ mod tests {
             "\"**************002X\""
         );
         assert_eq!(id.full(), "41010519900307002X");
+        assert!(!id.is_revealed());
+        // revealed (only `reveal_id_number` builds one): shown in full, still masked in logs
+        let shown = StoredIdNumber {
+            revealed: true,
+            ..id
+        };
+        assert_eq!(shown.to_string(), "41010519900307002X");
+        assert_eq!(
+            serde_json::to_string(&shown).unwrap(),
+            "\"41010519900307002X\""
+        );
+        assert_eq!(format!("{shown:?}"), "StoredIdNumber(**************002X)");
         // short or malformed numbers (pushed lists) still hide all but four characters
         assert_eq!(StoredIdNumber::new("12345").masked(), "*2345");
         assert_eq!(StoredIdNumber::new("123").masked(), "123");

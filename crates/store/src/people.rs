@@ -21,7 +21,8 @@ pub struct Person {
     pub sex: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+/// 常住人员: a resident as pages and the API show them (the ID number masked unless revealed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct Resident {
     pub id: i64,
     pub person_id: i64,

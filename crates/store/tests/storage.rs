@@ -212,7 +212,12 @@ async fn id_numbers_are_revealed_only_through_the_audited_call(kind: Kind) {
         .reveal_id_number(&own, IdNumberOf::Resident(r.id))
         .await
         .unwrap();
-    assert_eq!(full, id);
+    assert!(full.is(&id) && full.is_revealed());
+    assert_eq!(full.to_string(), id, "a revealed number shows in full");
+    assert!(
+        !format!("{full:?}").contains(&id),
+        "debug output masked even then"
+    );
     assert_eq!(reveals_of(s, r.id).await, 1);
     db.cleanup().await.unwrap();
 }

@@ -10,10 +10,10 @@ use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use wangge_domain::arrival::{ArrivalStatus, Origin, Stay};
-use wangge_domain::policy::{PlanRecord, RiskLevel};
+use wangge_domain::arrival::ArrivalStatus;
+use wangge_domain::policy::PlanRecord;
 use wangge_store::IdNumberOf;
 use wangge_store::{
     Actor, Arrival, ArrivalFilter, Channel, CheckIn, NewArrival, NewCheckIn, NewStay, User,
@@ -35,73 +35,6 @@ fn require_handler(user: &User) -> ApiResult<()> {
     }
 }
 
-/// A report as the API shows it: the ID number masked unless asked for and audited.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct ArrivalJson {
-    id: i64,
-    person_id: i64,
-    id_number: String,
-    name: String,
-    phone: String,
-    node_code: String,
-    node_name: String,
-    destination: String,
-    /// `{"kind": "domestic", "place": …}` or `{"kind": "overseas", …}`
-    #[schema(value_type = Object)]
-    origin: Origin,
-    #[schema(value_type = Vec<Object>)]
-    travel: Vec<Stay>,
-    occupation: String,
-    key_industry: bool,
-    arrival_date: NaiveDate,
-    employer: String,
-    late: bool,
-    channel: String,
-    #[schema(value_type = String, example = "reported")]
-    status: ArrivalStatus,
-    #[schema(value_type = String, example = "low")]
-    origin_risk: RiskLevel,
-    risk_city_stay: bool,
-    other_province: bool,
-    /// the measures of the policy engine, with the reason
-    #[schema(value_type = Object)]
-    plan: PlanRecord,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-impl ArrivalJson {
-    /// The record with its ID number masked, or as `shown` (the audited reveal).
-    pub fn new(a: Arrival, shown: Option<String>) -> Self {
-        let id_number = shown.unwrap_or_else(|| a.id_number.masked());
-        ArrivalJson {
-            id: a.id,
-            person_id: a.person_id,
-            id_number,
-            name: a.name,
-            phone: a.phone,
-            node_code: a.node_code,
-            node_name: a.node_name,
-            destination: a.destination,
-            origin: a.origin,
-            travel: a.travel,
-            occupation: a.occupation,
-            key_industry: a.key_industry,
-            arrival_date: a.arrival_date,
-            employer: a.employer,
-            late: a.late,
-            channel: a.channel,
-            status: a.status,
-            origin_risk: a.origin_risk,
-            risk_city_stay: a.risk_city_stay,
-            other_province: a.other_province,
-            plan: a.plan,
-            created_at: a.created_at,
-            updated_at: a.updated_at,
-        }
-    }
-}
-
 /// What a member of the public gets back: enough to follow the plan, nothing about others.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Receipt {
@@ -120,7 +53,7 @@ pub struct Receipt {
 #[serde(untagged)]
 #[allow(dead_code)]
 pub enum Created {
-    Staff(Box<ArrivalJson>),
+    Staff(Box<Arrival>),
     Public(Receipt),
 }
 
@@ -225,7 +158,7 @@ pub async fn create(
                 .store
                 .create_arrival(&user.actor(), Channel::Staff, &new, today)
                 .await?;
-            Ok((StatusCode::CREATED, Json(ArrivalJson::new(a, None))).into_response())
+            Ok((StatusCode::CREATED, Json(a)).into_response())
         }
         Reporter::Public(ip) => {
             let actor = Actor::public_reporter(&ip.to_string());
@@ -264,12 +197,12 @@ pub struct ListQuery {
 
 /// The reports of the caller's subtree, newest first, by status and arrival date, a page at a
 /// time (keyset paging with `before`).
-#[utoipa::path(get, path = "/arrivals", tag = "arrivals", params(ListQuery), responses((status = 200, body = Vec<ArrivalJson>)))]
+#[utoipa::path(get, path = "/arrivals", tag = "arrivals", params(ListQuery), responses((status = 200, body = Vec<Arrival>)))]
 pub async fn list(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<ArrivalHandler>,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> ApiResult<Json<Vec<ArrivalJson>>> {
+) -> ApiResult<Json<Vec<Arrival>>> {
     let status = super::status_filter(&q.status)?;
     let filter = ArrivalFilter {
         status,
@@ -278,11 +211,7 @@ pub async fn list(
         limit: crate::params::limit(q.limit, 100)?,
     };
     let rows = state.store.list_arrivals(&user.actor(), &filter).await?;
-    Ok(Json(
-        rows.into_iter()
-            .map(|a| ArrivalJson::new(a, None))
-            .collect(),
-    ))
+    Ok(Json(rows))
 }
 
 #[derive(Deserialize, Default, utoipa::IntoParams)]
@@ -295,18 +224,18 @@ pub struct ShowQuery {
 
 /// One report with its plan; `reveal=1` shows the full ID number and records that in the audit
 /// log.
-#[utoipa::path(get, path = "/arrivals/{id}", tag = "arrivals", params(("id" = i64, Path), ShowQuery), responses((status = 200, body = ArrivalJson)))]
+#[utoipa::path(get, path = "/arrivals/{id}", tag = "arrivals", params(("id" = i64, Path), ShowQuery), responses((status = 200, body = Arrival)))]
 pub async fn show(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<ArrivalHandler>,
     ApiId(id): ApiId,
     ApiQuery(q): ApiQuery<ShowQuery>,
-) -> ApiResult<Json<ArrivalJson>> {
+) -> ApiResult<Json<Arrival>> {
     let actor = user.actor();
-    let a = state.store.arrival_by_id(&actor, id).await?;
+    let mut a = state.store.arrival_by_id(&actor, id).await?;
     let of = IdNumberOf::Arrival(a.id);
-    let shown = crate::reveal::shown(&state, &actor, q.reveal == Some(1), of, &a.id_number).await?;
-    Ok(Json(ArrivalJson::new(a, Some(shown))))
+    crate::reveal::if_asked(&state, &actor, q.reveal == Some(1), of, &mut a.id_number).await?;
+    Ok(Json(a))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -324,13 +253,13 @@ pub struct StatusBody {
 /// Changes the status (`{"status": "arrived", "note": "…"}`, if the step is allowed today), or
 /// with `{"node_code": "…"}` assigns the report to another grid of the caller's scope (409 when
 /// someone else changed the status meanwhile).
-#[utoipa::path(post, path = "/arrivals/{id}/status", tag = "arrivals", params(("id" = i64, Path)), request_body = StatusBody, responses((status = 200, body = ArrivalJson), (status = 409, description = "状态已被他人修改", body = ErrorBody)))]
+#[utoipa::path(post, path = "/arrivals/{id}/status", tag = "arrivals", params(("id" = i64, Path)), request_body = StatusBody, responses((status = 200, body = Arrival), (status = 409, description = "状态已被他人修改", body = ErrorBody)))]
 pub async fn set_status(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<ArrivalHandler>,
     ApiId(id): ApiId,
     ApiJson(body): ApiJson<StatusBody>,
-) -> ApiResult<Json<ArrivalJson>> {
+) -> ApiResult<Json<Arrival>> {
     let actor = user.actor();
     let a = match (body.node_code, body.status) {
         (Some(code), _) => state.store.reassign_arrival(&actor, id, &code).await?,
@@ -345,7 +274,7 @@ pub async fn set_status(
         }
         (None, None) => return Err(AppError::invalid("status", "请给出新的状态 status")),
     };
-    Ok(Json(ArrivalJson::new(a, None)))
+    Ok(Json(a))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

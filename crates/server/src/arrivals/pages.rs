@@ -78,7 +78,6 @@ struct DetailPage {
     l: Layout,
     ft: &'static super::ArrivalsTexts,
     a: Arrival,
-    id_shown: String,
     revealed: bool,
     check_ins: Vec<CheckIn>,
     nodes: Vec<GridNode>,
@@ -100,9 +99,9 @@ impl DetailPage {
         revealed: bool,
     ) -> PageResult<DetailPage> {
         let actor = user.user.actor();
-        let a = state.store.arrival_by_id(&actor, id).await?;
+        let mut a = state.store.arrival_by_id(&actor, id).await?;
         let of = IdNumberOf::Arrival(a.id);
-        let id_shown = crate::reveal::shown(state, &actor, revealed, of, &a.id_number).await?;
+        crate::reveal::if_asked(state, &actor, revealed, of, &mut a.id_number).await?;
         let check_ins = state.store.list_check_ins(&actor, id).await?;
         let nodes = state.store.destinations(&actor).await?;
         let is_admin = user.user.role.reads_audit();
@@ -110,7 +109,6 @@ impl DetailPage {
             ft: &super::TEXTS,
             l: Layout::new(user, "arrivals"),
             a,
-            id_shown,
             revealed,
             check_ins,
             nodes,

@@ -8,9 +8,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Json;
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use wangge_domain::pushlist::{PushState, Verification};
+use wangge_domain::pushlist::Verification;
 use wangge_store::pushlist::{
     AddressRule, BatchTotals, Dashboard, ItemView, PushImport, PushItem, PushItemFilter,
     ReadProgress,
@@ -24,60 +24,24 @@ use crate::error::ApiResult;
 use crate::permission::{Allowed, PushHandler, PushImporter, PushViewer};
 use crate::AppState;
 
-/// A pushed person as the API shows them.
+/// A pushed person as the API shows them: the stored item (its ID number masked unless
+/// revealed) with its state in Chinese and whether it is past its deadline.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ItemJson {
-    id: i64,
-    batch_id: i64,
-    batch_name: String,
-    name: String,
-    id_number: String,
-    phone: Option<String>,
-    node_code: Option<String>,
-    node_name: Option<String>,
-    row_no: i64,
-    origin: String,
-    arrived_at: Option<NaiveDateTime>,
-    address: String,
-    note: String,
-    #[schema(value_type = String, example = "pending")]
-    state: PushState,
+    #[serde(flatten)]
+    item: PushItem,
+    /// 状态 in Chinese
     state_label: &'static str,
+    /// 超时: still open after its deadline
     overdue: bool,
-    measures: Option<String>,
-    arrival_id: Option<i64>,
-    destination: Option<String>,
-    reason: Option<String>,
-    due_at: DateTime<Utc>,
-    verified_at: Option<DateTime<Utc>>,
 }
 
 impl ItemJson {
-    /// The item with its ID number masked, or as `shown` (the audited reveal).
-    fn new(i: PushItem, shown: Option<String>, now: DateTime<Utc>) -> Self {
+    fn new(item: PushItem, now: DateTime<Utc>) -> Self {
         ItemJson {
-            id_number: shown.unwrap_or_else(|| i.id_number.masked()),
-            overdue: i.is_overdue(now),
-            state_label: i.state.label_zh(),
-            id: i.id,
-            batch_id: i.batch_id,
-            batch_name: i.batch_name,
-            name: i.name,
-            phone: i.phone,
-            node_code: i.node_code,
-            node_name: i.node_name,
-            row_no: i.row_no,
-            origin: i.origin,
-            arrived_at: i.arrived_at,
-            address: i.address,
-            note: i.note,
-            state: i.state,
-            measures: i.measures,
-            arrival_id: i.arrival_id,
-            destination: i.destination,
-            reason: i.reason,
-            due_at: i.due_at,
-            verified_at: i.verified_at,
+            state_label: item.state.label_zh(),
+            overdue: item.is_overdue(now),
+            item,
         }
     }
 }
@@ -223,9 +187,7 @@ pub async fn items(
         .list_push_items(&user.actor(), &filter, now)
         .await?;
     Ok(Json(
-        rows.into_iter()
-            .map(|i| ItemJson::new(i, None, now))
-            .collect(),
+        rows.into_iter().map(|i| ItemJson::new(i, now)).collect(),
     ))
 }
 
@@ -245,11 +207,10 @@ pub async fn item(
     ApiQuery(q): ApiQuery<ShowQuery>,
 ) -> ApiResult<Json<ItemJson>> {
     let actor = user.actor();
-    let item = state.store.push_item(&actor, id).await?;
+    let mut item = state.store.push_item(&actor, id).await?;
     let of = IdNumberOf::PushItem(item.id);
-    let shown =
-        crate::reveal::shown(&state, &actor, q.reveal == Some(1), of, &item.id_number).await?;
-    Ok(Json(ItemJson::new(item, Some(shown), wangge_store::now())))
+    crate::reveal::if_asked(&state, &actor, q.reveal == Some(1), of, &mut item.id_number).await?;
+    Ok(Json(ItemJson::new(item, wangge_store::now())))
 }
 
 /// Records a step of tracing: `{"state": "reached"}`,
@@ -263,7 +224,7 @@ pub async fn verify(
     ApiJson(v): ApiJson<Verification>,
 ) -> ApiResult<Json<ItemJson>> {
     let item = state.store.verify_push_item(&user.actor(), id, v).await?;
-    Ok(Json(ItemJson::new(item, None, wangge_store::now())))
+    Ok(Json(ItemJson::new(item, wangge_store::now())))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -285,7 +246,7 @@ pub async fn place(
         .store
         .place_push_item(&user.actor(), id, &body.node_code)
         .await?;
-    Ok(Json(ItemJson::new(item, None, wangge_store::now())))
+    Ok(Json(ItemJson::new(item, wangge_store::now())))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

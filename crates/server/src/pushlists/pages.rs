@@ -228,7 +228,6 @@ struct ItemPage {
     l: Layout,
     pt: &'static PushTexts,
     i: PushItem,
-    id_shown: String,
     revealed: bool,
     overdue: bool,
     merges: Vec<(String, i64)>,
@@ -243,15 +242,14 @@ impl ItemPage {
     /// The record of item `id`; with `revealed`, its full ID number (recorded in the audit log).
     async fn new(state: &AppState, user: PageUser, id: i64, revealed: bool) -> PageResult<Self> {
         let actor = user.user.actor();
-        let i = state.store.push_item(&actor, id).await?;
+        let mut i = state.store.push_item(&actor, id).await?;
         let of = IdNumberOf::PushItem(i.id);
-        let id_shown = crate::reveal::shown(state, &actor, revealed, of, &i.id_number).await?;
+        crate::reveal::if_asked(state, &actor, revealed, of, &mut i.id_number).await?;
         let merges = state.store.push_item_merges(&actor, id).await?;
         let places = state.store.push_item_places(&actor, &i).await?;
         Ok(ItemPage {
             l: Layout::new(user, "pushlists"),
             pt: &TEXTS,
-            id_shown,
             revealed,
             overdue: i.is_overdue(wangge_store::now()),
             merges,

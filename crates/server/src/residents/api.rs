@@ -5,7 +5,6 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use wangge_store::{
     IdNumberOf, NewResident, QualityIssue, Resident, ResidentMove, ResidentRegistration,
@@ -16,40 +15,6 @@ use crate::error::ApiResult;
 use crate::params::{ApiId, ApiQuery};
 use crate::permission::{Allowed, ResidentHandler};
 use crate::AppState;
-
-/// A resident as the API shows it: the ID number masked unless asked for and audited.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct ResidentJson {
-    id: i64,
-    person_id: i64,
-    id_number: String,
-    name: String,
-    phone: Option<String>,
-    birth_date: NaiveDate,
-    sex: String,
-    node_code: String,
-    node_name: String,
-    address: String,
-}
-
-impl ResidentJson {
-    /// The record with its ID number masked, or as `shown` (the audited reveal).
-    fn new(r: Resident, shown: Option<String>) -> Self {
-        let id_number = shown.unwrap_or_else(|| r.id_number.masked());
-        ResidentJson {
-            id: r.id,
-            person_id: r.person_id,
-            id_number,
-            name: r.name,
-            phone: r.phone,
-            birth_date: r.birth_date,
-            sex: r.sex,
-            node_code: r.node_code,
-            node_name: r.node_name,
-            address: r.address,
-        }
-    }
-}
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -67,21 +32,17 @@ fn default_limit() -> i64 {
 }
 
 /// Residents of the caller's scope by id, ID numbers masked.
-#[utoipa::path(get, path = "/residents", tag = "residents", params(ListQuery), responses((status = 200, body = Vec<ResidentJson>)))]
+#[utoipa::path(get, path = "/residents", tag = "residents", params(ListQuery), responses((status = 200, body = Vec<Resident>)))]
 pub async fn list(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<ResidentHandler>,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> ApiResult<Json<Vec<ResidentJson>>> {
+) -> ApiResult<Json<Vec<Resident>>> {
     let rows = state
         .store
         .list_residents(&user.actor(), q.after, q.limit)
         .await?;
-    Ok(Json(
-        rows.into_iter()
-            .map(|r| ResidentJson::new(r, None))
-            .collect(),
-    ))
+    Ok(Json(rows))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -93,18 +54,18 @@ pub struct ShowQuery {
 }
 
 /// One resident; `reveal=1` shows the full ID number and records that in the audit log.
-#[utoipa::path(get, path = "/residents/{id}", tag = "residents", params(("id" = i64, Path), ShowQuery), responses((status = 200, body = ResidentJson)))]
+#[utoipa::path(get, path = "/residents/{id}", tag = "residents", params(("id" = i64, Path), ShowQuery), responses((status = 200, body = Resident)))]
 pub async fn show(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<ResidentHandler>,
     ApiId(id): ApiId,
     ApiQuery(q): ApiQuery<ShowQuery>,
-) -> ApiResult<Json<ResidentJson>> {
+) -> ApiResult<Json<Resident>> {
     let actor = user.actor();
-    let r = state.store.resident_by_id(&actor, id).await?;
+    let mut r = state.store.resident_by_id(&actor, id).await?;
     let of = IdNumberOf::Resident(r.id);
-    let shown = crate::reveal::shown(&state, &actor, q.reveal == Some(1), of, &r.id_number).await?;
-    Ok(Json(ResidentJson::new(r, Some(shown))))
+    crate::reveal::if_asked(&state, &actor, q.reveal == Some(1), of, &mut r.id_number).await?;
+    Ok(Json(r))
 }
 
 /// 登记常住人口。
@@ -123,7 +84,7 @@ pub struct NewResidentBody {
 #[derive(Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum RegistrationJson {
-    Registered(ResidentJson),
+    Registered(Resident),
     MoveRequested(MoveJson),
 }
 
@@ -172,7 +133,7 @@ impl From<ResidentMove> for MoveJson {
 
 /// Registers a resident in a grid of the caller's scope (201), or asks for the move of a
 /// person registered outside it (202); 409 when registered here or already asked for.
-#[utoipa::path(post, path = "/residents", tag = "residents", request_body = NewResidentBody, responses((status = 201, description = "已登记", body = ResidentJson), (status = 202, description = "此人是辖区外网格的常住人口：已提交迁入申请，待现居网格或共同上级确认", body = MoveJson), (status = 409, description = "已在辖区内登记，或已提交迁入申请", body = ErrorBody)))]
+#[utoipa::path(post, path = "/residents", tag = "residents", request_body = NewResidentBody, responses((status = 201, description = "已登记", body = Resident), (status = 202, description = "此人是辖区外网格的常住人口：已提交迁入申请，待现居网格或共同上级确认", body = MoveJson), (status = 409, description = "已在辖区内登记，或已提交迁入申请", body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     Allowed(user, _): Allowed<ResidentHandler>,
@@ -187,10 +148,9 @@ pub async fn create(
     };
     Ok(
         match state.store.create_resident(&user.actor(), &new).await? {
-            ResidentRegistration::Registered(r) => (
-                StatusCode::CREATED,
-                Json(RegistrationJson::Registered(ResidentJson::new(r, None))),
-            ),
+            ResidentRegistration::Registered(r) => {
+                (StatusCode::CREATED, Json(RegistrationJson::Registered(r)))
+            }
             ResidentRegistration::MoveRequested(m) => (
                 StatusCode::ACCEPTED,
                 Json(RegistrationJson::MoveRequested(m.into())),

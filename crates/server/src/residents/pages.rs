@@ -84,7 +84,6 @@ pub async fn list(
 struct ShowPage {
     l: Layout,
     r: Resident,
-    id_shown: String,
     revealed: bool,
 }
 
@@ -100,15 +99,14 @@ pub async fn show(
     PageId(id): PageId,
     PageQuery(q): PageQuery<ShowQuery>,
 ) -> PageResult<Response> {
-    let r = state.store.resident_by_id(&user.user.actor(), id).await?;
+    let actor = user.user.actor();
+    let mut r = state.store.resident_by_id(&actor, id).await?;
     let revealed = q.reveal == Some(1);
     let of = IdNumberOf::Resident(r.id);
-    let actor = user.user.actor();
-    let id_shown = crate::reveal::shown(&state, &actor, revealed, of, &r.id_number).await?;
+    crate::reveal::if_asked(&state, &actor, revealed, of, &mut r.id_number).await?;
     Ok(render(&ShowPage {
         l: Layout::new(user, "residents"),
         r,
-        id_shown,
         revealed,
     })?
     .into_response())

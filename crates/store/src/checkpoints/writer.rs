@@ -347,7 +347,7 @@ async fn insert_alerts(
                     .bind(a.push_item_id)
                     .bind(*item_node)
                     .bind(&a.reasons)
-                    .bind(&a.id_number)
+                    .bind(a.id_number.as_ref().map(|n| n.full()))
                     .bind(&a.plate)
                     .bind(a.temperature)
                     .bind(&a.code_colour)

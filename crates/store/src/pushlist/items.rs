@@ -14,7 +14,8 @@ use crate::db::{on_conn, Conn};
 use crate::StoredIdNumber;
 use crate::{Actor, AuditEntry, GridNode, Result, Store, StoreError};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+/// 推送核查对象: one pushed person to trace (the ID number masked unless revealed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct PushItem {
     pub id: i64,
     pub batch_id: i64,
@@ -33,6 +34,7 @@ pub struct PushItem {
     pub address: String,
     pub note: String,
     #[sqlx(try_from = "String")]
+    #[schema(value_type = String, example = "pending")]
     pub state: PushState,
     pub measures: Option<String>,
     pub arrival_id: Option<i64>,
