@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use wangge_domain::role::Role;
 use wangge_server::AppConfig;
-use wangge_store::{Actor, NewUser, RiskFormat, Store, StoreError};
+use wangge_store::{Actor, Create, NewUser, RiskFormat, Store, StoreError};
 
 #[derive(Parser)]
 #[command(
@@ -66,7 +66,8 @@ enum Command {
         #[command(flatten)]
         serve: ServeArgs,
     },
-    /// Bring the database schema up to date and exit
+    /// Bring the database schema up to date and exit (creates a missing SQLite database; every
+    /// command but serve, demo and migrate refuses one)
     Migrate {
         #[command(flatten)]
         db: DbArgs,
@@ -218,12 +219,12 @@ const DEMO_DB: &str = "sqlite://wangge-demo.db";
 pub async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
     match cli.command {
         Command::Serve { db, serve } => {
-            let store = open(&db.url(DEFAULT_DB)).await?;
+            let store = open_or_create(&db.url(DEFAULT_DB)).await?;
             let listener = tokio::net::TcpListener::bind(serve.bind).await?;
             serve_until_ctrl_c(listener, store, serve).await?;
         }
         Command::Demo { db, serve } => {
-            let store = open(&db.url(DEMO_DB)).await?;
+            let store = open_or_create(&db.url(DEMO_DB)).await?;
             let logins = crate::demo::ensure(&store).await?;
             // bound before the address is printed, which is the one bound: with port 0 the
             // system picks a free port, and whoever reads this line gets it
@@ -237,7 +238,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             serve_until_ctrl_c(listener, store, serve).await?;
         }
         Command::Migrate { db } => {
-            let store = open(&db.url(DEFAULT_DB)).await?;
+            let store = open_or_create(&db.url(DEFAULT_DB)).await?;
             println!("数据库已是最新：{}", store.display_url());
         }
         Command::Import {
@@ -445,8 +446,20 @@ async fn policy(what: PolicyCommand) -> Result<ExitCode, Box<dyn std::error::Err
     }
 }
 
+/// Opens and migrates the database of a command that works on existing data: a missing SQLite
+/// file is refused, naming the path, rather than created empty.
 async fn open(url: &str) -> Result<Store, StoreError> {
-    let store = Store::open(url).await?;
+    open_with(url, Create::Never).await
+}
+
+/// Opens and migrates the database, creating a missing SQLite file: `serve`, `demo` and
+/// `migrate` only.
+async fn open_or_create(url: &str) -> Result<Store, StoreError> {
+    open_with(url, Create::IfMissing).await
+}
+
+async fn open_with(url: &str, create: Create) -> Result<Store, StoreError> {
+    let store = Store::open_with(url, create).await?;
     tracing::info!(database = %store.display_url(), "database ready");
     Ok(store)
 }

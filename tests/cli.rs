@@ -169,6 +169,18 @@ fn policy_explain_text_and_flags() {
 fn import_risk_areas_is_all_or_nothing() {
     let db = std::env::temp_dir().join(format!("wangge-cli-{}.db", std::process::id()));
     let url = format!("sqlite://{}", db.display());
+    // only serve, demo and migrate create a database: an import into a missing one is refused,
+    // naming the path, and leaves no file behind
+    let o = wangge(&["import", "risk-areas", "x.csv", "--database", &url]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("数据库不存在") && stderr(&o).contains(&db.display().to_string()),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!db.exists(), "no database created");
+    let o = wangge(&["migrate", "--database", &url]);
+    assert!(o.status.success(), "{}", stderr(&o));
     let bad = temp_file(
         "bad.csv",
         "code,street,name,level,valid_from,valid_until\n610113,电子城街道,雁塔区电子城街道,high,2021-12-20,\n61011,,坏代码,high,2021-12-20,\n",
@@ -203,4 +215,25 @@ fn import_risk_areas_is_all_or_nothing() {
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
     }
+}
+
+#[test]
+fn commands_on_existing_data_never_create_a_database() {
+    let dir = std::env::temp_dir().join(format!("wangge-cli-nodb-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_wangge"))
+        .args(["user", "token", "--username", "kakou", "--name", "卡口"])
+        .current_dir(&dir)
+        .env("WANGGE_LOG", "error")
+        .env_remove("WANGGE_DATABASE_URL")
+        .output()
+        .expect("run wangge");
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains("数据库不存在：wangge.db") && !err.contains("用户不存在"),
+        "{err}"
+    );
+    assert!(!dir.join("wangge.db").exists(), "no empty wangge.db left");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -972,6 +972,7 @@ fn cli_import_writes_the_error_report_and_fails() {
             .output()
             .expect("run wangge")
     };
+    assert!(run(&["migrate"]).status.success());
     assert!(run(&["import", "grid", tree.to_str().unwrap()])
         .status
         .success());

@@ -31,14 +31,36 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// Whether opening a database may create it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Create {
+    /// a missing SQLite file is created (`serve`, `demo`, `migrate`, the tests)
+    IfMissing,
+    /// a missing SQLite file is an error naming the path (every other command: a typo or a
+    /// forgotten `--database` must not answer from a fresh, empty database)
+    Never,
+}
+
 impl Store {
-    /// Opens the database named by `url` (`sqlite://PATH` or `postgres://…`). An unknown scheme
-    /// is an error: a typo must never silently create a fresh, empty database.
+    /// Opens the database named by `url` (`sqlite://PATH` or `postgres://…`), creating a missing
+    /// SQLite file. An unknown scheme is an error: a typo must never silently create a fresh,
+    /// empty database.
     pub async fn connect(url: &str) -> Result<Store> {
+        Store::connect_with(url, Create::IfMissing).await
+    }
+
+    /// [`Store::connect`], saying whether a missing SQLite file may be created.
+    pub async fn connect_with(url: &str, create: Create) -> Result<Store> {
         let backend = if url.starts_with("sqlite:") {
             let opts = SqliteConnectOptions::from_str(url)
-                .map_err(|e| StoreError::BadUrl(format!("{}: {e}", redact_url(url))))?
-                .create_if_missing(true)
+                .map_err(|e| StoreError::BadUrl(format!("{}: {e}", redact_url(url))))?;
+            let file = opts.get_filename();
+            let in_memory = file.as_os_str().is_empty() || file.to_str() == Some(":memory:");
+            if create == Create::Never && !in_memory && !file.exists() {
+                return Err(StoreError::NoDatabase(file.display().to_string()));
+            }
+            let opts = opts
+                .create_if_missing(create == Create::IfMissing)
                 .journal_mode(SqliteJournalMode::Wal)
                 // FULL: a commit the server acknowledged survives a power cut too
                 .synchronous(SqliteSynchronous::Full)
@@ -83,7 +105,12 @@ impl Store {
 
     /// Opens the database and brings its schema up to date.
     pub async fn open(url: &str) -> Result<Store> {
-        let store = Store::connect(url).await?;
+        Store::open_with(url, Create::IfMissing).await
+    }
+
+    /// [`Store::open`], saying whether a missing SQLite file may be created.
+    pub async fn open_with(url: &str, create: Create) -> Result<Store> {
+        let store = Store::connect_with(url, create).await?;
         store.migrate().await?;
         Ok(store)
     }

@@ -75,10 +75,17 @@ fn duty(kind: &str, measure: Option<&str>, yesterday: NaiveDate) -> Result<Duty>
 
 impl Store {
     /// The list for `day` in `scope`, by grid and name. No-shows are left out; released persons
-    /// appear only for the end of a measure.
-    pub async fn daily_list(&self, actor: &Actor, day: NaiveDate) -> Result<Vec<DailyEntry>> {
+    /// appear only for the end of a measure. Missed check-ins are flagged only once the day
+    /// before `day` is over, i.e. when `day` is not after `today`: a future day's list shows
+    /// what is planned, not who "missed" a day that has not come.
+    pub async fn daily_list(
+        &self,
+        actor: &Actor,
+        day: NaiveDate,
+        today: NaiveDate,
+    ) -> Result<Vec<DailyEntry>> {
         let scope = actor.require::<ArrivalHandler>()?;
-        self.daily_list_in(scope, day).await
+        self.daily_list_in(scope, day, today).await
     }
 
     /// [`Store::daily_list`] within a scope the caller has already checked.
@@ -86,6 +93,7 @@ impl Store {
         &self,
         scope: &Scope,
         day: NaiveDate,
+        today: NaiveDate,
     ) -> Result<Vec<DailyEntry>> {
         let (lo, hi) = scope.bounds();
         // the one date rule: inside 1900..=2100 the day before always exists
@@ -111,8 +119,12 @@ impl Store {
              AND g.path >= $2 AND g.path < $3 AND NOT EXISTS (SELECT 1 FROM arrival_check_ins c \
              WHERE c.arrival_id = a.id AND c.day = $1)"
         );
+        let mut queries = vec![(&arrives, day), (&events, day)];
+        if day <= today {
+            queries.push((&missed, yesterday));
+        }
         let mut rows: Vec<Row> = Vec::new();
-        for (sql, on) in [(&arrives, day), (&events, day), (&missed, yesterday)] {
+        for (sql, on) in queries {
             let part: Vec<Row> = on_pool!(self, pool => {
                 sqlx::query_as(sql).bind(on).bind(&lo).bind(&hi).fetch_all(pool).await?
             });

@@ -25,6 +25,9 @@ pub enum StoreError {
     Unavailable(#[source] sqlx::Error),
     #[error("数据库URL无效：{0}")]
     BadUrl(String),
+    /// Opening a database that must exist (every command but `serve`, `demo` and `migrate`).
+    #[error("数据库不存在：{0}（只有 serve、demo 和 migrate 会新建数据库；请用 --database 或 WANGGE_DATABASE_URL 指定已有的数据库）")]
+    NoDatabase(String),
     #[error("数据库错误")]
     Database(#[source] sqlx::Error),
     /// An error from the direct SQLite path of bulk writes (see `pushlist::rows_sqlite`).

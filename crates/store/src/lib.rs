@@ -59,7 +59,7 @@ pub use arrivals::{
     Arrival, ArrivalFilter, Channel, NewArrival, NewStay, MAX_DAYS_AHEAD, MAX_DAYS_LATE,
 };
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
-pub use connect::{redact_url, Backend, Store};
+pub use connect::{redact_url, Backend, Create, Store};
 pub use daily::DailyEntry;
 pub use error::{FieldError, StoreError};
 pub use grid::{validate_grid_csv, GridImportSummary, GridNode, NewGridNode, RowError};

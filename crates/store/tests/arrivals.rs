@@ -660,8 +660,9 @@ async fn daily_list_for_a_day_and_scope(kind: Kind) {
         .await
         .unwrap();
 
+    // the list of 12-28 seen on 12-28 itself: 12-27 is over, so A's missing check-in shows
     let list = s
-        .daily_list(&Actor::system("test"), d("2021-12-28"))
+        .daily_list(&Actor::system("test"), d("2021-12-28"), d("2021-12-28"))
         .await
         .unwrap();
     let duties = |id: i64| {
@@ -695,9 +696,22 @@ async fn daily_list_for_a_day_and_scope(kind: Kind) {
         list[0].id_number.masked().starts_with("**************"),
         "ID numbers masked"
     );
+    // the same list looked at ahead, on 12-27: 12-27 is not over, nobody has missed it yet
+    let ahead = s
+        .daily_list(&Actor::system("test"), d("2021-12-28"), d("2021-12-27"))
+        .await
+        .unwrap();
+    let ahead_a = ahead.iter().find(|e| e.arrival_id == a.id).unwrap();
+    assert_eq!(
+        ahead_a.duties,
+        [Duty::Starts {
+            measure: MeasureKind::HomeHealthMonitoring
+        }],
+        "a future day flags no missed check-in"
+    );
     // 12-27: A ends quarantine and missed nothing on 12-26
     let list = s
-        .daily_list(&Actor::system("test"), d("2021-12-27"))
+        .daily_list(&Actor::system("test"), d("2021-12-27"), d("2021-12-27"))
         .await
         .unwrap();
     assert_eq!(list.len(), 1);
@@ -716,6 +730,7 @@ async fn daily_list_for_a_day_and_scope(kind: Kind) {
     let mine = s
         .daily_list(
             &Actor::system_within("test", Scope::new(a_path.clone())),
+            d("2021-12-28"),
             d("2021-12-28"),
         )
         .await

@@ -567,7 +567,7 @@ async fn refused_reads(s: &wangge_store::Store, actor: &Actor) -> Vec<&'static s
         forbidden("arrival_count", s.count_arrivals(actor, None).await.map(ok)),
         forbidden("arrival", s.arrival_by_id(actor, 1).await.map(ok)),
         forbidden("check_ins", s.list_check_ins(actor, 1).await.map(ok)),
-        forbidden("daily", s.daily_list(actor, day).await.map(ok)),
+        forbidden("daily", s.daily_list(actor, day, day).await.map(ok)),
         forbidden("audit", s.list_audit(actor, &audit).await.map(ok)),
         forbidden("risk_areas", s.list_risk_areas(actor).await.map(ok)),
         forbidden("policies", s.list_policies(actor).await.map(ok)),

@@ -90,7 +90,10 @@ pub async fn list(
     ApiQuery(q): ApiQuery<DailyQuery>,
 ) -> ApiResult<Json<DailyJson>> {
     let date = query_date("date", &q.date)?.unwrap_or_else(crate::today);
-    let entries = state.store.daily_list(&user.actor(), date).await?;
+    let entries = state
+        .store
+        .daily_list(&user.actor(), date, crate::today())
+        .await?;
     let entries: Vec<EntryJson> = entries.into_iter().map(EntryJson::from).collect();
     Ok(Json(DailyJson {
         date,

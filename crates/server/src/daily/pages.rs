@@ -35,7 +35,10 @@ pub async fn page(
     PageQuery(q): PageQuery<DailyQuery>,
 ) -> PageResult<Response> {
     let date = query_date("date", &q.date)?.unwrap_or_else(crate::today);
-    let entries = state.store.daily_list(&user.user.actor(), date).await?;
+    let entries = state
+        .store
+        .daily_list(&user.user.actor(), date, crate::today())
+        .await?;
     Ok(render(&DailyPage {
         ft: &super::TEXTS,
         l: Layout::new(user, "daily"),
@@ -51,7 +54,10 @@ pub async fn xlsx(
     PageQuery(q): PageQuery<DailyQuery>,
 ) -> PageResult<Response> {
     let date = query_date("date", &q.date)?.unwrap_or_else(crate::today);
-    let entries = state.store.daily_list(&user.user.actor(), date).await?;
+    let entries = state
+        .store
+        .daily_list(&user.user.actor(), date, crate::today())
+        .await?;
     let bytes = crate::xlsx::daily_list(date, &entries)?;
     let disposition = format!("attachment; filename=\"daily-{date}.xlsx\"");
     Ok((
