@@ -609,7 +609,20 @@ async fn csrf_and_api_tokens(kind: Kind) {
         .json();
     assert_eq!(log.as_array().unwrap().len(), 1);
     let page = admin.get("/audit?entity=resident").await;
-    assert!(page.body.contains("resident") && page.body.contains("admin"));
+    assert!(page.body.contains("admin"));
+    // in Chinese: action, object and each field by its label, no raw JSON
+    for words in [
+        "新增",
+        "常住人员",
+        "身份证号",
+        "<option value=\"resident\" selected>常住人员",
+    ] {
+        assert!(page.body.contains(words), "{words}");
+    }
+    assert!(
+        !page.body.contains("{&quot;") && !page.body.contains("{\""),
+        "no raw JSON"
+    );
     srv.stop().await;
 }
 both_backends!(csrf_and_tokens, csrf_and_api_tokens);

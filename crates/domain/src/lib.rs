@@ -3,6 +3,7 @@
 //! Storage, HTTP, UI and CLI depend on this crate; it depends on none of them.
 
 pub mod arrival;
+pub mod audit;
 pub mod checkpoint;
 pub mod grid;
 pub mod limits;

@@ -31,8 +31,9 @@ pub struct AuditTexts {
     pub token: &'static str,
     pub action: &'static str,
     pub entity: &'static str,
-    pub before: &'static str,
-    pub after: &'static str,
+    pub changes: &'static str,
+    pub removed: &'static str,
+    pub all: &'static str,
 }
 
 pub static TEXTS: AuditTexts = AuditTexts {
@@ -42,8 +43,9 @@ pub static TEXTS: AuditTexts = AuditTexts {
     token: "令牌",
     action: "操作",
     entity: "对象",
-    before: "修改前",
-    after: "修改后",
+    changes: "内容（修改前 → 修改后）",
+    removed: "已删除",
+    all: "全部",
 };
 
 /// `?user=&entity=&entity_id=&from=&until=&before=`, as typed.

@@ -6,6 +6,7 @@ use crate::params::PageQuery;
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
+use wangge_domain::audit::{self, Change};
 use wangge_store::AuditRecord;
 
 use super::{AuditQuery, AuditTexts, TEXTS};
@@ -15,6 +16,40 @@ use crate::pages::{render, Layout};
 use crate::permission::{Auditor, PageAllowed};
 use crate::AppState;
 
+/// One entry as the page shows it: in Beijing time, with action, object and fields in Chinese.
+struct AuditRow {
+    time: String,
+    username: String,
+    token_id: Option<i64>,
+    action: String,
+    entity: String,
+    entity_id: String,
+    changes: Vec<Change>,
+}
+
+impl From<AuditRecord> for AuditRow {
+    fn from(r: AuditRecord) -> Self {
+        let json = |s: &Option<String>| {
+            s.as_deref()
+                .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
+        };
+        let (before, after) = (json(&r.before_json), json(&r.after_json));
+        AuditRow {
+            time: r
+                .at
+                .with_timezone(&chrono_tz::Asia::Shanghai)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string(),
+            changes: audit::changes(&r.entity, before.as_ref(), after.as_ref()),
+            action: audit::action_label(&r.action).to_string(),
+            entity: audit::entity_label(&r.entity).to_string(),
+            username: r.username,
+            token_id: r.token_id,
+            entity_id: r.entity_id,
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "audit/list.html")]
 struct AuditPage {
@@ -22,13 +57,27 @@ struct AuditPage {
     at: &'static AuditTexts,
     q: AuditQuery,
     errors: FieldErrors,
-    /// Each record with its time in Beijing time.
-    records: Vec<(String, AuditRecord)>,
+    records: Vec<AuditRow>,
+    /// the kinds of record to filter by: key and Chinese name (and a key typed by hand)
+    entities: Vec<(String, String)>,
     next_before: Option<i64>,
     next_query: String,
 }
 
 const PAGE_SIZE: i64 = 100;
+
+/// The filter's kinds of record; one typed in the address that the list does not know is kept,
+/// so the filter shows what was asked for.
+fn entity_choices(typed: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = audit::ENTITIES
+        .iter()
+        .map(|e| (e.to_string(), audit::entity_label(e).to_string()))
+        .collect();
+    if !typed.is_empty() && !audit::ENTITIES.contains(&typed) {
+        out.push((typed.to_string(), typed.to_string()));
+    }
+    out
+}
 
 pub async fn list(
     State(state): State<AppState>,
@@ -43,17 +92,7 @@ pub async fn list(
     let next_before = (records.len() as i64 == PAGE_SIZE)
         .then(|| records.last().map(|r| r.id))
         .flatten();
-    let records = records
-        .into_iter()
-        .map(|r| {
-            (
-                r.at.with_timezone(&chrono_tz::Asia::Shanghai)
-                    .format("%Y-%m-%d %H:%M:%S")
-                    .to_string(),
-                r,
-            )
-        })
-        .collect();
+    let records = records.into_iter().map(AuditRow::from).collect();
     let next_query = serde_urlencoded_pairs(&[
         ("user", &q.user),
         ("entity", &q.entity),
@@ -61,12 +100,14 @@ pub async fn list(
         ("from", &q.from),
         ("until", &q.until),
     ]);
+    let entities = entity_choices(&q.entity);
     let page = AuditPage {
         l: Layout::new(user, "audit"),
         at: &TEXTS,
         q,
         errors,
         records,
+        entities,
         next_before,
         next_query,
     };
