@@ -787,6 +787,62 @@ async fn risk_area_changes_recompute_plans(kind: Kind) {
 }
 both_backends!(risk_recompute, risk_area_changes_recompute_plans);
 
+/// 工作台 starts with the day's work: the worker's counts are those of their daily list, and
+/// a township sees each child's push items, linking down.
+async fn home_shows_the_days_work(kind: Kind) {
+    let srv = TestServer::start(kind).await;
+    let admin = srv.login("admin").await;
+    let r = staff_post(
+        &admin,
+        "/api/v1/arrivals",
+        &report(7, "110105", &day(0), GRID_A),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let w = srv.login("wangge1").await;
+    let daily = w
+        .get(&format!("/api/v1/daily?date={}", day(0)))
+        .await
+        .json();
+    let arriving = daily["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            e["duties"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|d| d["kind"] == "arrives")
+        })
+        .count();
+    assert!(arriving >= 1);
+    let home = w.get("/").await.body;
+    assert!(home.contains("今日待办"), "{home}");
+    assert!(
+        home.contains(&format!(
+            "href=\"/arrivals?date={}\"><b>{arriving}</b><span>今日抵达</span>",
+            day(0)
+        )),
+        "{home}"
+    );
+    for words in [
+        "推送待核查",
+        "推送超时未核查",
+        "/pushlists/items?view=overdue",
+    ] {
+        assert!(home.contains(words), "{words}");
+    }
+    // a township officer: its streets' communities, each linking to its push dashboard
+    let t = srv.login("jingbalu").await.get("/").await.body;
+    assert!(
+        t.contains("下级推送核查进度") && t.contains("/pushlists?node=410105001"),
+        "{t}"
+    );
+    srv.stop().await;
+}
+both_backends!(home_todo, home_shows_the_days_work);
+
 async fn daily_list_page_api_and_xlsx(kind: Kind) {
     let srv = TestServer::start(kind).await;
     let admin = srv.login("admin").await;
