@@ -14,7 +14,8 @@ use wangge_domain::pushlist::state::next_states;
 use wangge_domain::pushlist::{PushState, Verification};
 use wangge_store::pushlist::dashboard::RowPlace;
 use wangge_store::pushlist::{
-    AddressRule, BatchTotals, Dashboard, ItemView, PushImport, PushItem, PushItemFilter,
+    AddressRule, BatchTotals, Dashboard, ItemView, PushImport, PushImportSummary, PushItem,
+    PushItemFilter,
 };
 use wangge_store::{GridNode, IdNumberOf};
 
@@ -441,7 +442,7 @@ pub async fn upload(
     };
     match (file, name, due_hours) {
         (Some((path, _)), Some(name), Some(due_hours)) if errors.is_empty() => {
-            let id = state.jobs.start(
+            let id = state.jobs.start_import(
                 state.store.clone(),
                 user.user.actor(),
                 path,
@@ -470,7 +471,7 @@ struct JobPage {
     name: String,
     percent: u32,
     rows: u64,
-    job: JobState,
+    job: JobState<PushImportSummary>,
 }
 
 impl JobPage {
@@ -488,13 +489,13 @@ pub async fn job(
     let id = u64::try_from(id).map_err(|_| AppError::NotFound)?;
     let job = state
         .jobs
-        .get(id, Some(user.user.id))
+        .import(id, Some(user.user.id))
         .ok_or(AppError::NotFound)?;
     let page = JobPage {
         id,
         name: job.name.clone(),
         percent: job.percent(),
-        rows: job.progress.rows.load(std::sync::atomic::Ordering::Relaxed),
+        rows: job.rows(),
         job: job.state(),
         l: Layout::new(user, "pushlists"),
         pt: &TEXTS,
@@ -512,16 +513,9 @@ pub async fn job_progress(
     let id = u64::try_from(id).map_err(|_| AppError::NotFound)?;
     let job = state
         .jobs
-        .get(id, Some(user.user.id))
+        .import(id, Some(user.user.id))
         .ok_or(AppError::NotFound)?;
-    let mut body = serde_json::to_value(job.state()).unwrap_or_default();
-    body["percent"] = job.percent().into();
-    body["rows"] = job
-        .progress
-        .rows
-        .load(std::sync::atomic::Ordering::Relaxed)
-        .into();
-    Ok(Json(body).into_response())
+    Ok(Json(job.progress_json()).into_response())
 }
 
 pub async fn errors_csv(
