@@ -274,7 +274,7 @@ fn title_row(sheet: &Sheet, user: &User) -> String {
     let now = crate::timefmt::local(&chrono::Utc::now());
     let mut title = format!("{}（{}，导出于 {now}）", sheet.title, user.node_name);
     if sheet.id_numbers {
-        title.push_str("　");
+        title.push('　');
         title.push_str(MASKED_NOTE);
     }
     title
@@ -568,6 +568,16 @@ async fn xlsx_job(
         ascii_name: sheet.ascii_name,
         file,
     })
+}
+
+/// A title with the filters that apply: `来返报备 · 状态：已报备 · 抵达日期：2026-12-01`
+/// (filters left empty are not named).
+pub fn titled(what: &str, filters: &[(&str, String)]) -> String {
+    let mut title = what.to_string();
+    for (label, value) in filters.iter().filter(|(_, v)| !v.trim().is_empty()) {
+        title.push_str(&format!(" · {label}：{value}"));
+    }
+    title
 }
 
 /// `path?k=v&…&` with the non-empty pairs percent-encoded: a list page's export address with
