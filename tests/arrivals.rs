@@ -881,7 +881,7 @@ async fn daily_list_page_api_and_xlsx(kind: Kind) {
     let page = admin.get("/daily").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("=1+1") && page.body.contains("今日抵达"));
-    assert!(page.body.contains("/daily.xlsx?date="));
+    assert!(page.body.contains("/daily/export?date="));
     let r = admin.get("/api/v1/daily?date=2021-13-01").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.json()["field"], "date");

@@ -265,8 +265,11 @@ fn expected(method: &Method, path: &str, caller: &Caller, variant: Variant) -> O
         path.ends_with("/check-ins") && *method == Method::POST && (s == 201 || s == 303);
     // scans to a closed checkpoint are refused as a conflict, after the scope check
     let scans = path.ends_with("/scans") && s == 422;
+    // an XLSX export longer than a page becomes a job: the answer sends to its progress page
+    let export = path.ends_with("/export") && s == 200;
     Some(match () {
         _ if repeatable => vec![s, 409, 422],
+        _ if export => vec![200, 303],
         _ if scans => vec![422, 409],
         _ => vec![s],
     })
@@ -314,7 +317,19 @@ fn expected_status(method: &Method, path: &str, caller: &Caller, variant: Varian
         | (true, "/api/v1/data-quality") => gate(role.handles_residents(), 200),
         (false, "/residents/moves/{id}/decision")
         | (false, "/api/v1/residents/moves/{id}/decision") => gate(role.handles_residents(), 422),
-        (true, "/audit") | (true, "/api/v1/audit") => gate(role.reads_audit(), 200),
+        (true, "/audit") | (true, "/audit/export") | (true, "/api/v1/audit") => {
+            gate(role.reads_audit(), 200)
+        }
+        (true, "/residents/export") => gate(role.handles_residents(), 200),
+        // importers' CSV templates: for those who may import
+        (true, "/grid/template.csv") | (true, "/risk-areas/template.csv") => {
+            gate(role.edits_grid(), 200)
+        }
+        (true, "/pushlists/template.csv") => gate(role.imports_push_lists(), 200),
+        // an export job is seen by the one who started it; none is running here
+        (true, "/exports/jobs/{id}")
+        | (true, "/exports/jobs/{id}/progress")
+        | (true, "/exports/jobs/{id}/download") => 404,
         (false, "/login") => 403, // no login-form token
         (false, "/logout") => 303,
         (false, "/grid/import") | (false, "/api/v1/grid") | (false, "/api/v1/grid/import") => {
@@ -331,9 +346,11 @@ fn expected_status(method: &Method, path: &str, caller: &Caller, variant: Varian
         (true, "/report") => 200,
         (false, "/report") => 403, // no report-form token
         (false, "/api/v1/arrivals") => gate(role.handles_residents(), 422),
-        (true, "/arrivals") | (true, "/daily") | (true, "/daily.xlsx") => {
-            gate(role.handles_residents(), 200)
-        }
+        (true, "/arrivals")
+        | (true, "/arrivals/export")
+        | (true, "/daily")
+        | (true, "/daily/export")
+        | (true, "/daily.xlsx") => gate(role.handles_residents(), 200),
         (true, "/api/v1/arrivals") | (true, "/api/v1/daily") => gate(role.handles_residents(), 200),
         (true, "/arrivals/{id}")
         | (true, "/api/v1/arrivals/{id}")
@@ -360,7 +377,10 @@ fn expected_status(method: &Method, path: &str, caller: &Caller, variant: Varian
         (false, "/api/v1/policies") => gate(role.edits_grid(), 422),
         (false, "/api/v1/policies/check") => 200, // the report says what is wrong
         // push lists (推送核查): traced by the grid staff, imported by the district
-        (true, "/pushlists") | (true, "/pushlists/items") => gate(role.handles_push_lists(), 200),
+        (true, "/pushlists")
+        | (true, "/pushlists/export")
+        | (true, "/pushlists/items")
+        | (true, "/pushlists/items/export") => gate(role.handles_push_lists(), 200),
         (true, "/api/v1/pushlists/items")
         | (true, "/api/v1/pushlists/dashboard")
         | (true, "/api/v1/pushlists/batches") => gate(role.handles_push_lists(), 200),
@@ -390,9 +410,10 @@ fn expected_status(method: &Method, path: &str, caller: &Caller, variant: Varian
         (false, "/pushlists/items/{id}/place") => gate(role.handles_push_lists(), scoped(422)),
         (false, "/api/v1/pushlists/items/{id}/place") => gate(role.handles_push_lists(), 422),
         // checkpoints (卡口)
-        (true, "/checkpoints") | (true, "/checkpoints/alerts") => {
-            gate(role.sees_checkpoints(), 200)
-        }
+        (true, "/checkpoints")
+        | (true, "/checkpoints/alerts")
+        | (true, "/checkpoints/alerts/export") => gate(role.sees_checkpoints(), 200),
+        (true, "/checkpoints/{id}/scans/export") => gate(role.sees_checkpoints(), scoped(200)),
         (true, "/api/v1/checkpoints")
         | (true, "/api/v1/alerts")
         | (true, "/api/v1/alerts/stream") => gate(role.sees_checkpoints(), 200),
@@ -407,7 +428,9 @@ fn expected_status(method: &Method, path: &str, caller: &Caller, variant: Varian
         (false, "/api/v1/checkpoints/{id}/scans") => gate(role.posts_scans(), scoped(422)),
         (false, "/checkpoints/alerts/{id}/handle") => gate(role.sees_checkpoints(), scoped(303)),
         (false, "/api/v1/alerts/{id}/handle") => gate(role.sees_checkpoints(), scoped(200)),
-        (true, "/static/pushlists.js") | (true, "/static/alerts.js") => 200,
+        (true, "/static/pushlists.js")
+        | (true, "/static/alerts.js")
+        | (true, "/static/jobs.js") => 200,
         _ => return None,
     };
     Some(s)
@@ -420,6 +443,7 @@ fn anonymous(method: &Method, path: &str) -> u16 {
         "/static/app.css",
         "/static/pushlists.js",
         "/static/alerts.js",
+        "/static/jobs.js",
         "/healthz",
         "/api/openapi.json",
     ];

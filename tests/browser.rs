@@ -384,6 +384,9 @@ fn page_key(href: &str) -> Option<String> {
         || skip.iter().any(|s| path.starts_with(s))
         || path.ends_with(".xlsx")
         || path.ends_with(".csv")
+        // downloads: the exports of the lists and a finished export job's file
+        || path.ends_with("/export")
+        || path.ends_with("/download")
         || href.contains("reveal=1")
     {
         return None;
@@ -564,8 +567,9 @@ async fn browser_login(driver: &Driver, base: &str, username: &str) {
     );
 }
 
-/// Two push-list imports by the admin, so the job page has a finished and a refused import;
-/// the finished one names a resident otherwise, so the data-quality page has a row.
+/// Two push-list imports by the admin, so the job page has a finished and a refused import
+/// (the finished one names a resident otherwise, so the data-quality page has a row), and a
+/// finished export job.
 async fn import_jobs(srv: &common::TestServer) -> Vec<(&'static str, String)> {
     let admin = srv.login("admin").await;
     let residents = admin.get("/api/v1/residents?limit=1").await.json();
@@ -616,6 +620,21 @@ async fn import_jobs(srv: &common::TestServer) -> Vec<(&'static str, String)> {
         }
         jobs.push((page, job));
     }
+    // a finished export job: the district's residents are longer than an export page
+    let (status, headers, _) = admin.get_bytes("/residents/export?format=xlsx").await;
+    assert_eq!(status, reqwest::StatusCode::SEE_OTHER, "an export job");
+    let job = headers["location"]
+        .to_str()
+        .expect("job address")
+        .to_string();
+    for _ in 0..200 {
+        let p = admin.get(&format!("{job}/progress")).await.json();
+        if p["state"] != "running" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    jobs.push(("exports-job-done", job));
     jobs
 }
 

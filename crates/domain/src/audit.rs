@@ -157,6 +157,18 @@ pub struct Change {
     pub after: Option<String>,
 }
 
+impl Change {
+    /// The change on one line: "状态：已报备 → 已抵达", "角色：网格员" (set), "等级：高风险 → （删除）".
+    pub fn text(&self) -> String {
+        match (&self.before, &self.after) {
+            (Some(b), Some(a)) => format!("{}：{b} → {a}", self.label),
+            (Some(b), None) => format!("{}：{b} → （删除）", self.label),
+            (None, Some(a)) => format!("{}：{a}", self.label),
+            (None, None) => self.label.clone(),
+        }
+    }
+}
+
 /// The fields of `entity` that differ between `before` and `after`, by key (the fields of
 /// `after`, then those only `before` has). A creation lists every field it set, a deletion every
 /// field it removed; a value that is not an object is shown as one field named 内容.
@@ -293,6 +305,7 @@ mod tests {
         let c = changes("risk_area", Some(&json!({"level": "high"})), None);
         assert_eq!(c[0].before.as_deref(), Some("高风险"));
         assert_eq!(c[0].after, None);
+        assert_eq!(c[0].text(), "等级：高风险 → （删除）");
         // unknown keys and values pass through; a bare value is one field
         let c = changes("x", None, Some(&json!({"new_field": "v"})));
         assert_eq!(c[0].label, "new_field");

@@ -64,6 +64,10 @@ pub struct Texts {
     pub measures_changed: &'static str,
     pub any: &'static str,
     pub policies_title: &'static str,
+    pub export_xlsx: &'static str,
+    pub export_csv: &'static str,
+    pub export_hint: &'static str,
+    pub download_template: &'static str,
 }
 
 pub static ZH: Texts = Texts {
@@ -129,4 +133,8 @@ pub static ZH: Texts = Texts {
     measures_changed: "其中措施有变",
     any: "全部",
     policies_title: "防疫政策版本",
+    export_xlsx: "导出 Excel",
+    export_csv: "导出 CSV",
+    export_hint: "按当前筛选条件导出；身份证号脱敏。",
+    download_template: "下载模板（CSV）",
 };

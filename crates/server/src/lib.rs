@@ -11,6 +11,8 @@ mod cache;
 mod checkpoints;
 mod daily;
 pub mod error;
+mod export;
+mod exports;
 mod feature;
 mod form;
 mod grid;
@@ -33,7 +35,6 @@ mod timefmt;
 mod tokens;
 mod upload;
 mod users;
-mod xlsx;
 
 pub use auth::SESSION_COOKIE;
 
@@ -64,6 +65,10 @@ pub struct AppConfig {
     pub upload_limit: usize,
     /// Hours after import by which pushed persons must be verified, offered as the default.
     pub push_due_hours: i64,
+    /// Rows an export reads from the store at a time (1..=500; see `export`).
+    pub export_page_rows: i64,
+    /// Rows an export writes at most; a longer list exports its first rows and says so.
+    pub export_max_rows: u64,
 }
 
 impl Default for AppConfig {
@@ -83,6 +88,8 @@ impl Default for AppConfig {
             trust_forwarded_for: false,
             upload_limit: 1024 * 1024 * 1024,
             push_due_hours: wangge_store::pushlist::DEFAULT_DUE_HOURS,
+            export_page_rows: 500,
+            export_max_rows: 200_000,
         }
     }
 }
@@ -144,6 +151,7 @@ fn features(upload_limit: usize) -> Vec<feature::Feature> {
         policies::feature(),
         pushlists::feature(upload_limit),
         checkpoints::feature(),
+        exports::feature(),
         home::coming(),
         users::feature(),
         tokens::feature(),

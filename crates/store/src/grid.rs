@@ -67,6 +67,11 @@ const NAME_HEADERS: &[&str] = &["name", "名称"];
 const LEVEL_HEADERS: &[&str] = &["level", "层级"];
 const PARENT_HEADERS: &[&str] = &["parent_code", "上级编码", "上级代码"];
 
+/// The columns of a grid CSV in their order, each with the header names accepted (English
+/// first, then the Chinese ones): what the importer reads, and what its template offers.
+pub const GRID_CSV_COLUMNS: [&[&str]; 4] =
+    [CODE_HEADERS, NAME_HEADERS, LEVEL_HEADERS, PARENT_HEADERS];
+
 impl Store {
     /// The caller's subtree in tree order (parents before children).
     pub async fn list_grid(&self, actor: &Actor) -> Result<Vec<GridNode>> {
@@ -437,12 +442,8 @@ fn parse_grid_csv(input: impl Read) -> Result<Vec<CsvRow>> {
         column(&headers, names)
             .ok_or_else(|| bad_file(format!("缺少列“{}”（或“{}”）", names[0], names[1])))
     };
-    let (c_code, c_name, c_level, c_parent) = (
-        col(CODE_HEADERS)?,
-        col(NAME_HEADERS)?,
-        col(LEVEL_HEADERS)?,
-        col(PARENT_HEADERS)?,
-    );
+    let [code, name, level, parent] = GRID_CSV_COLUMNS;
+    let (c_code, c_name, c_level, c_parent) = (col(code)?, col(name)?, col(level)?, col(parent)?);
     let mut rows = Vec::new();
     let mut errors = Vec::new();
     while let Some((line, record)) = reader.next_row().map_err(|e| bad(e.row, e.message))? {

@@ -62,14 +62,16 @@ pub use audit::{AuditEntry, AuditFilter, AuditRecord};
 pub use connect::{redact_url, Backend, Create, Store};
 pub use daily::DailyEntry;
 pub use error::{FieldError, StoreError};
-pub use grid::{validate_grid_csv, GridImportSummary, GridNode, NewGridNode, RowError};
+pub use grid::{
+    validate_grid_csv, GridImportSummary, GridNode, NewGridNode, RowError, GRID_CSV_COLUMNS,
+};
 pub use id_number::{IdNumberOf, StoredIdNumber};
 pub use people::{NewResident, Person, Resident, ResidentMove, ResidentRegistration};
 pub use plans::RecomputeSummary;
 pub use policies::{PolicyInfo, PolicyRegistration};
 pub use quality::{PersonRecord, QualityIssue, QualityKind, QUALITY_LIMIT};
 pub use risk::{normalize_risk_area, StoredRiskArea};
-pub use risk_import::{validate_risk_areas, RiskFormat, RiskImportSummary};
+pub use risk_import::{validate_risk_areas, RiskFormat, RiskImportSummary, RISK_CSV_COLUMNS};
 pub use scope::{Actor, Scope};
 pub use secret::random_token;
 pub use users::{

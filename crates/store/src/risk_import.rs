@@ -59,6 +59,11 @@ const LEVEL: &[&str] = &["level", "风险等级", "等级"];
 const FROM: &[&str] = &["valid_from", "起始日期", "生效日期"];
 const UNTIL: &[&str] = &["valid_until", "截止日期", "失效日期"];
 
+/// The columns of a risk-area CSV in their order, each with the header names accepted
+/// (English first, then the Chinese ones): what the importer reads, and what its template
+/// offers. 街道 and 截止日期 may be left out.
+pub const RISK_CSV_COLUMNS: [&[&str]; 6] = [CODE, STREET, NAME, LEVEL, FROM, UNTIL];
+
 type Key = (String, Option<String>, NaiveDate);
 
 fn key(a: &RiskArea) -> Key {
@@ -120,10 +125,7 @@ fn parse_csv(bytes: &[u8]) -> Result<Vec<(u64, Result<RiskArea, RowError>)>> {
     let bad_file = |message: String| bad(1, message);
     let (mut reader, headers) = TableCsv::open(bytes).map_err(|e| bad(e.row, e.message))?;
     let mut cols = [0usize; 6];
-    for (slot, names) in cols
-        .iter_mut()
-        .zip([CODE, STREET, NAME, LEVEL, FROM, UNTIL])
-    {
+    for (slot, names) in cols.iter_mut().zip(RISK_CSV_COLUMNS) {
         *slot = match column(&headers, names) {
             Some(i) => i,
             // street and valid_until may be left out entirely

@@ -26,6 +26,7 @@ pub fn feature() -> Feature {
         .api(routes!(api::check_ins, api::add_check_in))
         .page("/report", get(report::form).post(report::submit))
         .page("/arrivals", get(pages::list))
+        .page("/arrivals/export", get(pages::export))
         .page("/arrivals/{id}", get(pages::show))
         .page("/arrivals/{id}/status", post(pages::set_status))
         .page("/arrivals/{id}/check-ins", post(pages::check_in))

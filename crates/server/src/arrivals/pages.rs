@@ -13,7 +13,9 @@ use wangge_store::{Arrival, ArrivalFilter, CheckIn, GridNode, IdNumberOf, NewChe
 use crate::api::query_date;
 use crate::auth::PageUser;
 use crate::error::{AppError, PageResult};
+use crate::export::{self, col, download, ExportFormat, Page, Rows, Sheet};
 use crate::form::{invalid, CsrfForm, FieldErrors};
+use crate::i18n::ZH;
 use crate::pages::{render, Layout};
 use crate::params::{PageId, PageQuery};
 use crate::permission::{ArrivalHandler, PageAllowed};
@@ -70,6 +72,96 @@ pub async fn list(
         next_before,
     })?
     .into_response())
+}
+
+impl ListPage {
+    fn export_href(&self) -> String {
+        crate::export::href(
+            "/arrivals/export",
+            &[("status", &self.status), ("date", &self.date)],
+        )
+    }
+}
+
+/// The list with the page's filters (`status`, `date`) as XLSX or CSV, newest report first.
+pub async fn export(
+    State(state): State<AppState>,
+    PageAllowed(user, _): PageAllowed<ArrivalHandler>,
+    PageQuery(q): PageQuery<ListQuery>,
+    ExportFormat(format): ExportFormat,
+) -> PageResult<Response> {
+    let (t, ft) = (&ZH, &super::TEXTS);
+    let status = super::status_filter(&q.status)?;
+    let filter = ArrivalFilter {
+        status,
+        arrival_date: query_date("date", &q.date)?,
+        ..ArrivalFilter::default()
+    };
+    let today = crate::today();
+    let sheet = Sheet {
+        file_name: format!("{}-{today}", ft.arrivals_title),
+        ascii_name: format!("arrivals-{today}"),
+        sheet_name: ft.arrivals_title,
+        title: export::titled(
+            ft.arrivals_title,
+            &[
+                (
+                    t.status,
+                    status.map(|s| s.label_zh().to_string()).unwrap_or_default(),
+                ),
+                (t.arrival_date, q.date.clone()),
+            ],
+        ),
+        columns: vec![
+            col(ft.report_number, 9),
+            col(t.display_name, 10),
+            col(t.id_number, 20),
+            col(t.phone, 13),
+            col(t.arrival_date, 11),
+            col(ft.origin, 28),
+            col(t.node, 22),
+            col(t.destination, 30),
+            col(t.category, 28),
+            col(t.status, 8),
+            col(ft.late, 6),
+            col(ft.channel, 12),
+            col(ft.employer, 20),
+        ],
+        id_numbers: true,
+    };
+    let (store, actor) = (state.store.clone(), user.user.actor());
+    let rows = Rows::paged(move |before, size| {
+        let (store, actor) = (store.clone(), actor.clone());
+        let filter = ArrivalFilter {
+            before_id: before,
+            limit: size,
+            ..filter.clone()
+        };
+        async move {
+            let arrivals = store.list_arrivals(&actor, &filter).await?;
+            Ok(Page::of(arrivals, size, |a| a.id, arrival_row))
+        }
+    });
+    download(&state, &user.user, format, sheet, rows).await
+}
+
+fn arrival_row(a: &Arrival) -> Vec<String> {
+    let t = &ZH;
+    vec![
+        a.id.to_string(),
+        a.name.clone(),
+        a.id_number.masked(),
+        a.phone.clone(),
+        a.arrival_date.to_string(),
+        a.origin.to_string(),
+        a.node_name.clone(),
+        a.destination.clone(),
+        a.plan.category.clone(),
+        a.status.label_zh().to_string(),
+        if a.late { t.yes } else { t.no }.to_string(),
+        a.channel_label_zh().to_string(),
+        a.employer.clone(),
+    ]
 }
 
 #[derive(Template)]

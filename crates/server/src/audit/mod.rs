@@ -19,6 +19,7 @@ pub fn feature() -> Feature {
     Feature::new()
         .api(routes!(api::list))
         .page("/audit", get(pages::list))
+        .page("/audit/export", get(pages::export))
         // the label is shared: other pages link to the log by it
         .nav(NavEntry::to::<Auditor>("audit", "/audit", ZH.nav_audit))
 }

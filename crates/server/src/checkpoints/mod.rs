@@ -29,8 +29,10 @@ pub fn feature() -> Feature {
         .api(routes!(api::handle))
         .page("/checkpoints", get(pages::list).post(pages::create))
         .page("/checkpoints/alerts", get(pages::alerts))
+        .page("/checkpoints/alerts/export", get(pages::export_alerts))
         .page("/checkpoints/alerts/{id}/handle", post(pages::handle))
         .page("/checkpoints/{id}", get(pages::show).post(pages::update))
+        .page("/checkpoints/{id}/scans/export", get(pages::export_scans))
         .page("/static/alerts.js", get(script))
         .nav(NavEntry::to::<CheckpointViewer>(
             "checkpoints",
@@ -77,6 +79,10 @@ pub struct CheckpointTexts {
     pub last_24h: &'static str,
     pub status: &'static str,
     pub empty: &'static str,
+    pub plate: &'static str,
+    pub not_handled: &'static str,
+    pub handled_by: &'static str,
+    pub handled_at: &'static str,
 }
 
 pub static TEXTS: CheckpointTexts = CheckpointTexts {
@@ -111,4 +117,8 @@ pub static TEXTS: CheckpointTexts = CheckpointTexts {
     last_24h: "最近24小时",
     status: "状态",
     empty: "暂无记录",
+    plate: "车牌",
+    not_handled: "未处置",
+    handled_by: "处置人",
+    handled_at: "处置时间",
 };

@@ -1,6 +1,6 @@
 //! 每日名单: the grid worker's list for a day (default today) in the caller's subtree — who
 //! arrives, whose measures start or end, who is due a test — as JSON, as a printable page and
-//! as an XLSX export. Read-only: it is computed from the arrival reports and their plans.
+//! as an export (XLSX or CSV). Read-only: it is computed from the arrival reports and their plans.
 
 mod api;
 mod pages;
@@ -16,7 +16,9 @@ pub fn feature() -> Feature {
     Feature::new()
         .api(routes!(api::list))
         .page("/daily", get(pages::page))
-        .page("/daily.xlsx", get(pages::xlsx))
+        .page("/daily/export", get(pages::export))
+        // the address of the first export, kept for bookmarks
+        .page("/daily.xlsx", get(pages::export))
         .nav(NavEntry::to::<ArrivalHandler>(
             "daily",
             "/daily",
@@ -28,7 +30,6 @@ pub fn feature() -> Feature {
 pub struct DailyTexts {
     pub daily_help: &'static str,
     pub print_hint: &'static str,
-    pub export_xlsx: &'static str,
     pub daily_empty: &'static str,
     pub show: &'static str,
 }
@@ -37,7 +38,6 @@ pub static TEXTS: DailyTexts = DailyTexts {
     daily_help:
         "所选日期抵达、开始或结束管控措施、应做核酸检测的人员，以及前一天未健康打卡的管控对象。",
     print_hint: "打印：使用浏览器的打印功能（Ctrl+P），导航和表单不会打印。",
-    export_xlsx: "导出 Excel",
     daily_empty: "这一天没有需要办理的事项。",
     show: "查看",
 };

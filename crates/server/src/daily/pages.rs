@@ -1,15 +1,17 @@
-//! 网格员每日清单: the page (printable through the print stylesheet) and its XLSX export.
+//! 网格员每日清单: the page (printable through the print stylesheet) and its export (XLSX or
+//! CSV).
 
 use crate::params::PageQuery;
 use askama::Template;
 use axum::extract::State;
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use wangge_store::DailyEntry;
 
 use crate::api::query_date;
 use crate::error::PageResult;
+use crate::export::{col, download, ExportFormat, Rows, Sheet};
+use crate::i18n::ZH;
 use crate::pages::{render, Layout};
 use crate::permission::{ArrivalHandler, PageAllowed};
 use crate::AppState;
@@ -27,6 +29,12 @@ struct DailyPage {
     ft: &'static super::DailyTexts,
     date: chrono::NaiveDate,
     entries: Vec<DailyEntry>,
+}
+
+impl DailyPage {
+    fn export_href(&self) -> String {
+        crate::export::href("/daily/export", &[("date", &self.date.to_string())])
+    }
 }
 
 pub async fn page(
@@ -48,28 +56,54 @@ pub async fn page(
     .into_response())
 }
 
-pub async fn xlsx(
+/// The day's list as XLSX or CSV (`?format=`), the same people as the page. `/daily.xlsx`
+/// (the old address) answers the same.
+pub async fn export(
     State(state): State<AppState>,
     PageAllowed(user, _): PageAllowed<ArrivalHandler>,
     PageQuery(q): PageQuery<DailyQuery>,
+    ExportFormat(format): ExportFormat,
 ) -> PageResult<Response> {
     let date = query_date("date", &q.date)?.unwrap_or_else(crate::today);
     let entries = state
         .store
         .daily_list(&user.user.actor(), date, crate::today())
         .await?;
-    let bytes = crate::xlsx::daily_list(date, &entries)?;
-    let disposition = format!("attachment; filename=\"daily-{date}.xlsx\"");
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (header::CONTENT_DISPOSITION, disposition),
-            (header::CACHE_CONTROL, "no-store".to_string()),
+    let t = &ZH;
+    let sheet = Sheet {
+        file_name: format!("{}-{date}", t.nav_daily),
+        ascii_name: format!("daily-{date}"),
+        sheet_name: t.nav_daily,
+        title: format!("{} {date}（{} 人）", t.daily_title, entries.len()),
+        columns: vec![
+            col(t.node, 22),
+            col(t.display_name, 10),
+            col(t.id_number, 20),
+            col(t.phone, 13),
+            col(t.arrival_date, 11),
+            col(t.category, 28),
+            col(t.status, 8),
+            col(t.duties, 40),
+            col(t.destination, 30),
         ],
-        bytes,
-    )
-        .into_response())
+        id_numbers: true,
+    };
+    let rows = entries
+        .iter()
+        .map(|e| {
+            let duties: Vec<String> = e.duties.iter().map(ToString::to_string).collect();
+            vec![
+                e.node_name.clone(),
+                e.name.clone(),
+                e.id_number.masked(),
+                e.phone.clone(),
+                e.arrival_date.to_string(),
+                e.category.clone(),
+                e.status.label_zh().to_string(),
+                duties.join("；"),
+                e.destination.clone(),
+            ]
+        })
+        .collect();
+    download(&state, &user.user, format, sheet, Rows::all(rows)).await
 }

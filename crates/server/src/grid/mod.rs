@@ -17,6 +17,7 @@ pub fn feature() -> Feature {
         .api(routes!(api::show))
         .page("/grid", get(pages::tree))
         .page("/grid/import", post(pages::import))
+        .page("/grid/template.csv", get(pages::template))
         .page("/grid/{code}", get(pages::node))
         .nav(NavEntry::to::<Staff>("grid", "/grid", TEXTS.nav))
 }

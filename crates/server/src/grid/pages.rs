@@ -74,6 +74,37 @@ pub async fn node(
     })
 }
 
+/// 下载模板: a CSV with the importer's columns (`GRID_CSV_COLUMNS`, in their Chinese names)
+/// and one example row: a node below the caller's own.
+pub async fn template(
+    State(state): State<AppState>,
+    PageAllowed(user, _): PageAllowed<GridEditor>,
+) -> PageResult<Response> {
+    let node = state
+        .store
+        .grid_node_by_code(&user.user.actor(), &user.user.node_code)
+        .await?;
+    let headers = wangge_store::GRID_CSV_COLUMNS.map(|names| names[1]);
+    let example = match node.level.child() {
+        Some(level) => {
+            let code = format!(
+                "{}{}",
+                node.code,
+                "9".repeat(level.code_len().saturating_sub(node.code.len()))
+            );
+            let name = format!("示例{}", level.label_zh());
+            [code, name, level.label_zh().to_string(), node.code]
+        }
+        None => [
+            node.code.clone(),
+            node.name.clone(),
+            node.level.label_zh().to_string(),
+            String::new(),
+        ],
+    };
+    crate::export::template("网格导入模板", "grid-template", &headers, &example)
+}
+
 /// Multipart upload: `csrf` first (a forged request's file is never read), then `file`.
 pub async fn import(
     State(state): State<AppState>,

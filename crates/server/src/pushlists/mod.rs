@@ -37,16 +37,19 @@ pub fn feature(upload_limit: usize) -> Feature {
         .api(routes!(api::dashboard))
         .api(routes!(api::rules, api::create_rule))
         .page("/pushlists", get(pages::dashboard))
+        .page("/pushlists/export", get(pages::export_dashboard))
         .page(
             "/pushlists/import",
             post(pages::upload)
                 .layer::<_, std::convert::Infallible>(DefaultBodyLimit::max(upload_limit))
                 .layer(axum::Extension(UploadLimit(upload_limit))),
         )
+        .page("/pushlists/template.csv", get(pages::template))
         .page("/pushlists/jobs/{id}", get(pages::job))
         .page("/pushlists/jobs/{id}/progress", get(pages::job_progress))
         .page("/pushlists/batches/{id}/errors.csv", get(pages::errors_csv))
         .page("/pushlists/items", get(pages::items))
+        .page("/pushlists/items/export", get(pages::export_items))
         .page("/pushlists/items/{id}", get(pages::item))
         .page("/pushlists/items/{id}/verify", post(pages::verify))
         .page("/pushlists/items/{id}/place", post(pages::place))

@@ -14,14 +14,17 @@ use wangge_domain::pushlist::state::next_states;
 use wangge_domain::pushlist::{PushState, Verification};
 use wangge_store::pushlist::dashboard::RowPlace;
 use wangge_store::pushlist::{
-    AddressRule, BatchTotals, Dashboard, ItemView, PushImport, PushItem, PushItemFilter,
+    AddressRule, BatchTotals, Dashboard, ItemView, PushImport, PushImportSummary, PushItem,
+    PushItemFilter,
 };
 use wangge_store::{GridNode, IdNumberOf};
 
 use super::{dashboard_node, errors_csv_download, PushTexts, TEXTS};
 use crate::auth::PageUser;
 use crate::error::{AppError, PageResult};
+use crate::export::{self, col, download, ExportFormat, Page, Rows, Sheet};
 use crate::form::{invalid, CsrfForm, CsrfMultipart, FieldErrors, NoFields};
+use crate::i18n::ZH;
 use crate::jobs::JobState;
 use crate::pages::{render, Layout};
 use crate::params::{PageId, PageQuery};
@@ -160,6 +163,18 @@ impl ItemsPage {
         timefmt::naive(&i.arrived_at)
     }
 
+    /// 未核查, 超时 … : a view as its tab names it.
+    fn view_label(view: ItemView) -> &'static str {
+        let t = &TEXTS;
+        match view {
+            ItemView::Open => t.view_open,
+            ItemView::Overdue => t.view_overdue,
+            ItemView::Verified => t.view_verified,
+            ItemView::All => t.view_all,
+            ItemView::Unassigned => t.view_unassigned,
+        }
+    }
+
     fn current(&self) -> &'static str {
         match self.view {
             ItemView::Open => "open",
@@ -220,6 +235,226 @@ pub async fn items(
         can_place,
     })?
     .into_response())
+}
+
+impl ItemsPage {
+    fn export_href(&self) -> String {
+        let batch = self.batch.map(|b| b.to_string()).unwrap_or_default();
+        let node = self
+            .node
+            .as_ref()
+            .map(|n| n.code.clone())
+            .unwrap_or_default();
+        crate::export::href(
+            "/pushlists/items/export",
+            &[("view", self.current()), ("batch", &batch), ("node", &node)],
+        )
+    }
+}
+
+impl DashboardPage {
+    fn export_href(&self) -> String {
+        let batch = self.batch.map(|b| b.to_string()).unwrap_or_default();
+        crate::export::href(
+            "/pushlists/export",
+            &[("batch", &batch), ("node", &self.dash.node.code)],
+        )
+    }
+}
+
+/// The name of batch `id` for an export's title (`#id` should it be gone).
+async fn batch_label(state: &AppState, user: &PageUser, id: Option<i64>) -> PageResult<String> {
+    let Some(id) = id else {
+        return Ok(String::new());
+    };
+    let batches = state
+        .store
+        .list_push_batches(&user.user.actor(), wangge_store::now())
+        .await?;
+    Ok(batches
+        .into_iter()
+        .find(|b| b.batch.id == id)
+        .map_or_else(|| format!("#{id}"), |b| b.batch.name))
+}
+
+/// The people of the list with the page's filters (`view`, `batch`, `node`), oldest first, as
+/// XLSX or CSV.
+pub async fn export_items(
+    State(state): State<AppState>,
+    PageAllowed(user, _): PageAllowed<PushViewer>,
+    PageQuery(q): PageQuery<ItemsQuery>,
+    ExportFormat(format): ExportFormat,
+) -> PageResult<Response> {
+    let actor = user.user.actor();
+    let node = match q.node.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        Some(code) => Some(state.store.grid_node_by_code(&actor, code).await?),
+        None => None,
+    };
+    let filter = PushItemFilter {
+        batch_id: crate::params::opt_id("batch", q.batch)?,
+        view: q.view,
+        node_path: node.as_ref().map(|n| n.path.clone()),
+        after_id: 0,
+        limit: 0,
+    };
+    let (t, pt) = (&ZH, &TEXTS);
+    let view = ItemsPage::view_label(q.view);
+    let today = crate::today();
+    let sheet = Sheet {
+        file_name: format!("{}-{view}-{today}", pt.list_title),
+        ascii_name: format!("push-items-{today}"),
+        sheet_name: pt.list_title,
+        title: export::titled(
+            pt.list_title,
+            &[
+                (pt.state, view.to_string()),
+                (pt.batch, batch_label(&state, &user, filter.batch_id).await?),
+                (t.node, node.map(|n| n.name).unwrap_or_default()),
+            ],
+        ),
+        columns: vec![
+            col(pt.batch, 16),
+            col(t.display_name, 10),
+            col(t.id_number, 20),
+            col(t.phone, 13),
+            col(pt.origin, 20),
+            col(pt.arrived_at, 17),
+            col(t.address, 30),
+            col(t.node, 22),
+            col(pt.state, 12),
+            col(pt.due_at, 17),
+            col(pt.overdue, 6),
+            col(pt.verify_title, 30),
+            col(pt.verified_at, 17),
+            col(pt.row_in_file, 8),
+            col(pt.note, 20),
+        ],
+        id_numbers: true,
+    };
+    let (store, now) = (state.store.clone(), wangge_store::now());
+    let rows = Rows::paged(move |after, size| {
+        let (store, actor) = (store.clone(), actor.clone());
+        let filter = PushItemFilter {
+            after_id: after.unwrap_or(0),
+            limit: size,
+            ..filter.clone()
+        };
+        async move {
+            let items = store.list_push_items(&actor, &filter, now).await?;
+            Ok(Page::of(items, size, |i| i.id, |i| item_row(i, now)))
+        }
+    });
+    download(&state, &user.user, format, sheet, rows).await
+}
+
+fn item_row(i: &PushItem, now: DateTime<Utc>) -> Vec<String> {
+    let (t, pt) = (&ZH, &TEXTS);
+    let outcome = [
+        i.measures.clone(),
+        i.arrival_id.map(|a| format!("{} {a}", pt.arrival_ref)),
+        i.destination.clone(),
+        i.reason.clone(),
+    ];
+    vec![
+        i.batch_name.clone(),
+        i.name.clone(),
+        i.id_number.masked(),
+        i.phone.clone().unwrap_or_default(),
+        i.origin.clone(),
+        timefmt::naive(&i.arrived_at),
+        i.address.clone(),
+        i.node_name
+            .clone()
+            .unwrap_or_else(|| pt.view_unassigned.to_string()),
+        i.state.label_zh().to_string(),
+        timefmt::local(&i.due_at),
+        if i.is_overdue(now) { t.yes } else { t.no }.to_string(),
+        outcome.into_iter().flatten().collect::<Vec<_>>().join("；"),
+        timefmt::local_opt(&i.verified_at),
+        i.row_no.to_string(),
+        i.note.clone(),
+    ]
+}
+
+/// 见底清零 of the page's node (and batch): one row per child node (and the node itself, and
+/// the unassigned queue for those who place people), then the total.
+pub async fn export_dashboard(
+    State(state): State<AppState>,
+    PageAllowed(user, _): PageAllowed<PushViewer>,
+    PageQuery(q): PageQuery<DashboardQuery>,
+    ExportFormat(format): ExportFormat,
+) -> PageResult<Response> {
+    let actor = user.user.actor();
+    let node = dashboard_node(&state, &user.user, q.node.as_deref()).await?;
+    let batch = crate::params::opt_id("batch", q.batch)?;
+    let dash = state
+        .store
+        .push_dashboard(&actor, &node, batch, wangge_store::now())
+        .await?;
+    let (t, pt) = (&ZH, &TEXTS);
+    let status = |cleared: bool| if cleared { pt.cleared } else { pt.not_cleared };
+    let counts = |n: &wangge_store::pushlist::NodeTotals| {
+        [n.pending, n.reached, n.overdue, n.verified, n.total()].map(|c| c.to_string())
+    };
+    let mut rows: Vec<Vec<String>> = dash
+        .rows
+        .iter()
+        .map(|r| {
+            let (name, code) = match &r.place {
+                RowPlace::Child { node } => (node.name.clone(), node.code.clone()),
+                RowPlace::Here => (pt.here.to_string(), dash.node.code.clone()),
+                RowPlace::Unassigned => (pt.unassigned.to_string(), String::new()),
+            };
+            let mut row = vec![name, code];
+            row.extend(counts(&r.totals));
+            row.push(status(r.cleared()).to_string());
+            row
+        })
+        .collect();
+    let mut total = vec![pt.total.to_string(), dash.node.code.clone()];
+    total.extend(counts(&dash.totals));
+    total.push(status(dash.cleared).to_string());
+    rows.push(total);
+    let today = crate::today();
+    let sheet = Sheet {
+        file_name: format!("见底清零-{}-{today}", dash.node.name),
+        ascii_name: format!("push-dashboard-{}-{today}", dash.node.code),
+        sheet_name: "见底清零",
+        title: export::titled(
+            &format!("{} · {}", pt.title, dash.node.name),
+            &[(pt.batch, batch_label(&state, &user, batch).await?)],
+        ),
+        columns: vec![
+            col(t.name, 24),
+            col(t.code, 16),
+            col(pt.pending, 8),
+            col(pt.reached, 8),
+            col(pt.overdue, 8),
+            col(pt.verified, 8),
+            col(pt.total, 8),
+            col(pt.status, 8),
+        ],
+        id_numbers: false,
+    };
+    download(&state, &user.user, format, sheet, Rows::all(rows)).await
+}
+
+/// 下载模板: a CSV with the importer's own columns (`Column::ALL`, in their Chinese names)
+/// and one example row, whose address matches no grid (it would wait for placement).
+pub async fn template(PageAllowed(_, _): PageAllowed<PushImporter>) -> PageResult<Response> {
+    use wangge_domain::pushlist::columns::Column;
+    let today = crate::today();
+    let headers = Column::ALL.map(Column::label_zh);
+    let example = Column::ALL.map(|c| match c {
+        Column::Name => "张三".to_string(),
+        Column::IdNumber => wangge_domain::validate::make_valid("11010519900307123"),
+        Column::Phone => "13800138000".to_string(),
+        Column::Origin => "北京市朝阳区".to_string(),
+        Column::ArrivedAt => format!("{today} 08:00"),
+        Column::Address => "某某小区1号楼2单元301室".to_string(),
+        Column::Note => "示例行，请换成实际名单".to_string(),
+    });
+    export::template("推送名单模板", "pushlist-template", &headers, &example)
 }
 
 #[derive(Template)]
@@ -439,7 +674,7 @@ pub async fn upload(
     };
     match (file, name, due_hours) {
         (Some((path, _)), Some(name), Some(due_hours)) if errors.is_empty() => {
-            let id = state.jobs.start(
+            let id = state.jobs.start_import(
                 state.store.clone(),
                 user.user.actor(),
                 path,
@@ -468,7 +703,7 @@ struct JobPage {
     name: String,
     percent: u32,
     rows: u64,
-    job: JobState,
+    job: JobState<PushImportSummary>,
 }
 
 impl JobPage {
@@ -486,13 +721,13 @@ pub async fn job(
     let id = u64::try_from(id).map_err(|_| AppError::NotFound)?;
     let job = state
         .jobs
-        .get(id, Some(user.user.id))
+        .import(id, Some(user.user.id))
         .ok_or(AppError::NotFound)?;
     let page = JobPage {
         id,
         name: job.name.clone(),
         percent: job.percent(),
-        rows: job.progress.rows.load(std::sync::atomic::Ordering::Relaxed),
+        rows: job.rows(),
         job: job.state(),
         l: Layout::new(user, "pushlists"),
         pt: &TEXTS,
@@ -510,16 +745,9 @@ pub async fn job_progress(
     let id = u64::try_from(id).map_err(|_| AppError::NotFound)?;
     let job = state
         .jobs
-        .get(id, Some(user.user.id))
+        .import(id, Some(user.user.id))
         .ok_or(AppError::NotFound)?;
-    let mut body = serde_json::to_value(job.state()).unwrap_or_default();
-    body["percent"] = job.percent().into();
-    body["rows"] = job
-        .progress
-        .rows
-        .load(std::sync::atomic::Ordering::Relaxed)
-        .into();
-    Ok(Json(body).into_response())
+    Ok(Json(job.progress_json()).into_response())
 }
 
 pub async fn errors_csv(

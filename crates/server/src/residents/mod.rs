@@ -20,6 +20,7 @@ pub fn feature() -> Feature {
         .api(routes!(api::show))
         .api(routes!(api::quality))
         .page("/residents", get(pages::list).post(pages::create))
+        .page("/residents/export", get(pages::export))
         .page("/residents/moves/{id}/decision", post(pages::decide_move))
         .page("/residents/{id}", get(pages::show))
         .page("/data-quality", get(pages::quality))

@@ -22,6 +22,7 @@ pub fn feature() -> Feature {
         .api(routes!(api::show, api::update, api::delete))
         .page("/risk-areas", get(pages::list).post(pages::create))
         .page("/risk-areas/import", post(pages::import))
+        .page("/risk-areas/template.csv", get(pages::template))
         .page("/risk-areas/{id}", get(pages::edit).post(pages::update))
         .page("/risk-areas/{id}/delete", post(pages::delete))
         .nav(NavEntry::to::<RiskAdmin>("risk", "/risk-areas", TEXTS.nav))

@@ -234,6 +234,26 @@ pub async fn delete(
     Ok(done(summary))
 }
 
+/// 下载模板: a CSV with the importer's columns (`RISK_CSV_COLUMNS`, in their Chinese names)
+/// and one example row.
+pub async fn template(PageAllowed(_, _): PageAllowed<RiskAdmin>) -> PageResult<Response> {
+    let headers = wangge_store::RISK_CSV_COLUMNS.map(|names| names[1]);
+    let example = [
+        "110105".to_string(),
+        "三里屯街道".to_string(),
+        "北京市朝阳区三里屯街道（示例）".to_string(),
+        "中".to_string(),
+        crate::today().to_string(),
+        String::new(),
+    ];
+    crate::export::template(
+        "风险地区导入模板",
+        "risk-areas-template",
+        &headers,
+        &example,
+    )
+}
+
 /// Multipart upload: `csrf` first (a forged request's file is never read), then `file` (CSV or
 /// JSON, told apart by name or content). A refused file shows the list again with the reason
 /// beside the upload and, for bad rows, the rows.

@@ -276,13 +276,26 @@ impl Store {
         id: i64,
         limit: i64,
     ) -> Result<Vec<ScanRecord>> {
+        self.scans_before(actor, id, None, limit).await
+    }
+
+    /// Scans of a checkpoint, newest first, `limit` at a time older than `before_id` (keyset
+    /// paging; `None` for the newest).
+    pub async fn scans_before(
+        &self,
+        actor: &Actor,
+        id: i64,
+        before_id: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<ScanRecord>> {
         let cp = self.checkpoint(actor, id).await?;
         Ok(on_pool!(self, pool => {
             sqlx::query_as::<_, ScanRecord>(
                 "SELECT id, id_number, plate, temperature, direction, code_colour, scanned_at \
-                 FROM checkpoint_scans WHERE checkpoint_id = $1 ORDER BY id DESC LIMIT $2",
+                 FROM checkpoint_scans WHERE checkpoint_id = $1 AND ($2 IS NULL OR id < $2) \
+                 ORDER BY id DESC LIMIT $3",
             )
-            .bind(cp.id).bind(limit.clamp(1, 500))
+            .bind(cp.id).bind(before_id).bind(limit.clamp(1, 500))
             .fetch_all(pool).await?
         }))
     }
