@@ -10,5 +10,6 @@ pub mod limits;
 pub mod permission;
 pub mod policy;
 pub mod pushlist;
+pub mod region;
 pub mod role;
 pub mod validate;
