@@ -12,4 +12,5 @@ pub mod policy;
 pub mod pushlist;
 pub mod region;
 pub mod role;
+pub mod search;
 pub mod validate;

@@ -30,6 +30,7 @@ mod residents;
 mod reveal;
 mod risk;
 mod routes;
+mod search;
 mod security;
 mod timefmt;
 mod tokens;

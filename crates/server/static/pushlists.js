@@ -30,3 +30,15 @@
     xhr.send(new FormData(form));
   });
 })();
+
+// 批量分配：“全选本页”勾选或取消本页每一行（没有脚本时逐行勾选，此框不显示）
+(function () {
+  "use strict";
+  var all = document.querySelector("[data-pick-all]");
+  if (!all) { return; }
+  var boxes = document.querySelectorAll('input[type="checkbox"][form="place-many"][name^="item_"]');
+  all.hidden = false;
+  all.addEventListener("change", function () {
+    for (var i = 0; i < boxes.length; i++) { boxes[i].checked = all.checked; }
+  });
+})();

@@ -6,11 +6,13 @@ use wangge_domain::arrival::{is_late, ArrivalStatus, FactsInput, Origin, Place, 
 use wangge_domain::grid::Level;
 use wangge_domain::permission::ArrivalHandler;
 use wangge_domain::policy::{PlanRecord, RiskLevel};
+use wangge_domain::search::PersonSearch;
 
 use crate::db::{on_conn, Conn};
 use crate::error::Problems;
 use crate::people::{check_person, mask, upsert_person, CheckedPerson};
 use crate::plans::{compute, parse_json, Computed};
+use crate::search;
 use crate::{Actor, AuditEntry, GridNode, Result, Scope, Store, StoreError, StoredIdNumber};
 
 /// A report may be made this many days after the arrival (补报), and this far ahead.
@@ -196,6 +198,8 @@ const INSERT_ARRIVAL: &str = "INSERT INTO arrivals (person_id, node_id, destinat
 pub struct ArrivalFilter {
     pub status: Option<ArrivalStatus>,
     pub arrival_date: Option<NaiveDate>,
+    /// 查找: by name or ID number
+    pub search: Option<PersonSearch>,
     pub before_id: Option<i64>,
     pub limit: i64,
 }
@@ -692,21 +696,28 @@ impl Store {
         f: &ArrivalFilter,
     ) -> Result<Vec<Arrival>> {
         let (lo, hi) = scope.bounds();
+        let search = match &f.search {
+            Some(s) => format!("AND {}", search::condition(s, "a.name", "p.id_number", 7)),
+            None => String::new(),
+        };
         let sql = format!(
             "{ARRIVAL_SELECT} WHERE g.path >= $1 AND g.path < $2 \
              AND ($3 IS NULL OR a.status = $3) AND ($4 IS NULL OR a.arrival_date = $4) \
-             AND ($5 IS NULL OR a.id < $5) ORDER BY a.id DESC LIMIT $6"
+             AND ($5 IS NULL OR a.id < $5) {search} ORDER BY a.id DESC LIMIT $6"
         );
         let rows: Vec<ArrivalRow> = on_pool!(self, pool => {
-            sqlx::query_as(&sql)
+            let q = sqlx::query_as(&sql)
                 .bind(&lo)
                 .bind(&hi)
                 .bind(f.status.map(|s| s.as_str()))
                 .bind(f.arrival_date)
                 .bind(f.before_id)
-                .bind(f.limit.clamp(1, 500))
-                .fetch_all(pool)
-                .await?
+                .bind(f.limit.clamp(1, 500));
+            let q = match &f.search {
+                Some(s) => q.bind(search::value(s)),
+                None => q,
+            };
+            q.fetch_all(pool).await?
         });
         rows.into_iter().map(Arrival::try_from).collect()
     }

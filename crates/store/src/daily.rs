@@ -10,6 +10,7 @@ use chrono::{Days, NaiveDate};
 use serde::Serialize;
 use wangge_domain::arrival::{ArrivalStatus, Duty};
 use wangge_domain::policy::MeasureKind;
+use wangge_domain::search::PersonSearch;
 
 use crate::StoredIdNumber;
 use crate::{Result, Scope, Store, StoreError};
@@ -84,8 +85,24 @@ impl Store {
         day: NaiveDate,
         today: NaiveDate,
     ) -> Result<Vec<DailyEntry>> {
+        self.daily_list_matching(actor, day, today, None).await
+    }
+
+    /// [`Store::daily_list`] of those the search finds (查找: name or ID number).
+    pub async fn daily_list_matching(
+        &self,
+        actor: &Actor,
+        day: NaiveDate,
+        today: NaiveDate,
+        search: Option<&PersonSearch>,
+    ) -> Result<Vec<DailyEntry>> {
         let scope = actor.require::<ArrivalHandler>()?;
-        self.daily_list_in(scope, day, today).await
+        let mut list = self.daily_list_in(scope, day, today).await?;
+        if let Some(search) = search {
+            // a day's list is read whole; the one matching rule decides who stays
+            list.retain(|e| search.matches(&e.name, e.id_number.full()));
+        }
+        Ok(list)
     }
 
     /// [`Store::daily_list`] within a scope the caller has already checked.

@@ -48,6 +48,7 @@ mod quality;
 mod risk;
 mod risk_import;
 mod scope;
+mod search;
 mod secret;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

@@ -8,9 +8,11 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use wangge_domain::permission::ResidentHandler;
+use wangge_domain::search::PersonSearch;
 use wangge_domain::validate::{text, IdNumber, Mobile, Sex};
 
 use crate::db::{on_conn, Conn};
+use crate::search;
 use crate::{Actor, AuditEntry, GridNode, Result, Scope, Store, StoreError, StoredIdNumber};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -463,14 +465,35 @@ impl Store {
         after_id: i64,
         limit: i64,
     ) -> Result<Vec<Resident>> {
+        self.list_residents_matching(actor, None, after_id, limit)
+            .await
+    }
+
+    /// [`Store::list_residents`] of those the search finds (查找: name or ID number).
+    pub async fn list_residents_matching(
+        &self,
+        actor: &Actor,
+        search: Option<&PersonSearch>,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<Resident>> {
         let (lo, hi) = actor.require::<ResidentHandler>()?.bounds();
+        let condition = match search {
+            Some(s) => format!("AND {}", search::condition(s, "r.name", "p.id_number", 5)),
+            None => String::new(),
+        };
         let sql = format!(
-            "{RESIDENT_SELECT} WHERE g.path >= $1 AND g.path < $2 AND r.id > $3 ORDER BY r.id LIMIT $4"
+            "{RESIDENT_SELECT} WHERE g.path >= $1 AND g.path < $2 AND r.id > $3 {condition} \
+             ORDER BY r.id LIMIT $4"
         );
         Ok(on_pool!(self, pool => {
-            sqlx::query_as::<_, Resident>(&sql)
-                .bind(&lo).bind(&hi).bind(after_id).bind(limit.clamp(1, 1000))
-                .fetch_all(pool).await?
+            let q = sqlx::query_as::<_, Resident>(&sql)
+                .bind(&lo).bind(&hi).bind(after_id).bind(limit.clamp(1, 1000));
+            let q = match search {
+                Some(s) => q.bind(search::value(s)),
+                None => q,
+            };
+            q.fetch_all(pool).await?
         }))
     }
 

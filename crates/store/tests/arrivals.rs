@@ -824,3 +824,100 @@ async fn reports_racing_a_risk_change_all_see_it(kind: Kind) {
     db.cleanup().await.unwrap();
 }
 both_backends!(report_risk_race, reports_racing_a_risk_change_all_see_it);
+
+async fn search_finds_people_in_every_list_within_scope(kind: Kind) {
+    use wangge_domain::search::PersonSearch;
+    let db = seeded(kind).await;
+    let s = &db.store;
+    let admin = Actor::system("test");
+    let search = |q: &str| PersonSearch::parse("q", q).unwrap();
+    // 张三 arrives in grid A, 李四 in grid B, the same day
+    let zhang = report("41010519900101301", "110105", "2021-12-25");
+    let mut li = report("41010519900101302", "110105", "2021-12-25");
+    li.name = "李四".into();
+    li.node_code = Some(GRID_B.into());
+    let zhang = s
+        .create_arrival(&admin, Channel::Staff, &zhang, today())
+        .await
+        .unwrap();
+    let li = s
+        .create_arrival(&admin, Channel::Staff, &li, today())
+        .await
+        .unwrap();
+    let zhang_id = make_valid("41010519900101301");
+    let li_id = make_valid("41010519900101302");
+    let arrivals = |actor: Actor, q: &str| {
+        let filter = ArrivalFilter {
+            search: search(q),
+            limit: 100,
+            ..Default::default()
+        };
+        async move {
+            let mut ids: Vec<i64> = s
+                .list_arrivals(&actor, &filter)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|a| a.id)
+                .collect();
+            ids.sort();
+            ids
+        }
+    };
+    assert_eq!(arrivals(admin.clone(), "张").await, [zhang.id]);
+    assert_eq!(arrivals(admin.clone(), &li_id).await, [li.id]);
+    assert_eq!(arrivals(admin.clone(), &zhang_id[14..]).await, [zhang.id]);
+    assert_eq!(arrivals(admin.clone(), "").await, [zhang.id, li.id]);
+    // grid A's worker: 李四 is not found by name, number or its last four digits
+    let grid_a = s.grid_node_by_code(&admin, GRID_A).await.unwrap().path;
+    for q in ["李四", li_id.as_str(), &li_id[14..]] {
+        assert!(arrivals(worker(&grid_a), q).await.is_empty(), "{q}");
+    }
+    // the day's list, the same rule
+    let day = |actor: Actor, q: &str| {
+        let q = search(q);
+        async move {
+            s.daily_list_matching(&actor, d("2021-12-25"), today(), q.as_ref())
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|e| e.arrival_id)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(day(admin.clone(), "李").await, [li.id]);
+    assert_eq!(day(admin.clone(), &zhang_id).await, [zhang.id]);
+    assert!(day(worker(&grid_a), &li_id).await.is_empty());
+    assert_eq!(day(worker(&grid_a), "").await, [zhang.id]);
+    // the resident register
+    let resident = |id_number: &str, name: &str, grid: &str| wangge_store::NewResident {
+        id_number: id_number.into(),
+        name: name.into(),
+        phone: None,
+        node_code: grid.into(),
+        address: "纬五路1号".into(),
+    };
+    s.create_resident(&admin, &resident(&zhang_id, "张三", GRID_A))
+        .await
+        .unwrap();
+    s.create_resident(&admin, &resident(&li_id, "李四", GRID_B))
+        .await
+        .unwrap();
+    let residents = |actor: Actor, q: &str| {
+        let q = search(q);
+        async move {
+            s.list_residents_matching(&actor, q.as_ref(), 0, 100)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|r| r.name)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(residents(admin.clone(), "四").await, ["李四"]);
+    assert_eq!(residents(admin.clone(), &li_id[14..]).await, ["李四"]);
+    assert!(residents(worker(&grid_a), &li_id).await.is_empty());
+    assert_eq!(residents(worker(&grid_a), "张三").await, ["张三"]);
+    db.cleanup().await.unwrap();
+}
+both_backends!(search, search_finds_people_in_every_list_within_scope);

@@ -9,6 +9,7 @@ use chrono::Duration;
 use wangge_domain::pushlist::{PushState, Verification};
 use wangge_domain::role::Role;
 use wangge_domain::validate::make_valid;
+use wangge_store::pushlist::dashboard::RowPlace;
 use wangge_store::pushlist::{ItemView, PushImport, PushItemFilter, ReadProgress};
 use wangge_store::testing::code::{GRID_A, GRID_B};
 use wangge_store::testing::{seeded, Kind, Seeded};
@@ -902,3 +903,192 @@ async fn long_file_merges_across_chunks(kind: Kind) {
     finish(db).await;
 }
 both_backends!(long_file, long_file_merges_across_chunks);
+
+/// The items `actor` finds with the search typed as `q`, by name.
+async fn found(s: &Store, actor: &Actor, view: ItemView, q: &str) -> Vec<String> {
+    let search = wangge_domain::search::PersonSearch::parse("q", q).expect("search");
+    let mut names: Vec<String> = s
+        .list_push_items(
+            actor,
+            &PushItemFilter {
+                view,
+                search,
+                limit: 1000,
+                ..Default::default()
+            },
+            wangge_store::now(),
+        )
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|i| i.name)
+        .collect();
+    names.sort();
+    names
+}
+
+async fn search_finds_by_name_number_and_last_four_in_scope_only(kind: Kind) {
+    let db = seeded(kind).await;
+    let s = &db.store;
+    // 张三 in grid A, 张三丰 in grid B, 李%四 waits for placement
+    let csv = format!(
+        "{HEADER}\n张三,{},,上海,2021-12-01,纬五路社区第一网格,\n张三丰,{},,上海,2021-12-01,纬五路社区第二网格,\n李%四,{},,上海,2021-12-01,无名小区,\n",
+        id(70), id(71), id(72)
+    );
+    import(s, "search.csv", csv.as_bytes(), 24)
+        .await
+        .result
+        .unwrap();
+    let admin = Actor::system("test");
+    let all = ItemView::All;
+    assert_eq!(found(s, &admin, all, "张").await, ["张三", "张三丰"]);
+    assert_eq!(found(s, &admin, all, "三丰").await, ["张三丰"]);
+    // % and _ are taken literally
+    assert_eq!(found(s, &admin, all, "%").await, ["李%四"]);
+    assert!(found(s, &admin, all, "_").await.is_empty());
+    assert_eq!(found(s, &admin, all, &id(71)).await, ["张三丰"]);
+    assert_eq!(found(s, &admin, all, &id(70)[14..]).await, ["张三"]);
+    assert!(found(s, &admin, all, "0000").await.is_empty());
+    // a search keeps to the view and to the scope: grid A's worker finds nobody of grid B,
+    // neither by name nor by the full number
+    assert_eq!(
+        found(s, &admin, ItemView::Unassigned, "李").await,
+        ["李%四"]
+    );
+    assert!(found(s, &admin, ItemView::Verified, "张").await.is_empty());
+    let a = worker(&node_path(s, GRID_A).await);
+    assert_eq!(found(s, &a, all, "张").await, ["张三"]);
+    assert!(found(s, &a, all, &id(71)).await.is_empty());
+    assert!(found(s, &a, all, &id(71)[14..]).await.is_empty());
+    assert!(found(s, &a, all, "李").await.is_empty());
+    finish(db).await;
+}
+both_backends!(
+    search,
+    search_finds_by_name_number_and_last_four_in_scope_only
+);
+
+async fn bulk_placement_is_all_or_none_and_audited(kind: Kind) {
+    let db = seeded(kind).await;
+    let s = &db.store;
+    let csv = format!(
+        "{HEADER}\n甲,{},,上海,2021-12-01,无名小区1号,\n乙,{},,上海,2021-12-01,无名小区2号,\n丙,{},,上海,2021-12-01,无名小区3号,\n丁,{},,上海,2021-12-01,纬五路社区第二网格,\n",
+        id(80), id(81), id(82), id(83)
+    );
+    import(s, "bulk.csv", csv.as_bytes(), 24)
+        .await
+        .result
+        .unwrap();
+    let admin = Actor::system("test");
+    let items = all_items(s, &admin, ItemView::All).await;
+    let of = |n: &str| items.iter().find(|i| i.name == n).unwrap().id;
+    let officer = Actor {
+        scope: Scope::new(node_path(s, "410105001").await),
+        role: Role::TownshipOfficer,
+        ..Actor::system("officer")
+    };
+    let field = |e: StoreError| match e {
+        StoreError::Invalid { field, message } => (field, message),
+        other => panic!("expected a field error, got {other:?}"),
+    };
+    // nothing ticked, too many, no grid, a grid out of scope: refused, naming the field
+    let (f, _) = field(s.place_push_items(&officer, &[], GRID_A).await.unwrap_err());
+    assert_eq!(f, "items");
+    let many: Vec<i64> = (1..=501).collect();
+    let (f, m) = field(
+        s.place_push_items(&officer, &many, GRID_A)
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(f, "items");
+    assert!(m.contains("500"), "{m}");
+    let (f, _) = field(
+        s.place_push_items(&officer, &[of("甲")], "")
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(f, "node_code");
+    let (f, _) = field(
+        s.place_push_items(&officer, &[of("甲")], "410105002001001")
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(f, "node_code");
+    // 丁 sits in grid B: grid A is not under it, so the whole request is refused, naming 丁,
+    // and 甲 stays unassigned; an id nobody can see is named by its place only
+    let (f, m) = field(
+        s.place_push_items(&officer, &[of("甲"), of("丁"), 999_999], GRID_A)
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(f, "items");
+    assert!(m.contains("丁（第 2 个）"), "{m}");
+    assert!(m.contains("第 3 个所选记录不存在或不在辖区内"), "{m}");
+    assert_eq!(all_items(s, &admin, ItemView::Unassigned).await.len(), 3);
+    // 甲 and 乙 (乙 ticked twice) go to grid A at once; 丙 stays in the queue
+    let placed = s
+        .place_push_items(&officer, &[of("甲"), of("乙"), of("乙")], GRID_A)
+        .await
+        .unwrap();
+    assert_eq!(placed.placed, vec![of("甲"), of("乙")]);
+    assert!(placed.unchanged.is_empty());
+    assert_eq!(placed.node_code, GRID_A);
+    let queue = all_items(s, &admin, ItemView::Unassigned).await;
+    assert_eq!(
+        queue.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(),
+        ["丙"]
+    );
+    let a = worker(&node_path(s, GRID_A).await);
+    let mine = all_items(s, &a, ItemView::All).await;
+    assert_eq!(
+        mine.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(),
+        ["甲", "乙"]
+    );
+    // again: already there, nothing to do
+    let again = s
+        .place_push_items(&officer, &[of("甲")], GRID_A)
+        .await
+        .unwrap();
+    assert!(again.placed.is_empty());
+    assert_eq!(again.unchanged, vec![of("甲")]);
+    // each placement is audited as a single one is
+    let log = s
+        .list_audit(
+            &admin,
+            &AuditFilter {
+                entity: Some("push_item".into()),
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let places: Vec<_> = log.iter().filter(|e| e.action == "place").collect();
+    assert_eq!(places.len(), 2);
+    assert!(places.iter().all(|e| e.username == "officer"));
+    // the 见底清零 counters moved with the items: two in grid A, one still unassigned
+    let community = s.grid_node_by_code(&admin, "410105001001").await.unwrap();
+    let dash = s
+        .push_dashboard(&admin, &community, None, wangge_store::now())
+        .await
+        .unwrap();
+    let grid_a = dash
+        .rows
+        .iter()
+        .find(|r| matches!(&r.place, RowPlace::Child { node } if node.code == GRID_A))
+        .expect("grid A's row");
+    assert_eq!(grid_a.totals.pending, 2);
+    let root = s.grid_node_by_code(&admin, "410105").await.unwrap();
+    let dash = s
+        .push_dashboard(&admin, &root, None, wangge_store::now())
+        .await
+        .unwrap();
+    let queue = dash
+        .rows
+        .iter()
+        .find(|r| matches!(r.place, RowPlace::Unassigned))
+        .expect("the unassigned row");
+    assert_eq!(queue.totals.pending, 1);
+    finish(db).await;
+}
+both_backends!(bulk_placement, bulk_placement_is_all_or_none_and_audited);

@@ -528,6 +528,7 @@ async fn refused_reads(s: &wangge_store::Store, actor: &Actor) -> Vec<&'static s
     let arrivals = wangge_store::ArrivalFilter {
         status: None,
         arrival_date: None,
+        search: None,
         before_id: None,
         limit: 10,
     };
@@ -535,6 +536,7 @@ async fn refused_reads(s: &wangge_store::Store, actor: &Actor) -> Vec<&'static s
         batch_id: None,
         view: ItemView::All,
         node_path: None,
+        search: None,
         after_id: 0,
         limit: 10,
     };

@@ -189,6 +189,9 @@ pub struct ListQuery {
     /// arrival date, YYYY-MM-DD
     #[param(required = false)]
     date: String,
+    /// 查找: a name or part of one, a full ID number, or its last four digits
+    #[param(required = false)]
+    q: String,
     /// Keyset paging: reports with a smaller id than this
     before: Option<i64>,
     /// default 100
@@ -207,6 +210,7 @@ pub async fn list(
     let filter = ArrivalFilter {
         status,
         arrival_date: query_date("date", &q.date)?,
+        search: crate::search::api(&q.q)?,
         before_id: crate::params::opt_id("before", q.before)?,
         limit: crate::params::limit(q.limit, 100)?,
     };

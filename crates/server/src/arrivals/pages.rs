@@ -19,6 +19,7 @@ use crate::i18n::ZH;
 use crate::pages::{render, Layout};
 use crate::params::{PageId, PageQuery};
 use crate::permission::{ArrivalHandler, PageAllowed};
+use crate::search::SearchBox;
 use crate::AppState;
 
 const PAGE_SIZE: i64 = 50;
@@ -32,6 +33,7 @@ struct ListPage {
     statuses: [ArrivalStatus; 5],
     status: String,
     date: String,
+    sb: SearchBox,
     next_before: Option<i64>,
 }
 
@@ -40,6 +42,8 @@ struct ListPage {
 pub struct ListQuery {
     status: String,
     date: String,
+    /// 查找: name or ID number
+    q: String,
     before: Option<i64>,
 }
 
@@ -49,36 +53,65 @@ pub async fn list(
     PageQuery(q): PageQuery<ListQuery>,
 ) -> PageResult<Response> {
     let status = super::status_filter(&q.status)?;
+    let sb = SearchBox::new(&q.q);
     let filter = ArrivalFilter {
         status,
         arrival_date: query_date("date", &q.date)?,
+        search: sb.search.clone(),
         before_id: crate::params::opt_id("before", q.before)?,
         limit: PAGE_SIZE,
     };
-    let arrivals = state
-        .store
-        .list_arrivals(&user.user.actor(), &filter)
-        .await?;
+    let arrivals = if sb.is_valid() {
+        state
+            .store
+            .list_arrivals(&user.user.actor(), &filter)
+            .await?
+    } else {
+        Vec::new()
+    };
     let next_before = (arrivals.len() as i64 == PAGE_SIZE)
         .then(|| arrivals.last().map(|a| a.id))
         .flatten();
-    Ok(render(&ListPage {
+    let page = ListPage {
         ft: &super::TEXTS,
         l: Layout::new(user, "arrivals"),
         arrivals,
         statuses: ArrivalStatus::ALL,
         status: q.status,
         date: q.date,
+        sb,
         next_before,
-    })?
-    .into_response())
+    };
+    if page.sb.is_valid() {
+        Ok(render(&page)?.into_response())
+    } else {
+        invalid(&page)
+    }
 }
 
 impl ListPage {
     fn export_href(&self) -> String {
         crate::export::href(
             "/arrivals/export",
-            &[("status", &self.status), ("date", &self.date)],
+            &[
+                ("status", &self.status),
+                ("date", &self.date),
+                ("q", &self.sb.q),
+            ],
+        )
+    }
+
+    /// The next page's address, with the filters.
+    fn next_href(&self, before: impl ToString) -> String {
+        let before = before.to_string();
+        crate::export::href(
+            "/arrivals",
+            &[
+                ("status", &self.status),
+                ("date", &self.date),
+                ("q", &self.sb.q),
+                ("before", &before),
+            ],
         )
     }
 }
@@ -92,9 +125,12 @@ pub async fn export(
 ) -> PageResult<Response> {
     let (t, ft) = (&ZH, &super::TEXTS);
     let status = super::status_filter(&q.status)?;
+    let search = crate::search::api(&q.q)?;
+    let described = search.as_ref().map(|s| s.describe()).unwrap_or_default();
     let filter = ArrivalFilter {
         status,
         arrival_date: query_date("date", &q.date)?,
+        search,
         ..ArrivalFilter::default()
     };
     let today = crate::today();
@@ -110,6 +146,7 @@ pub async fn export(
                     status.map(|s| s.label_zh().to_string()).unwrap_or_default(),
                 ),
                 (t.arrival_date, q.date.clone()),
+                (t.search, described),
             ],
         ),
         columns: vec![

@@ -21,6 +21,9 @@ pub struct DailyQuery {
     /// YYYY-MM-DD, default today
     #[param(required = false)]
     date: String,
+    /// 查找: a name or part of one, a full ID number, or its last four digits
+    #[param(required = false)]
+    q: String,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -90,9 +93,10 @@ pub async fn list(
     ApiQuery(q): ApiQuery<DailyQuery>,
 ) -> ApiResult<Json<DailyJson>> {
     let date = query_date("date", &q.date)?.unwrap_or_else(crate::today);
+    let search = crate::search::api(&q.q)?;
     let entries = state
         .store
-        .daily_list(&user.actor(), date, crate::today())
+        .daily_list_matching(&user.actor(), date, crate::today(), search.as_ref())
         .await?;
     let entries: Vec<EntryJson> = entries.into_iter().map(EntryJson::from).collect();
     Ok(Json(DailyJson {

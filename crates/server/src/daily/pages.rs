@@ -11,15 +11,19 @@ use wangge_store::DailyEntry;
 use crate::api::query_date;
 use crate::error::PageResult;
 use crate::export::{col, download, ExportFormat, Rows, Sheet};
+use crate::form::invalid;
 use crate::i18n::ZH;
 use crate::pages::{render, Layout};
 use crate::permission::{ArrivalHandler, PageAllowed};
+use crate::search::SearchBox;
 use crate::AppState;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct DailyQuery {
     date: String,
+    /// 查找: name or ID number
+    q: String,
 }
 
 #[derive(Template)]
@@ -28,12 +32,16 @@ struct DailyPage {
     l: Layout,
     ft: &'static super::DailyTexts,
     date: chrono::NaiveDate,
+    sb: SearchBox,
     entries: Vec<DailyEntry>,
 }
 
 impl DailyPage {
     fn export_href(&self) -> String {
-        crate::export::href("/daily/export", &[("date", &self.date.to_string())])
+        crate::export::href(
+            "/daily/export",
+            &[("date", &self.date.to_string()), ("q", &self.sb.q)],
+        )
     }
 }
 
@@ -43,17 +51,27 @@ pub async fn page(
     PageQuery(q): PageQuery<DailyQuery>,
 ) -> PageResult<Response> {
     let date = query_date("date", &q.date)?.unwrap_or_else(crate::today);
-    let entries = state
-        .store
-        .daily_list(&user.user.actor(), date, crate::today())
-        .await?;
-    Ok(render(&DailyPage {
+    let sb = SearchBox::new(&q.q);
+    let entries = if sb.is_valid() {
+        state
+            .store
+            .daily_list_matching(&user.user.actor(), date, crate::today(), sb.search.as_ref())
+            .await?
+    } else {
+        Vec::new()
+    };
+    let page = DailyPage {
         ft: &super::TEXTS,
         l: Layout::new(user, "daily"),
         date,
+        sb,
         entries,
-    })?
-    .into_response())
+    };
+    if page.sb.is_valid() {
+        Ok(render(&page)?.into_response())
+    } else {
+        invalid(&page)
+    }
 }
 
 /// The day's list as XLSX or CSV (`?format=`), the same people as the page. `/daily.xlsx`
@@ -65,16 +83,20 @@ pub async fn export(
     ExportFormat(format): ExportFormat,
 ) -> PageResult<Response> {
     let date = query_date("date", &q.date)?.unwrap_or_else(crate::today);
+    let search = crate::search::api(&q.q)?;
     let entries = state
         .store
-        .daily_list(&user.user.actor(), date, crate::today())
+        .daily_list_matching(&user.user.actor(), date, crate::today(), search.as_ref())
         .await?;
     let t = &ZH;
+    let searched = search
+        .map(|s| format!(" · {}：{}", t.search, s.describe()))
+        .unwrap_or_default();
     let sheet = Sheet {
         file_name: format!("{}-{date}", t.nav_daily),
         ascii_name: format!("daily-{date}"),
         sheet_name: t.nav_daily,
-        title: format!("{} {date}（{} 人）", t.daily_title, entries.len()),
+        title: format!("{} {date}{searched}（{} 人）", t.daily_title, entries.len()),
         columns: vec![
             col(t.node, 22),
             col(t.display_name, 10),

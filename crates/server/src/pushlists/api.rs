@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use wangge_domain::pushlist::Verification;
 use wangge_store::pushlist::{
-    AddressRule, BatchTotals, Dashboard, ItemView, PushImport, PushItem, PushItemFilter,
+    AddressRule, BatchTotals, Dashboard, ItemView, Placement, PushImport, PushItem, PushItemFilter,
     ReadProgress,
 };
 use wangge_store::IdNumberOf;
@@ -156,6 +156,10 @@ pub struct ItemsQuery {
     #[serde(default)]
     #[param(value_type = Option<String>)]
     view: ItemView,
+    /// 查找: a name or part of one, a full ID number, or its last four digits
+    #[serde(default)]
+    #[param(required = false)]
+    q: String,
     #[serde(default)]
     after: i64,
     #[serde(default = "default_limit")]
@@ -179,6 +183,7 @@ pub async fn items(
         batch_id: crate::params::opt_id("batch", q.batch)?,
         view: q.view,
         node_path: None,
+        search: crate::search::api(&q.q)?,
         after_id: crate::params::after("after", q.after)?,
         limit: crate::params::limit(Some(q.limit), 100)?,
     };
@@ -247,6 +252,31 @@ pub async fn place(
         .place_push_item(&user.actor(), id, &body.node_code)
         .await?;
     Ok(Json(ItemJson::new(item, wangge_store::now())))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlaceManyBody {
+    /// the items to place (at most 500)
+    #[schema(max_items = 500)]
+    item_ids: Vec<i64>,
+    node_code: String,
+}
+
+/// 批量分配: places several people at once in one node of the caller's scope, all or none; an
+/// item out of reach, or already at a node the target is not under, refuses the request
+/// naming it. Items already at the node are left as they are (`unchanged`).
+#[utoipa::path(post, path = "/pushlists/place", tag = "pushlists", request_body = PlaceManyBody, responses((status = 200, body = Placement), (status = 409, description = "某条记录刚被他人修改", body = ErrorBody)))]
+pub async fn place_many(
+    State(state): State<AppState>,
+    Allowed(user, _): Allowed<PushHandler>,
+    ApiJson(body): ApiJson<PlaceManyBody>,
+) -> ApiResult<Json<Placement>> {
+    let placed = state
+        .store
+        .place_push_items(&user.actor(), &body.item_ids, &body.node_code)
+        .await?;
+    Ok(Json(placed))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -34,6 +34,7 @@ pub fn feature(upload_limit: usize) -> Feature {
         .api(routes!(api::item))
         .api(routes!(api::verify))
         .api(routes!(api::place))
+        .api(routes!(api::place_many))
         .api(routes!(api::dashboard))
         .api(routes!(api::rules, api::create_rule))
         .page("/pushlists", get(pages::dashboard))
@@ -53,6 +54,7 @@ pub fn feature(upload_limit: usize) -> Feature {
         .page("/pushlists/items/{id}", get(pages::item))
         .page("/pushlists/items/{id}/verify", post(pages::verify))
         .page("/pushlists/items/{id}/place", post(pages::place))
+        .page("/pushlists/place", post(pages::place_many))
         .page(
             "/pushlists/rules",
             get(pages::rules).post(pages::create_rule),
@@ -159,6 +161,12 @@ pub struct PushTexts {
     pub final_state: &'static str,
     pub place_title: &'static str,
     pub place_button: &'static str,
+    pub place_many_title: &'static str,
+    pub place_many_help: &'static str,
+    pub place_many_button: &'static str,
+    pub select_all: &'static str,
+    pub pick: &'static str,
+    pub placed_notice: &'static str,
     pub merged_from: &'static str,
     pub verified_at: &'static str,
     pub job_title: &'static str,
@@ -233,6 +241,12 @@ pub static TEXTS: PushTexts = PushTexts {
     final_state: "核查已完成。",
     place_title: "分配到网格",
     place_button: "分配",
+    place_many_title: "批量分配",
+    place_many_help: "勾选下表中的人员，选择网格后一次分配；任一人不能分配时全部不分配，并说明原因。",
+    place_many_button: "分配所选人员",
+    select_all: "全选本页",
+    pick: "选择",
+    placed_notice: "已分配",
     merged_from: "重复推送（已合并）",
     verified_at: "核查完成时间",
     job_title: "导入进度",

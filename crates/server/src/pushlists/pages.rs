@@ -29,6 +29,7 @@ use crate::jobs::JobState;
 use crate::pages::{render, Layout};
 use crate::params::{PageId, PageQuery};
 use crate::permission::{PageAllowed, PushImporter, PushViewer};
+use crate::search::SearchBox;
 use crate::timefmt;
 use crate::AppState;
 
@@ -129,20 +130,32 @@ struct ItemsPage {
     view: ItemView,
     batch: Option<i64>,
     node: Option<GridNode>,
+    sb: SearchBox,
     next_after: Option<i64>,
     can_place: bool,
+    /// 批量分配: the grids to choose from (the unassigned view of a placer only)
+    grids: Vec<GridNode>,
+    /// the bulk placement form: the chosen grid and ticked rows, as sent
+    place: PlaceManyForm,
+    errors: FieldErrors,
+    /// how many were just placed, and where
+    placed: Option<(usize, String)>,
 }
 
 impl ItemsPage {
     fn query(&self, view: &str) -> String {
-        let mut q = format!("view={view}");
-        if let Some(b) = self.batch {
-            q.push_str(&format!("&batch={b}"));
-        }
-        if let Some(n) = &self.node {
-            q.push_str(&format!("&node={}", n.code));
-        }
-        q
+        let batch = self.batch.map(|b| b.to_string()).unwrap_or_default();
+        let node = self.node.as_ref().map(|n| n.code.as_str()).unwrap_or("");
+        let q = export::href(
+            "",
+            &[
+                ("view", view),
+                ("batch", &batch),
+                ("node", node),
+                ("q", &self.sb.q),
+            ],
+        );
+        q.trim_start_matches('?').trim_end_matches('&').to_string()
     }
 
     fn tabs(&self) -> Vec<(&'static str, &'static str)> {
@@ -186,14 +199,21 @@ impl ItemsPage {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub struct ItemsQuery {
     batch: Option<i64>,
     #[serde(default)]
     view: ItemView,
     node: Option<String>,
+    /// 查找: name or ID number
+    #[serde(default)]
+    q: String,
     #[serde(default)]
     after: i64,
+    /// how many the last bulk placement placed (shown once)
+    placed: Option<usize>,
+    #[serde(default)]
+    to: String,
 }
 
 /// The people to trace, oldest first; overdue rows are marked.
@@ -202,39 +222,133 @@ pub async fn items(
     PageAllowed(user, _): PageAllowed<PushViewer>,
     PageQuery(q): PageQuery<ItemsQuery>,
 ) -> PageResult<Response> {
-    let actor = user.user.actor();
-    let node = match q.node.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-        Some(code) => Some(state.store.grid_node_by_code(&actor, code).await?),
-        None => None,
+    let page = ItemsPage::load(&state, user, &q).await?;
+    if page.sb.is_valid() {
+        Ok(render(&page)?.into_response())
+    } else {
+        invalid(&page)
+    }
+}
+
+impl ItemsPage {
+    async fn load(state: &AppState, user: PageUser, q: &ItemsQuery) -> PageResult<ItemsPage> {
+        let actor = user.user.actor();
+        let node = match q.node.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+            Some(code) => Some(state.store.grid_node_by_code(&actor, code).await?),
+            None => None,
+        };
+        let now = wangge_store::now();
+        let sb = SearchBox::new(&q.q);
+        let filter = PushItemFilter {
+            batch_id: crate::params::opt_id("batch", q.batch)?,
+            view: q.view,
+            node_path: node.as_ref().map(|n| n.path.clone()),
+            search: sb.search.clone(),
+            after_id: crate::params::after("after", q.after)?,
+            limit: PAGE_SIZE,
+        };
+        let items = if sb.is_valid() {
+            state.store.list_push_items(&actor, &filter, now).await?
+        } else {
+            Vec::new()
+        };
+        let next_after = (items.len() as i64 == PAGE_SIZE)
+            .then(|| items.last().map(|i| i.id))
+            .flatten();
+        let can_place = user.user.role.places_push_items();
+        let grids = if can_place && q.view == ItemView::Unassigned && !items.is_empty() {
+            state.store.list_grid_cells(&actor).await?
+        } else {
+            Vec::new()
+        };
+        Ok(ItemsPage {
+            l: Layout::new(user, "pushlists"),
+            pt: &TEXTS,
+            items,
+            now,
+            view: q.view,
+            batch: q.batch,
+            node,
+            sb,
+            next_after,
+            can_place,
+            grids,
+            place: PlaceManyForm::default(),
+            errors: FieldErrors::new(),
+            placed: q.placed.map(|n| (n, q.to.clone())),
+        })
+    }
+
+    /// Whether row `id` is ticked in the bulk placement form (kept when it comes back).
+    fn picked(&self, id: &i64) -> bool {
+        self.place.fields.contains_key(&format!("item_{id}"))
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct PlaceManyForm {
+    #[serde(default)]
+    node_code: String,
+    /// the list's filters, to come back to the same page
+    #[serde(default)]
+    back_batch: String,
+    /// the ticked rows (`item_<id>=1`) and the token
+    #[serde(flatten)]
+    fields: std::collections::BTreeMap<String, String>,
+}
+
+impl PlaceManyForm {
+    /// The ticked item ids, or the field's error.
+    fn ids(&self) -> Result<Vec<i64>, AppError> {
+        self.fields
+            .keys()
+            .filter_map(|k| k.strip_prefix("item_"))
+            .map(|id| {
+                id.parse::<i64>()
+                    .ok()
+                    .filter(|id| *id >= 1)
+                    .ok_or_else(|| AppError::invalid("items", format!("所选记录编号“{id}”无效")))
+            })
+            .collect()
+    }
+}
+
+/// 批量分配 from the unassigned queue: every ticked person to one grid, all or none. Refused,
+/// the queue comes back with the reason beside the form and the ticks and grid kept.
+pub async fn place_many(
+    State(state): State<AppState>,
+    PageAllowed(user, _): PageAllowed<PushViewer>,
+    CsrfForm(f): CsrfForm<PlaceManyForm>,
+) -> PageResult<Response> {
+    let mut errors = FieldErrors::new();
+    let batch = f.back_batch.trim().parse::<i64>().ok();
+    if let Some(ids) = errors.check(f.ids())? {
+        let placed = state
+            .store
+            .place_push_items(&user.user.actor(), &ids, &f.node_code)
+            .await;
+        if let Some(p) = errors.check(placed)? {
+            let back = export::href(
+                "/pushlists/items",
+                &[
+                    ("view", "unassigned"),
+                    ("batch", &batch.map(|b| b.to_string()).unwrap_or_default()),
+                    ("placed", &p.placed.len().to_string()),
+                    ("to", &p.node_name),
+                ],
+            );
+            return Ok(Redirect::to(back.trim_end_matches('&')).into_response());
+        }
+    }
+    let q = ItemsQuery {
+        batch,
+        view: ItemView::Unassigned,
+        ..ItemsQuery::default()
     };
-    let now = wangge_store::now();
-    let filter = PushItemFilter {
-        batch_id: crate::params::opt_id("batch", q.batch)?,
-        view: q.view,
-        node_path: node.as_ref().map(|n| n.path.clone()),
-        after_id: crate::params::after("after", q.after)?,
-        limit: PAGE_SIZE,
-    };
-    let items = state
-        .store
-        .list_push_items(&user.user.actor(), &filter, now)
-        .await?;
-    let next_after = (items.len() as i64 == PAGE_SIZE)
-        .then(|| items.last().map(|i| i.id))
-        .flatten();
-    let can_place = user.user.role.places_push_items();
-    Ok(render(&ItemsPage {
-        l: Layout::new(user, "pushlists"),
-        pt: &TEXTS,
-        items,
-        now,
-        view: q.view,
-        batch: q.batch,
-        node,
-        next_after,
-        can_place,
-    })?
-    .into_response())
+    let mut page = ItemsPage::load(&state, user, &q).await?;
+    page.place = f;
+    page.errors = errors;
+    invalid(&page)
 }
 
 impl ItemsPage {
@@ -247,7 +361,12 @@ impl ItemsPage {
             .unwrap_or_default();
         crate::export::href(
             "/pushlists/items/export",
-            &[("view", self.current()), ("batch", &batch), ("node", &node)],
+            &[
+                ("view", self.current()),
+                ("batch", &batch),
+                ("node", &node),
+                ("q", &self.sb.q),
+            ],
         )
     }
 }
@@ -290,10 +409,13 @@ pub async fn export_items(
         Some(code) => Some(state.store.grid_node_by_code(&actor, code).await?),
         None => None,
     };
+    let search = crate::search::api(&q.q)?;
+    let described = search.as_ref().map(|s| s.describe()).unwrap_or_default();
     let filter = PushItemFilter {
         batch_id: crate::params::opt_id("batch", q.batch)?,
         view: q.view,
         node_path: node.as_ref().map(|n| n.path.clone()),
+        search,
         after_id: 0,
         limit: 0,
     };
@@ -310,6 +432,7 @@ pub async fn export_items(
                 (pt.state, view.to_string()),
                 (pt.batch, batch_label(&state, &user, filter.batch_id).await?),
                 (t.node, node.map(|n| n.name).unwrap_or_default()),
+                (t.search, described),
             ],
         ),
         columns: vec![

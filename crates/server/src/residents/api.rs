@@ -22,6 +22,10 @@ pub struct ListQuery {
     /// Keyset paging: residents with a larger id than this
     #[serde(default)]
     after: i64,
+    /// 查找: a name or part of one, a full ID number, or its last four digits
+    #[serde(default)]
+    #[param(required = false)]
+    q: String,
     /// At most 1000
     #[serde(default = "default_limit")]
     limit: i64,
@@ -38,9 +42,10 @@ pub async fn list(
     Allowed(user, _): Allowed<ResidentHandler>,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Vec<Resident>>> {
+    let search = crate::search::api(&q.q)?;
     let rows = state
         .store
-        .list_residents(&user.actor(), q.after, q.limit)
+        .list_residents_matching(&user.actor(), search.as_ref(), q.after, q.limit)
         .await?;
     Ok(Json(rows))
 }

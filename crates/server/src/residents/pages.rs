@@ -19,6 +19,7 @@ use crate::form::{invalid, CsrfForm, FieldErrors};
 use crate::i18n::ZH;
 use crate::pages::{render, Layout};
 use crate::permission::{PageAllowed, ResidentHandler};
+use crate::search::SearchBox;
 use crate::AppState;
 
 const PAGE_SIZE: i64 = 50;
@@ -29,6 +30,7 @@ struct ListPage {
     l: Layout,
     rt: &'static ResidentsTexts,
     residents: Vec<Resident>,
+    sb: SearchBox,
     grids: Vec<GridNode>,
     next_after: Option<i64>,
     moves: Vec<ResidentMove>,
@@ -40,9 +42,16 @@ struct ListPage {
 }
 
 impl ListPage {
-    async fn new(state: &AppState, user: PageUser, after: i64) -> PageResult<Self> {
+    async fn new(state: &AppState, user: PageUser, after: i64, sb: SearchBox) -> PageResult<Self> {
         let actor = user.user.actor();
-        let residents = state.store.list_residents(&actor, after, PAGE_SIZE).await?;
+        let residents = if sb.is_valid() {
+            state
+                .store
+                .list_residents_matching(&actor, sb.search.as_ref(), after, PAGE_SIZE)
+                .await?
+        } else {
+            Vec::new()
+        };
         let next_after = (residents.len() as i64 == PAGE_SIZE)
             .then(|| residents.last().map(|r| r.id))
             .flatten();
@@ -52,6 +61,7 @@ impl ListPage {
             l: Layout::new(user, "residents"),
             rt: &TEXTS,
             residents,
+            sb,
             grids,
             next_after,
             moves,
@@ -68,6 +78,26 @@ pub struct ListQuery {
     after: i64,
     #[serde(default)]
     requested: Option<u8>,
+    /// 查找: name or ID number
+    #[serde(default)]
+    q: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ExportQuery {
+    q: String,
+}
+
+impl ListPage {
+    fn export_href(&self) -> String {
+        crate::export::href("/residents/export", &[("q", &self.sb.q)])
+    }
+
+    fn next_href(&self, after: impl ToString) -> String {
+        let after = after.to_string();
+        crate::export::href("/residents", &[("q", &self.sb.q), ("after", &after)])
+    }
 }
 
 pub async fn list(
@@ -76,9 +106,13 @@ pub async fn list(
     PageQuery(q): PageQuery<ListQuery>,
 ) -> PageResult<Response> {
     let after = crate::params::after("after", q.after)?;
-    let mut page = ListPage::new(&state, user, after).await?;
+    let mut page = ListPage::new(&state, user, after, SearchBox::new(&q.q)).await?;
     page.requested = q.requested == Some(1);
-    Ok(render(&page)?.into_response())
+    if page.sb.is_valid() {
+        Ok(render(&page)?.into_response())
+    } else {
+        invalid(&page)
+    }
 }
 
 /// The register of the caller's scope as XLSX or CSV, oldest entry first: the list page's
@@ -86,15 +120,18 @@ pub async fn list(
 pub async fn export(
     State(state): State<AppState>,
     PageAllowed(user, _): PageAllowed<ResidentHandler>,
+    PageQuery(q): PageQuery<ExportQuery>,
     ExportFormat(format): ExportFormat,
 ) -> PageResult<Response> {
     let t = &ZH;
     let today = crate::today();
+    let search = crate::search::api(&q.q)?;
+    let described = search.as_ref().map(|s| s.describe()).unwrap_or_default();
     let sheet = Sheet {
         file_name: format!("{}-{today}", TEXTS.title),
         ascii_name: format!("residents-{today}"),
         sheet_name: TEXTS.title,
-        title: TEXTS.title.to_string(),
+        title: crate::export::titled(TEXTS.title, &[(t.search, described)]),
         columns: vec![
             col(t.display_name, 10),
             col(t.id_number, 20),
@@ -106,10 +143,10 @@ pub async fn export(
     };
     let (store, actor) = (state.store.clone(), user.user.actor());
     let rows = Rows::paged(move |after, size| {
-        let (store, actor) = (store.clone(), actor.clone());
+        let (store, actor, search) = (store.clone(), actor.clone(), search.clone());
         async move {
             let residents = store
-                .list_residents(&actor, after.unwrap_or(0), size)
+                .list_residents_matching(&actor, search.as_ref(), after.unwrap_or(0), size)
                 .await?;
             Ok(Page::of(
                 residents,
@@ -229,7 +266,7 @@ pub async fn create(
             Err(e) => errors.absorb(e)?,
         }
     }
-    let mut page = ListPage::new(&state, user, 0).await?;
+    let mut page = ListPage::new(&state, user, 0, SearchBox::default()).await?;
     page.form = form;
     page.errors = errors;
     invalid(&page)

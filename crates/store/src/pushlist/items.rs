@@ -8,9 +8,11 @@ use sqlx::query::QueryAs;
 use wangge_domain::permission::{PushHandler, PushPlacer, PushViewer};
 use wangge_domain::pushlist::state::apply;
 use wangge_domain::pushlist::{PushState, Verification};
+use wangge_domain::search::PersonSearch;
 
 use super::counts::{move_count, node_key};
 use crate::db::{on_conn, Conn};
+use crate::search;
 use crate::StoredIdNumber;
 use crate::{Actor, AuditEntry, GridNode, Result, Store, StoreError};
 
@@ -81,6 +83,8 @@ pub struct PushItemFilter {
     pub view: ItemView,
     /// Only this node's subtree (a leader drilling down); must lie in the actor's scope.
     pub node_path: Option<String>,
+    /// 查找: by name or ID number (read item by item, as a search finds few)
+    pub search: Option<PersonSearch>,
     /// Keyset paging: items with a larger id than this.
     pub after_id: i64,
     pub limit: i64,
@@ -223,6 +227,7 @@ impl Store {
         let path = match path {
             Some(path) => path,
             // the unassigned queue is one grid key
+            None if filter.search.is_some() => ListPath::ByItem,
             None if filter.view == ItemView::Unassigned => ListPath::ByGrid,
             None => {
                 let (in_scope, all) = self
@@ -241,18 +246,30 @@ impl Store {
             now,
             window: 0,
         };
-        match path {
-            ListPath::ByItem => self.list_by_item(filter.view, &args).await,
-            ListPath::ByGrid => self.list_by_grid(filter.view, args).await,
+        match (path, &filter.search) {
+            (ListPath::ByGrid, None) => self.list_by_grid(filter.view, args).await,
+            // the grid index knows no names: a search reads item by item
+            (_, search) => self.list_by_item(filter.view, &args, search.as_ref()).await,
         }
     }
 
     /// The list by item: every item in id order, those in scope and in view.
-    async fn list_by_item(&self, view: ItemView, args: &ListArgs) -> Result<Vec<PushItem>> {
+    async fn list_by_item(
+        &self,
+        view: ItemView,
+        args: &ListArgs,
+        search: Option<&PersonSearch>,
+    ) -> Result<Vec<PushItem>> {
+        // the overdue view binds the clock as $7; a search comes after it
+        let n = if view == ItemView::Overdue { 8 } else { 7 };
+        let search_condition = match search {
+            Some(s) => format!("AND {}", search::condition(s, "i.name", "p.id_number", n)),
+            None => String::new(),
+        };
         let sql = format!(
             "{ITEM_COLUMNS} FROM push_items i {ITEM_JOINS} WHERE {IN_SCOPE} \
              AND ($4 IS NULL OR i.batch_id = $4) AND {} \
-             AND i.id > $5 ORDER BY i.id LIMIT $6",
+             AND i.id > $5 {search_condition} ORDER BY i.id LIMIT $6",
             view_condition(view)
         );
         Ok(on_pool!(self, pool => {
@@ -265,6 +282,10 @@ impl Store {
                 .bind(args.limit);
             // only the overdue view compares with the clock
             let q = if view == ItemView::Overdue { q.bind(args.now) } else { q };
+            let q = match search {
+                Some(s) => q.bind(search::value(s)),
+                None => q,
+            };
             q.fetch_all(pool).await?
         }))
     }
@@ -498,73 +519,193 @@ impl Store {
     ) -> Result<PushItem> {
         actor.require::<PushHandler>()?;
         let before = self.push_item(actor, id).await?;
-        let node: GridNode = self
-            .grid_node_by_code_in(&actor.scope, node_code.trim())
+        let node = self.placement_node(actor, node_code).await?;
+        if before.node_id == Some(node.id) {
+            return Ok(before);
+        }
+        check_placeable(&before, &node).map_err(|m| StoreError::invalid("node_code", m))?;
+        let now = crate::now();
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            place_in(&mut *tx, actor, &before, &node, now).await?;
+            tx.commit().await?;
+        });
+        self.push_item(actor, id).await
+    }
+
+    /// 批量分配: places the items `ids` (at most [`PLACE_MANY_MAX`]) in one node of the actor's
+    /// scope, all or none: an item that is not in reach, or already at a node the target is not
+    /// under, refuses the whole request naming it (by its place in the selection and, when the
+    /// caller may see it, its name). Items already at the node are left as they are. One
+    /// transaction; each placement is audited as a single one is.
+    pub async fn place_push_items(
+        &self,
+        actor: &Actor,
+        ids: &[i64],
+        node_code: &str,
+    ) -> Result<Placement> {
+        actor.require::<PushHandler>()?;
+        let mut wanted: Vec<i64> = Vec::with_capacity(ids.len());
+        for id in ids {
+            if !wanted.contains(id) {
+                wanted.push(*id);
+            }
+        }
+        if wanted.is_empty() {
+            return Err(StoreError::invalid("items", "请至少勾选一人"));
+        }
+        if wanted.len() > PLACE_MANY_MAX {
+            return Err(StoreError::invalid(
+                "items",
+                format!("一次最多分配 {PLACE_MANY_MAX} 人，所选 {} 人", wanted.len()),
+            ));
+        }
+        let node = self.placement_node(actor, node_code).await?;
+        let mut items = Vec::with_capacity(wanted.len());
+        let mut problems = Vec::new();
+        for (n, id) in wanted.iter().enumerate() {
+            match self.push_item(actor, *id).await {
+                Ok(item) => {
+                    if item.node_id != Some(node.id) {
+                        if let Err(m) = check_placeable(&item, &node) {
+                            problems.push(format!("{}（第 {} 个）：{m}", item.name, n + 1));
+                        }
+                    }
+                    items.push(item);
+                }
+                Err(StoreError::NotFound) => {
+                    problems.push(format!("第 {} 个所选记录不存在或不在辖区内", n + 1))
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        if !problems.is_empty() {
+            let more = problems.len().saturating_sub(5);
+            let mut message = format!(
+                "未分配任何人：{}",
+                problems[..problems.len().min(5)].join("；")
+            );
+            if more > 0 {
+                message.push_str(&format!("；另有 {more} 人"));
+            }
+            return Err(StoreError::invalid("items", message));
+        }
+        let now = crate::now();
+        let (moving, unchanged): (Vec<PushItem>, Vec<PushItem>) =
+            items.into_iter().partition(|i| i.node_id != Some(node.id));
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for before in &moving {
+                place_in(&mut *tx, actor, before, &node, now).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(Placement {
+            placed: moving.iter().map(|i| i.id).collect(),
+            unchanged: unchanged.iter().map(|i| i.id).collect(),
+            node_code: node.code,
+            node_name: node.name,
+        })
+    }
+
+    /// The node a placement names, in the actor's scope, else an error on `node_code`.
+    async fn placement_node(&self, actor: &Actor, node_code: &str) -> Result<GridNode> {
+        self.grid_node_by_code_in(&actor.scope, node_code.trim())
             .await
             .map_err(|e| match e {
+                StoreError::NotFound if node_code.trim().is_empty() => {
+                    StoreError::invalid("node_code", "请选择要分配到的网格")
+                }
                 StoreError::NotFound => StoreError::invalid(
                     "node_code",
                     format!("网格“{}”不存在或不在辖区内", node_code.trim()),
                 ),
                 other => other,
-            })?;
-        if before.node_id == Some(node.id) {
-            return Ok(before);
-        }
-        if let Some(current) = &before.node_path {
-            if !wangge_domain::grid::in_subtree(current, &node.path) {
-                return Err(StoreError::invalid(
-                    "node_code",
-                    "只能分配到当前所属节点的下级网格",
-                ));
-            }
-        }
-        let now = crate::now();
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let done = sqlx::query(
-                "UPDATE push_items SET node_id = $1, updated_at = $2 WHERE id = $3 AND state = $4 \
-                 AND (node_id = $5 OR (node_id IS NULL AND $5 IS NULL))",
-            )
-            .bind(node.id)
-            .bind(now)
-            .bind(id)
-            .bind(before.state.as_str())
-            .bind(before.node_id)
-            .execute(&mut *tx)
-            .await?;
-            if done.rows_affected() != 1 {
-                return Err(StoreError::Conflict {
-                    field: "node_code".into(),
-                    message: "该记录刚被他人修改，请刷新后重试".into(),
-                });
-            }
-            let (from, to) = ((before.node_id, before.state), (Some(node.id), before.state));
-            move_count(&mut *tx, before.batch_id, from, to).await?;
-            let moved = sqlx::query(
-                "UPDATE push_item_grid SET node_key = $1 \
-                 WHERE batch_id = $2 AND node_key = $3 AND item_id = $4",
-            )
-            .bind(node.id)
-            .bind(before.batch_id)
-            .bind(node_key(before.node_id))
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-            if moved.rows_affected() != 1 {
-                // the lists' index is written with every item; a missing pair is a defect,
-                // and the placement is not half done
-                return Err(StoreError::Internal(format!("push item {id} has no grid pair")));
-            }
-            let entry = AuditEntry::new("place", "push_item", id)
-                .at_node(&node.path)
-                .before(serde_json::json!({ "node": before.node_code }))
-                .after(serde_json::json!({ "node": node.code }));
-            crate::audit::record(&mut *tx, actor, &entry).await?;
-            tx.commit().await?;
-        });
-        self.push_item(actor, id).await
+            })
     }
+}
+
+/// At most this many items in one [`Store::place_push_items`].
+pub const PLACE_MANY_MAX: usize = 500;
+
+/// What a bulk placement did.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Placement {
+    /// the items placed now
+    pub placed: Vec<i64>,
+    /// the items that were already at the node
+    pub unchanged: Vec<i64>,
+    pub node_code: String,
+    pub node_name: String,
+}
+
+/// Whether `item` may be placed at `node`: an item already at a node only moves down from it.
+fn check_placeable(item: &PushItem, node: &GridNode) -> std::result::Result<(), &'static str> {
+    match &item.node_path {
+        Some(current) if !wangge_domain::grid::in_subtree(current, &node.path) => {
+            Err("只能分配到当前所属节点的下级网格")
+        }
+        _ => Ok(()),
+    }
+}
+
+/// One placement inside the caller's transaction: the item (if unchanged since `before` was
+/// read, else a conflict), its counters, its entry in the grid lists' index and the audit log.
+async fn place_in(
+    conn: impl Into<Conn<'_>>,
+    actor: &Actor,
+    before: &PushItem,
+    node: &GridNode,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let mut conn = conn.into();
+    let id = before.id;
+    on_conn!(conn, c => {
+        let done = sqlx::query(
+            "UPDATE push_items SET node_id = $1, updated_at = $2 WHERE id = $3 AND state = $4 \
+             AND (node_id = $5 OR (node_id IS NULL AND $5 IS NULL))",
+        )
+        .bind(node.id)
+        .bind(now)
+        .bind(id)
+        .bind(before.state.as_str())
+        .bind(before.node_id)
+        .execute(c)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::Conflict {
+                field: "node_code".into(),
+                message: format!("{} 的记录刚被他人修改，请刷新后重试", before.name),
+            });
+        }
+    });
+    let (from, to) = (
+        (before.node_id, before.state),
+        (Some(node.id), before.state),
+    );
+    move_count(&mut conn, before.batch_id, from, to).await?;
+    on_conn!(conn, c => {
+        let moved = sqlx::query(
+            "UPDATE push_item_grid SET node_key = $1 \
+             WHERE batch_id = $2 AND node_key = $3 AND item_id = $4",
+        )
+        .bind(node.id)
+        .bind(before.batch_id)
+        .bind(node_key(before.node_id))
+        .bind(id)
+        .execute(c)
+        .await?;
+        if moved.rows_affected() != 1 {
+            // the lists' index is written with every item; a missing pair is a defect, and the
+            // placement is not half done
+            return Err(StoreError::Internal(format!("push item {id} has no grid pair")));
+        }
+    });
+    let entry = AuditEntry::new("place", "push_item", id)
+        .at_node(&node.path)
+        .before(serde_json::json!({ "node": before.node_code }))
+        .after(serde_json::json!({ "node": node.code }));
+    crate::audit::record(&mut conn, actor, &entry).await
 }
 
 impl Store {
@@ -783,6 +924,7 @@ mod tests {
                             batch_id,
                             view,
                             node_path,
+                            search: None,
                             after_id: 0,
                             limit: 7,
                         };

@@ -15,7 +15,7 @@ mod rules;
 
 pub use dashboard::{BatchTotals, Dashboard, DashboardRow, NodeTotals};
 pub use import::{check_push_file, PushImport, PushImportSummary};
-pub use items::{ItemView, PushItem, PushItemFilter};
+pub use items::{ItemView, Placement, PushItem, PushItemFilter, PLACE_MANY_MAX};
 pub use read::{FileError, FileKind, ReadProgress};
 pub use report::{defuse, error_report_csv, ErrorReport};
 pub use rules::AddressRule;
