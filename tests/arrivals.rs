@@ -1113,3 +1113,92 @@ async fn bad_reports_and_policies_are_refused_clearly(kind: Kind) {
     srv.stop().await;
 }
 both_backends!(bad_input, bad_reports_and_policies_are_refused_clearly);
+
+/// 查找 in the lists of people over HTTP: the arrivals list, the day's list and the register,
+/// on the API, the pages (a bad search comes back beside the box) and the exports, in scope.
+async fn search_in_lists_of_people(kind: Kind) {
+    let srv = TestServer::start(kind).await;
+    let admin = srv.login("admin").await;
+    let mut zhang = report(11, "110105", &day(0), GRID_A);
+    zhang["name"] = json!("张小三");
+    let mut li = report(12, "110105", &day(0), GRID_B);
+    li["name"] = json!("李小四");
+    for body in [&zhang, &li] {
+        let r = staff_post(&admin, "/api/v1/arrivals", body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let li_id = li["id_number"].as_str().unwrap().to_string();
+    let last4 = li_id[14..].to_string();
+    let names = |v: Value, key: &str| -> Vec<String> {
+        let list = if key.is_empty() { v } else { v[key].clone() };
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["name"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    let got = admin.get("/api/v1/arrivals?q=%E5%BC%A0").await; // 张
+    assert_eq!(names(got.json(), ""), ["张小三"]);
+    let got = admin.get(&format!("/api/v1/arrivals?q={last4}")).await;
+    assert_eq!(names(got.json(), ""), ["李小四"]);
+    let got = admin.get(&format!("/api/v1/daily?q={li_id}")).await;
+    assert_eq!(names(got.json(), "entries"), ["李小四"]);
+    // a number of the wrong length is refused naming q, on the API and beside the box
+    let bad = admin.get("/api/v1/arrivals?q=12345").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.json()["field"], "q");
+    for path in ["/arrivals?q=12345", "/daily?q=12345"] {
+        let page = admin.get(path).await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+        assert!(page.body.contains("id=\"q-error\""), "{path}");
+        assert!(page.body.contains("value=\"12345\""), "{path}: typed kept");
+    }
+    let page = admin.get(&format!("/arrivals?q={last4}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("李小四") && !page.body.contains("张小三"));
+    assert!(
+        page.body.contains(&format!("q={last4}")),
+        "the export keeps the search"
+    );
+    let csv = admin
+        .get(&format!("/arrivals/export?q={last4}&format=csv"))
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.body.contains("李小四") && !csv.body.contains("张小三"));
+    assert!(!csv.body.contains(&li_id), "numbers masked");
+    let csv = admin.get("/daily/export?q=%E5%BC%A0&format=csv").await;
+    assert!(csv.body.contains("张小三") && !csv.body.contains("李小四"));
+    // grid A's worker finds nobody of grid B, by name, number or last four digits
+    let w = srv.login("wangge1").await;
+    for q in ["%E6%9D%8E", li_id.as_str(), last4.as_str()] {
+        let got = w.get(&format!("/api/v1/arrivals?q={q}")).await;
+        assert_eq!(names(got.json(), ""), Vec::<String>::new(), "{q}");
+        let got = w.get(&format!("/api/v1/daily?q={q}")).await;
+        assert_eq!(names(got.json(), "entries"), Vec::<String>::new(), "{q}");
+    }
+    // the register: the same search, the same scope
+    for (name, id, grid) in [
+        ("张小三", zhang["id_number"].clone(), GRID_A),
+        ("李小四", json!(li_id), GRID_B),
+    ] {
+        let r = staff_post(
+            &admin,
+            "/api/v1/residents",
+            &json!({"name": name, "id_number": id, "node_code": grid, "address": "纬五路1号"}),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let got = admin.get(&format!("/api/v1/residents?q={last4}")).await;
+    assert_eq!(names(got.json(), ""), ["李小四"]);
+    let page = admin.get("/residents?q=%E5%B0%8F%E4%B8%89").await; // 小三
+    assert!(page.body.contains("张小三") && !page.body.contains("李小四"));
+    let csv = admin
+        .get(&format!("/residents/export?q={last4}&format=csv"))
+        .await;
+    assert!(csv.body.contains("李小四") && !csv.body.contains("张小三"));
+    let got = w.get(&format!("/api/v1/residents?q={li_id}")).await;
+    assert_eq!(names(got.json(), ""), Vec::<String>::new());
+    srv.stop().await;
+}
+both_backends!(search, search_in_lists_of_people);

@@ -409,6 +409,10 @@ fn expected_status(method: &Method, path: &str, caller: &Caller, variant: Varian
         | (false, "/api/v1/pushlists/items/{id}/verify") => gate(role.handles_push_lists(), 422),
         (false, "/pushlists/items/{id}/place") => gate(role.handles_push_lists(), scoped(422)),
         (false, "/api/v1/pushlists/items/{id}/place") => gate(role.handles_push_lists(), 422),
+        // 批量分配 with nobody ticked is refused before any record is looked up
+        // (the page is the placer's queue; the API also serves a community's own placements)
+        (false, "/pushlists/place") => gate(role.places_push_items(), 422),
+        (false, "/api/v1/pushlists/place") => gate(role.handles_push_lists(), 422),
         // checkpoints (卡口)
         (true, "/checkpoints")
         | (true, "/checkpoints/alerts")

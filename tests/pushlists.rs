@@ -1023,3 +1023,108 @@ fn cli_import_writes_the_error_report_and_fails() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("文件为空"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// 查找 in the push list, and 批量分配 of the unassigned queue on the page and the API.
+async fn search_and_bulk_placement(kind: Kind) {
+    let srv = TestServer::start(kind).await;
+    let admin = srv.login("admin").await;
+    import_sample(&srv, &admin).await;
+    let names = |v: Value| -> Vec<String> {
+        let mut n: Vec<String> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["name"].as_str().unwrap_or("").to_string())
+            .collect();
+        n.sort();
+        n
+    };
+    let got = admin
+        .get("/api/v1/pushlists/items?view=all&q=%E7%94%B2") // 甲
+        .await;
+    assert_eq!(names(got.json()), ["甲一", "甲二"]);
+    let got = admin
+        .get(&format!(
+            "/api/v1/pushlists/items?view=all&q={}",
+            &id(3)[14..]
+        ))
+        .await;
+    assert_eq!(names(got.json()), ["乙一"]);
+    let bad = admin.get("/api/v1/pushlists/items?q=123").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.json()["field"], "q");
+    let page = admin.get("/pushlists/items?view=all&q=123").await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("id=\"q-error\"") && page.body.contains("value=\"123\""));
+    let csv = admin
+        .get("/pushlists/items/export?view=all&q=%E7%94%B2&format=csv")
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.body.contains("甲一") && csv.body.contains("甲二") && !csv.body.contains("乙一"));
+    let w = srv.login("wangge1").await;
+    let got = w
+        .get(&format!("/api/v1/pushlists/items?view=all&q={}", id(3)))
+        .await;
+    assert_eq!(names(got.json()), Vec::<String>::new(), "乙一 is grid B's");
+
+    // the street officer's queue offers the bulk form; a bad one comes back with ticks kept
+    let officer = srv.login("jingbalu").await;
+    let queue = items_named(&officer, "unassigned").await;
+    let bing = find(&queue, "丙一")["id"].as_i64().unwrap();
+    let page = officer.get("/pushlists/items?view=unassigned").await;
+    assert!(page.body.contains("id=\"place-many\""), "bulk form shown");
+    assert!(page.body.contains(&format!("name=\"item_{bing}\"")));
+    let worker_page = w.get("/pushlists/items?view=all").await;
+    assert!(!worker_page.body.contains("id=\"place-many\""));
+    let csrf = officer.csrf().await;
+    let ticked = format!("item_{bing}");
+    let r = officer
+        .post_form(
+            "/pushlists/place",
+            &[("csrf", &csrf), ("node_code", ""), (&ticked, "1")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("id=\"node_code-error\""), "{}", r.body);
+    assert!(r.body.contains(&format!(
+        "name=\"item_{bing}\" value=\"1\" aria-label=\"选择 丙一\" checked"
+    )));
+    let r = officer
+        .post_form(
+            "/pushlists/place",
+            &[("csrf", &csrf), ("node_code", GRID_A), (&ticked, "1")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let back = r.location().unwrap().to_string();
+    let done = officer.get(&back).await;
+    assert!(done.body.contains("id=\"placed\""), "{back}");
+    assert!(find(&items_named(&w, "all").await, "丙一")["node_code"] == GRID_A);
+    // the API: all or none — 甲一 sits in grid A, which grid B is not under
+    let all = items_named(&admin, "all").await;
+    let (jia, yi) = (
+        find(&all, "甲一")["id"].as_i64().unwrap(),
+        find(&all, "乙一")["id"].as_i64().unwrap(),
+    );
+    let r = officer
+        .post_json(
+            "/api/v1/pushlists/place",
+            &json!({"item_ids": [yi, jia], "node_code": GRID_B}),
+            &[("x-csrf-token", &csrf)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.json()["field"], "items");
+    assert!(r.json()["error"].as_str().unwrap().contains("甲一"));
+    let r = officer
+        .post_json(
+            "/api/v1/pushlists/place",
+            &json!({"item_ids": [yi], "node_code": GRID_B}),
+            &[("x-csrf-token", &csrf)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["unchanged"], json!([yi]));
+    srv.stop().await;
+}
+both_backends!(search_and_bulk, search_and_bulk_placement);

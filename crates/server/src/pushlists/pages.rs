@@ -28,7 +28,7 @@ use crate::i18n::ZH;
 use crate::jobs::JobState;
 use crate::pages::{render, Layout};
 use crate::params::{PageId, PageQuery};
-use crate::permission::{PageAllowed, PushImporter, PushViewer};
+use crate::permission::{PageAllowed, PushImporter, PushPlacer, PushViewer};
 use crate::search::SearchBox;
 use crate::timefmt;
 use crate::AppState;
@@ -317,7 +317,7 @@ impl PlaceManyForm {
 /// the queue comes back with the reason beside the form and the ticks and grid kept.
 pub async fn place_many(
     State(state): State<AppState>,
-    PageAllowed(user, _): PageAllowed<PushViewer>,
+    PageAllowed(user, _): PageAllowed<PushPlacer>,
     CsrfForm(f): CsrfForm<PlaceManyForm>,
 ) -> PageResult<Response> {
     let mut errors = FieldErrors::new();
