@@ -582,3 +582,92 @@ async fn importer_templates_import_back(kind: Kind) {
     srv.stop().await;
 }
 both_backends!(templates, importer_templates_import_back);
+
+/// `reveal=1`: the district and the townships export full ID numbers, each export audited
+/// (list, filters, format); a grid worker is refused before a row is read and nothing is
+/// logged; the page offers the links only to those who may; a bad `reveal` names the field.
+async fn exports_with_full_id_numbers(kind: Kind) {
+    let srv = TestServer::start(kind).await;
+    let worker = srv.login("wangge1").await;
+    let csrf = worker.csrf().await;
+    let full = make_valid("41010519900307552");
+    let r = worker
+        .post_json(
+            "/api/v1/residents",
+            &json!({"id_number": full, "name": "全号甲", "phone": "13800138000",
+                    "node_code": GRID_A, "address": "纬五路2号"}),
+            &[("x-csrf-token", &csrf)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let page = worker.get("/residents").await;
+    assert!(page.body.contains("format=csv") && !page.body.contains("reveal=1"));
+    for format in ["xlsx", "csv"] {
+        let r = worker
+            .get(&format!("/residents/export?reveal=1&format={format}"))
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{format}");
+        assert!(r.body.contains("导出完整身份证号"), "{}", r.body);
+        assert!(!r.body.contains(&full));
+    }
+    let r = worker.get("/residents/export?reveal=2&format=csv").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("reveal"), "{}", r.body);
+
+    for who in ["admin", "jingbalu"] {
+        let c = srv.login(who).await;
+        let page = c.get("/residents?q=%E5%85%A8%E5%8F%B7%E7%94%B2").await;
+        assert!(
+            page.body.contains("reveal=1"),
+            "{who}: the links are offered"
+        );
+        for format in ["xlsx", "csv"] {
+            let url =
+                format!("/residents/export?q=%E5%85%A8%E5%8F%B7%E7%94%B2&reveal=1&format={format}");
+            let (status, _, bytes) = c.get_bytes(&url).await;
+            assert_eq!(status, StatusCode::OK, "{who} {format}");
+            let rows = if format == "xlsx" {
+                xlsx_rows(bytes)
+            } else {
+                csv_rows(&bytes)
+            };
+            assert!(rows[0][0].contains("含完整身份证号"), "{:?}", rows[0]);
+            let id = column(&rows[1..], "身份证号");
+            let ids: Vec<&str> = rows[2..].iter().map(|r| r[id].as_str()).collect();
+            assert_eq!(
+                ids,
+                [full.as_str()],
+                "{who} {format}: the searched one, in full"
+            );
+        }
+        // without reveal the same export stays masked
+        let rows = export(
+            &c,
+            "/residents/export?q=%E5%85%A8%E5%8F%B7%E7%94%B2&",
+            "csv",
+        )
+        .await;
+        let id = column(&rows, "身份证号");
+        assert!(data(&rows).iter().all(|r| masked(&r[id])));
+    }
+    // each full export is one entry in the log: who, which list, filters, format
+    let admin = srv.login("admin").await;
+    let log = admin.get("/api/v1/audit?entity=export").await.json();
+    let log = log.as_array().expect("entries");
+    assert_eq!(log.len(), 4, "two formats × two users: {log:?}");
+    let users: Vec<&str> = log.iter().filter_map(|e| e["username"].as_str()).collect();
+    assert!(
+        users.contains(&"admin") && users.contains(&"jingbalu"),
+        "{users:?}"
+    );
+    assert!(log.iter().all(|e| e["action"] == "export_id_numbers"));
+    let text = serde_json::to_string(log).unwrap();
+    assert!(
+        text.contains("常住人口") && text.contains("全号甲") && text.contains("csv"),
+        "{text}"
+    );
+    let page = admin.get("/audit?entity=export").await;
+    assert!(page.body.contains("导出完整身份证号") && page.body.contains("筛选条件"));
+    srv.stop().await;
+}
+both_backends!(full_id_numbers, exports_with_full_id_numbers);

@@ -26,6 +26,7 @@ pub fn action_label(action: &str) -> &str {
         "login_locked" => "登录被锁定",
         "lockout" => "锁定账号",
         "reveal_id_number" => "查看完整身份证号",
+        "export_id_numbers" => "导出完整身份证号",
         "check_in" => "健康打卡",
         "status" => "变更状态",
         "reassign" => "改派网格",
@@ -57,6 +58,7 @@ pub const ENTITIES: &[&str] = &[
     "grid_node",
     "user",
     "api_token",
+    "export",
 ];
 
 /// 对象: the kind of record in Chinese, or the key itself.
@@ -75,6 +77,7 @@ pub fn entity_label(entity: &str) -> &str {
         "checkpoint" => "卡口",
         "checkpoint_alert" => "卡口预警",
         "api_token" => "API 令牌",
+        "export" => "导出",
         other => other,
     }
 }
@@ -84,6 +87,9 @@ pub fn field_label(field: &str) -> Option<&'static str> {
     Some(match field {
         "id" => "编号",
         "active" => "启用",
+        "list" => "名单",
+        "filters" => "筛选条件",
+        "format" => "格式",
         "address" => "住址",
         "arrival_date" => "抵达日期",
         "arrival_id" => "来返报备编号",

@@ -33,6 +33,12 @@ permission!(
     "请先登录"
 );
 permission!(
+    /// Exports a list with full ID numbers (导出完整身份证号), each export audited.
+    IdNumberExporter,
+    Role::exports_id_numbers,
+    "只有区级管理员和乡镇/街道干部可以导出完整身份证号"
+);
+permission!(
     /// Imports and edits the grid tree.
     GridEditor,
     Role::edits_grid,

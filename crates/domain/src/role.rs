@@ -81,6 +81,12 @@ impl Role {
         matches!(self, Role::DistrictAdmin)
     }
 
+    /// May export a list with full ID numbers (导出完整身份证号), audited: the district and the
+    /// townships, who hand lists to other departments; grid workers reveal one record at a time.
+    pub fn exports_id_numbers(self) -> bool {
+        matches!(self, Role::DistrictAdmin | Role::TownshipOfficer)
+    }
+
     /// May read and change people records (residents) inside their subtree.
     pub fn handles_residents(self) -> bool {
         matches!(

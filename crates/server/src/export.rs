@@ -11,8 +11,9 @@
 //! - the layout: a title row (what, the caller's node, when, and that ID numbers are masked),
 //!   the header row, the rows, and — only when the list was longer than the cap — a last row
 //!   saying so;
-//! - ID numbers masked: rows are built from `StoredIdNumber::masked()`, so no export carries a
-//!   full number; the full one stays behind the single audited reveal (`crate::reveal`);
+//! - ID numbers masked: rows show them through [`ExportIdNumbers`], masked unless the store's
+//!   audited `reveal_for_export` granted the full numbers (`?reveal=1`, district and township
+//!   roles only; see [`id_numbers`]) — the title row says which;
 //! - a Chinese file name (`Content-Disposition` with RFC 5987 `filename*=UTF-8''…`) and an
 //!   ASCII fallback for old clients;
 //! - bounded size and memory: rows are read [`AppConfig::export_page_rows`] at a time (keyset
@@ -52,7 +53,7 @@ use futures_util::{FutureExt, StreamExt};
 use rust_xlsxwriter::{Format as CellFormat, Workbook, XlsxError};
 use serde::{Deserialize, Serialize};
 use wangge_store::pushlist::ReadProgress;
-use wangge_store::User;
+use wangge_store::{ExportIdNumbers, User};
 
 use crate::error::{AppError, PageError, PageResult};
 use crate::AppState;
@@ -67,6 +68,9 @@ pub fn safe_text(s: &str) -> Cow<'_, str> {
 
 /// The longest text an XLSX cell holds (Excel's limit); longer texts are cut, with `…`.
 const XLSX_CELL_MAX: usize = 32_767;
+
+/// The title row's note when the rows carry full ID numbers.
+pub const FULL_IDS_NOTE: &str = "含完整身份证号，本次导出已记入审计日志，请妥善保管、用后删除";
 
 /// The title row's note when the rows carry ID numbers.
 pub const MASKED_NOTE: &str =
@@ -94,13 +98,18 @@ impl Format {
     }
 }
 
-/// `?format=xlsx|csv` of an export route: XLSX when absent, 422 naming `format` otherwise.
-pub struct ExportFormat(pub Format);
+/// `?format=xlsx|csv&reveal=1` of an export route: XLSX when `format` is absent, 422 naming
+/// the parameter otherwise; `reveal` asks for full ID numbers (granted by [`id_numbers`]).
+pub struct ExportFormat {
+    pub format: Format,
+    pub reveal: bool,
+}
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct FormatQuery {
     format: String,
+    reveal: String,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for ExportFormat {
@@ -109,15 +118,29 @@ impl<S: Send + Sync> FromRequestParts<S> for ExportFormat {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, PageError> {
         let q: FormatQuery =
             crate::params::decode_pairs(parts.uri.query().unwrap_or("").as_bytes(), "query")?;
-        match q.format.trim() {
-            "" | "xlsx" => Ok(ExportFormat(Format::Xlsx)),
-            "csv" => Ok(ExportFormat(Format::Csv)),
-            other => Err(AppError::invalid(
-                "format",
-                format!("导出格式“{other}”无效，应为 xlsx 或 csv"),
-            )
-            .into()),
-        }
+        let format = match q.format.trim() {
+            "" | "xlsx" => Format::Xlsx,
+            "csv" => Format::Csv,
+            other => {
+                return Err(AppError::invalid(
+                    "format",
+                    format!("导出格式“{other}”无效，应为 xlsx 或 csv"),
+                )
+                .into())
+            }
+        };
+        let reveal = match q.reveal.trim() {
+            "" | "0" => false,
+            "1" => true,
+            _ => {
+                return Err(AppError::invalid(
+                    "reveal",
+                    "reveal 只能为 1（导出完整身份证号）或不填",
+                )
+                .into())
+            }
+        };
+        Ok(ExportFormat { format, reveal })
     }
 }
 
@@ -148,8 +171,9 @@ pub struct Sheet {
     /// the masking note are added.
     pub title: String,
     pub columns: Vec<Column>,
-    /// The rows carry (masked) ID numbers: the title row says they are masked.
-    pub id_numbers: bool,
+    /// How the rows show ID numbers, if they carry any: the title row says masked or full.
+    /// [`id_numbers`] sets it.
+    pub id_numbers: Option<ExportIdNumbers>,
 }
 
 /// One page of a list: its rows and where the next page starts (`None`: this was the last).
@@ -273,11 +297,42 @@ impl Reader {
 fn title_row(sheet: &Sheet, user: &User) -> String {
     let now = crate::timefmt::local(&chrono::Utc::now());
     let mut title = format!("{}（{}，导出于 {now}）", sheet.title, user.node_name);
-    if sheet.id_numbers {
+    if let Some(ids) = sheet.id_numbers {
         title.push('　');
-        title.push_str(MASKED_NOTE);
+        title.push_str(if ids.is_full() {
+            FULL_IDS_NOTE
+        } else {
+            MASKED_NOTE
+        });
     }
     title
+}
+
+/// How `sheet`'s rows show ID numbers: masked, or — when `reveal` was asked for — in full,
+/// granted by the store's one audited call (role checked, the list, its filters and the format
+/// logged) before a row is written. Sets the sheet's note and returns what the rows go through.
+pub async fn id_numbers(
+    state: &AppState,
+    user: &User,
+    reveal: bool,
+    format: Format,
+    sheet: &mut Sheet,
+) -> Result<ExportIdNumbers, AppError> {
+    let ids = if reveal {
+        state
+            .store
+            .reveal_for_export(
+                &user.actor(),
+                sheet.sheet_name,
+                &sheet.title,
+                format.extension(),
+            )
+            .await?
+    } else {
+        ExportIdNumbers::MASKED
+    };
+    sheet.id_numbers = Some(ids);
+    Ok(ids)
 }
 
 /// Answers the export of `sheet` with `rows` as `format`, for `user`: a CSV stream, an XLSX

@@ -70,6 +70,8 @@ pub struct Texts {
     pub export_xlsx: &'static str,
     pub export_csv: &'static str,
     pub export_hint: &'static str,
+    pub export_full_ids: &'static str,
+    pub export_full_ids_hint: &'static str,
     pub download_template: &'static str,
 }
 
@@ -142,5 +144,7 @@ pub static ZH: Texts = Texts {
     export_xlsx: "导出 Excel",
     export_csv: "导出 CSV",
     export_hint: "按当前筛选条件导出；身份证号脱敏。",
+    export_full_ids: "含完整身份证号",
+    export_full_ids_hint: "每次导出记入审计日志",
     download_template: "下载模板（CSV）",
 };

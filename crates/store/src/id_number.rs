@@ -7,8 +7,14 @@
 //! (`record.id_number = revealed`) and renders or serialises the record as it is, so there is
 //! no second shape of a record for "with the number shown". `Debug` stays masked even then:
 //! logs never carry a full number.
+//!
+//! A list export with full numbers goes through [`Store::reveal_for_export`] instead: the role
+//! is checked, the export (list, filters, format) is audited once, and the export gets an
+//! [`ExportIdNumbers`] that shows its rows' numbers in full.
 
 use std::fmt;
+
+use wangge_domain::permission::IdNumberExporter;
 
 use crate::{Actor, AuditEntry, Result, Store};
 
@@ -146,7 +152,60 @@ pub enum IdNumberOf {
     PushItem(i64),
 }
 
+/// How a list export shows ID numbers: masked, or — only when [`Store::reveal_for_export`]
+/// granted it, which checks the role and writes the audit entry — in full. Nothing outside the
+/// store can build the full kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ExportIdNumbers {
+    full: bool,
+}
+
+impl ExportIdNumbers {
+    /// 脱敏: what every export gets unless the full numbers were asked for and granted.
+    pub const MASKED: ExportIdNumbers = ExportIdNumbers { full: false };
+
+    pub fn is_full(self) -> bool {
+        self.full
+    }
+
+    /// The number as this export shows it.
+    pub fn show(self, id: &StoredIdNumber) -> String {
+        if self.full {
+            id.full().to_string()
+        } else {
+            id.masked()
+        }
+    }
+
+    /// [`ExportIdNumbers::show`] of a number that may be absent (a scan without one).
+    pub fn show_opt(self, id: Option<&StoredIdNumber>) -> String {
+        id.map(|id| self.show(id)).unwrap_or_default()
+    }
+}
+
 impl Store {
+    /// 导出完整身份证号: the one way a list's full ID numbers leave the store. Refused unless the
+    /// actor's role may ([`IdNumberExporter`]: the district and the townships); granted, the
+    /// export is recorded in the audit log first — which list (`list`, its Chinese name), with
+    /// which filters, in which format, at the actor's node. The rows themselves are still read
+    /// through the list's scoped store calls, so a grant reaches nothing outside the scope.
+    pub async fn reveal_for_export(
+        &self,
+        actor: &Actor,
+        list: &'static str,
+        filters: &str,
+        format: &str,
+    ) -> Result<ExportIdNumbers> {
+        let scope = actor.require::<IdNumberExporter>()?;
+        let mut entry = AuditEntry::new("export_id_numbers", "export", list)
+            .after(serde_json::json!({ "list": list, "filters": filters, "format": format }));
+        if !scope.root_path().is_empty() {
+            entry = entry.at_node(scope.root_path());
+        }
+        self.record_event(actor, &entry).await?;
+        Ok(ExportIdNumbers { full: true })
+    }
+
     /// 查看完整身份证号: the one way a full ID number leaves the store. The record is read as
     /// the caller would read it (scope and role checked; a record out of reach is `NotFound`),
     /// and the viewing is recorded in the audit log with the record's node before the number is

@@ -66,7 +66,7 @@ pub use error::{FieldError, StoreError};
 pub use grid::{
     validate_grid_csv, GridImportSummary, GridNode, NewGridNode, RowError, GRID_CSV_COLUMNS,
 };
-pub use id_number::{IdNumberOf, StoredIdNumber};
+pub use id_number::{ExportIdNumbers, IdNumberOf, StoredIdNumber};
 pub use people::{NewResident, Person, Resident, ResidentMove, ResidentRegistration};
 pub use plans::RecomputeSummary;
 pub use policies::{PolicyInfo, PolicyRegistration};

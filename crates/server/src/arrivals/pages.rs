@@ -8,7 +8,9 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use wangge_domain::arrival::ArrivalStatus;
-use wangge_store::{Arrival, ArrivalFilter, CheckIn, GridNode, IdNumberOf, NewCheckIn};
+use wangge_store::{
+    Arrival, ArrivalFilter, CheckIn, ExportIdNumbers, GridNode, IdNumberOf, NewCheckIn,
+};
 
 use crate::api::query_date;
 use crate::auth::PageUser;
@@ -121,7 +123,7 @@ pub async fn export(
     State(state): State<AppState>,
     PageAllowed(user, _): PageAllowed<ArrivalHandler>,
     PageQuery(q): PageQuery<ListQuery>,
-    ExportFormat(format): ExportFormat,
+    ExportFormat { format, reveal }: ExportFormat,
 ) -> PageResult<Response> {
     let (t, ft) = (&ZH, &super::TEXTS);
     let status = super::status_filter(&q.status)?;
@@ -134,7 +136,7 @@ pub async fn export(
         ..ArrivalFilter::default()
     };
     let today = crate::today();
-    let sheet = Sheet {
+    let mut sheet = Sheet {
         file_name: format!("{}-{today}", ft.arrivals_title),
         ascii_name: format!("arrivals-{today}"),
         sheet_name: ft.arrivals_title,
@@ -164,8 +166,9 @@ pub async fn export(
             col(ft.channel, 12),
             col(ft.employer, 20),
         ],
-        id_numbers: true,
+        id_numbers: None,
     };
+    let ids = export::id_numbers(&state, &user.user, reveal, format, &mut sheet).await?;
     let (store, actor) = (state.store.clone(), user.user.actor());
     let rows = Rows::paged(move |before, size| {
         let (store, actor) = (store.clone(), actor.clone());
@@ -176,18 +179,18 @@ pub async fn export(
         };
         async move {
             let arrivals = store.list_arrivals(&actor, &filter).await?;
-            Ok(Page::of(arrivals, size, |a| a.id, arrival_row))
+            Ok(Page::of(arrivals, size, |a| a.id, |a| arrival_row(a, ids)))
         }
     });
     download(&state, &user.user, format, sheet, rows).await
 }
 
-fn arrival_row(a: &Arrival) -> Vec<String> {
+fn arrival_row(a: &Arrival, ids: ExportIdNumbers) -> Vec<String> {
     let t = &ZH;
     vec![
         a.id.to_string(),
         a.name.clone(),
-        a.id_number.masked(),
+        ids.show(&a.id_number),
         a.phone.clone(),
         a.arrival_date.to_string(),
         a.origin.to_string(),

@@ -142,7 +142,7 @@ pub async fn export(
     State(state): State<AppState>,
     PageAllowed(user, _): PageAllowed<Auditor>,
     PageQuery(q): PageQuery<AuditQuery>,
-    ExportFormat(format): ExportFormat,
+    ExportFormat { format, .. }: ExportFormat,
 ) -> PageResult<Response> {
     let filter = q.filter(0)?;
     let (t, at) = (&ZH, &TEXTS);
@@ -170,7 +170,7 @@ pub async fn export(
             col("ID", 16),
             col(at.changes, 80),
         ],
-        id_numbers: false,
+        id_numbers: None,
     };
     let (store, actor) = (state.store.clone(), user.user.actor());
     let rows = Rows::paged(move |before, size| {

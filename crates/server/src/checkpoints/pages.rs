@@ -359,12 +359,12 @@ pub async fn export_alerts(
     State(state): State<AppState>,
     PageAllowed(user, _): PageAllowed<CheckpointViewer>,
     PageQuery(q): PageQuery<AlertsQuery>,
-    ExportFormat(format): ExportFormat,
+    ExportFormat { format, reveal }: ExportFormat,
 ) -> PageResult<Response> {
     let ct = &TEXTS;
     let open_only = q.open == Some(1);
     let today = crate::today();
-    let sheet = Sheet {
+    let mut sheet = Sheet {
         file_name: format!("{}-{today}", ct.alerts_title),
         ascii_name: format!("alerts-{today}"),
         sheet_name: ct.alerts_title,
@@ -387,8 +387,9 @@ pub async fn export_alerts(
             col(ct.handled_by, 10),
             col(ct.handled_at, 17),
         ],
-        id_numbers: true,
+        id_numbers: None,
     };
+    let ids = export::id_numbers(&state, &user.user, reveal, format, &mut sheet).await?;
     let (store, actor) = (state.store.clone(), user.user.actor());
     let rows = Rows::paged(move |before, size| {
         let (store, actor) = (store.clone(), actor.clone());
@@ -409,7 +410,7 @@ pub async fn export_alerts(
                         timefmt::local(&a.created_at),
                         a.checkpoint_name.clone(),
                         a.reason_labels(),
-                        a.masked_id_number().unwrap_or_default(),
+                        ids.show_opt(a.id_number.as_ref()),
                         a.plate.clone().unwrap_or_default(),
                         temperature(a.temperature),
                         colour_label(&a.code_colour),
@@ -434,13 +435,13 @@ pub async fn export_scans(
     State(state): State<AppState>,
     PageAllowed(user, _): PageAllowed<CheckpointViewer>,
     PageId(id): PageId,
-    ExportFormat(format): ExportFormat,
+    ExportFormat { format, reveal }: ExportFormat,
 ) -> PageResult<Response> {
     let ct = &TEXTS;
     let actor = user.user.actor();
     let cp = state.store.checkpoint(&actor, id).await?;
     let today = crate::today();
-    let sheet = Sheet {
+    let mut sheet = Sheet {
         file_name: format!("{}-{}-{today}", ct.scans, cp.name),
         ascii_name: format!("checkpoint-{}-scans-{today}", cp.id),
         sheet_name: ct.scans,
@@ -453,8 +454,9 @@ pub async fn export_scans(
             col(ct.direction, 6),
             col(ct.code_colour, 6),
         ],
-        id_numbers: true,
+        id_numbers: None,
     };
+    let ids = export::id_numbers(&state, &user.user, reveal, format, &mut sheet).await?;
     let store = state.store.clone();
     let rows = Rows::paged(move |before, size| {
         let (store, actor) = (store.clone(), actor.clone());
@@ -467,10 +469,7 @@ pub async fn export_scans(
                 |s| {
                     vec![
                         timefmt::local(&s.scanned_at),
-                        s.id_number
-                            .as_ref()
-                            .map(StoredIdNumber::masked)
-                            .unwrap_or_default(),
+                        ids.show_opt(s.id_number.as_ref()),
                         s.plate.clone().unwrap_or_default(),
                         temperature(s.temperature),
                         s.direction

@@ -80,7 +80,7 @@ pub async fn export(
     State(state): State<AppState>,
     PageAllowed(user, _): PageAllowed<ArrivalHandler>,
     PageQuery(q): PageQuery<DailyQuery>,
-    ExportFormat(format): ExportFormat,
+    ExportFormat { format, reveal }: ExportFormat,
 ) -> PageResult<Response> {
     let date = query_date("date", &q.date)?.unwrap_or_else(crate::today);
     let search = crate::search::api(&q.q)?;
@@ -92,7 +92,7 @@ pub async fn export(
     let searched = search
         .map(|s| format!(" · {}：{}", t.search, s.describe()))
         .unwrap_or_default();
-    let sheet = Sheet {
+    let mut sheet = Sheet {
         file_name: format!("{}-{date}", t.nav_daily),
         ascii_name: format!("daily-{date}"),
         sheet_name: t.nav_daily,
@@ -108,8 +108,9 @@ pub async fn export(
             col(t.duties, 40),
             col(t.destination, 30),
         ],
-        id_numbers: true,
+        id_numbers: None,
     };
+    let ids = crate::export::id_numbers(&state, &user.user, reveal, format, &mut sheet).await?;
     let rows = entries
         .iter()
         .map(|e| {
@@ -117,7 +118,7 @@ pub async fn export(
             vec![
                 e.node_name.clone(),
                 e.name.clone(),
-                e.id_number.masked(),
+                ids.show(&e.id_number),
                 e.phone.clone(),
                 e.arrival_date.to_string(),
                 e.category.clone(),

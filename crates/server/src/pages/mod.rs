@@ -37,6 +37,11 @@ impl Layout {
         }
     }
 
+    /// Whether the export links offer full ID numbers (导出完整身份证号, audited).
+    pub fn may_export_ids(&self) -> bool {
+        self.user.role.exports_id_numbers()
+    }
+
     /// The entries this user's role may see, in the order their features are mounted.
     pub fn nav(&self) -> Vec<NavEntry> {
         let role = self.user.role;

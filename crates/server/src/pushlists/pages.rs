@@ -17,7 +17,7 @@ use wangge_store::pushlist::{
     AddressRule, BatchTotals, Dashboard, ItemView, PushImport, PushImportSummary, PushItem,
     PushItemFilter,
 };
-use wangge_store::{GridNode, IdNumberOf};
+use wangge_store::{ExportIdNumbers, GridNode, IdNumberOf};
 
 use super::{dashboard_node, errors_csv_download, PushTexts, TEXTS};
 use crate::auth::PageUser;
@@ -402,7 +402,7 @@ pub async fn export_items(
     State(state): State<AppState>,
     PageAllowed(user, _): PageAllowed<PushViewer>,
     PageQuery(q): PageQuery<ItemsQuery>,
-    ExportFormat(format): ExportFormat,
+    ExportFormat { format, reveal }: ExportFormat,
 ) -> PageResult<Response> {
     let actor = user.user.actor();
     let node = match q.node.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
@@ -422,7 +422,7 @@ pub async fn export_items(
     let (t, pt) = (&ZH, &TEXTS);
     let view = ItemsPage::view_label(q.view);
     let today = crate::today();
-    let sheet = Sheet {
+    let mut sheet = Sheet {
         file_name: format!("{}-{view}-{today}", pt.list_title),
         ascii_name: format!("push-items-{today}"),
         sheet_name: pt.list_title,
@@ -452,8 +452,9 @@ pub async fn export_items(
             col(pt.row_in_file, 8),
             col(pt.note, 20),
         ],
-        id_numbers: true,
+        id_numbers: None,
     };
+    let ids = export::id_numbers(&state, &user.user, reveal, format, &mut sheet).await?;
     let (store, now) = (state.store.clone(), wangge_store::now());
     let rows = Rows::paged(move |after, size| {
         let (store, actor) = (store.clone(), actor.clone());
@@ -464,13 +465,13 @@ pub async fn export_items(
         };
         async move {
             let items = store.list_push_items(&actor, &filter, now).await?;
-            Ok(Page::of(items, size, |i| i.id, |i| item_row(i, now)))
+            Ok(Page::of(items, size, |i| i.id, |i| item_row(i, now, ids)))
         }
     });
     download(&state, &user.user, format, sheet, rows).await
 }
 
-fn item_row(i: &PushItem, now: DateTime<Utc>) -> Vec<String> {
+fn item_row(i: &PushItem, now: DateTime<Utc>, ids: ExportIdNumbers) -> Vec<String> {
     let (t, pt) = (&ZH, &TEXTS);
     let outcome = [
         i.measures.clone(),
@@ -481,7 +482,7 @@ fn item_row(i: &PushItem, now: DateTime<Utc>) -> Vec<String> {
     vec![
         i.batch_name.clone(),
         i.name.clone(),
-        i.id_number.masked(),
+        ids.show(&i.id_number),
         i.phone.clone().unwrap_or_default(),
         i.origin.clone(),
         timefmt::naive(&i.arrived_at),
@@ -505,7 +506,7 @@ pub async fn export_dashboard(
     State(state): State<AppState>,
     PageAllowed(user, _): PageAllowed<PushViewer>,
     PageQuery(q): PageQuery<DashboardQuery>,
-    ExportFormat(format): ExportFormat,
+    ExportFormat { format, .. }: ExportFormat,
 ) -> PageResult<Response> {
     let actor = user.user.actor();
     let node = dashboard_node(&state, &user.user, q.node.as_deref()).await?;
@@ -557,7 +558,7 @@ pub async fn export_dashboard(
             col(pt.total, 8),
             col(pt.status, 8),
         ],
-        id_numbers: false,
+        id_numbers: None,
     };
     download(&state, &user.user, format, sheet, Rows::all(rows)).await
 }

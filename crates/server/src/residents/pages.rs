@@ -121,13 +121,13 @@ pub async fn export(
     State(state): State<AppState>,
     PageAllowed(user, _): PageAllowed<ResidentHandler>,
     PageQuery(q): PageQuery<ExportQuery>,
-    ExportFormat(format): ExportFormat,
+    ExportFormat { format, reveal }: ExportFormat,
 ) -> PageResult<Response> {
     let t = &ZH;
     let today = crate::today();
     let search = crate::search::api(&q.q)?;
     let described = search.as_ref().map(|s| s.describe()).unwrap_or_default();
-    let sheet = Sheet {
+    let mut sheet = Sheet {
         file_name: format!("{}-{today}", TEXTS.title),
         ascii_name: format!("residents-{today}"),
         sheet_name: TEXTS.title,
@@ -139,8 +139,9 @@ pub async fn export(
             col(t.node, 22),
             col(t.address, 36),
         ],
-        id_numbers: true,
+        id_numbers: None,
     };
+    let ids = crate::export::id_numbers(&state, &user.user, reveal, format, &mut sheet).await?;
     let (store, actor) = (state.store.clone(), user.user.actor());
     let rows = Rows::paged(move |after, size| {
         let (store, actor, search) = (store.clone(), actor.clone(), search.clone());
@@ -155,7 +156,7 @@ pub async fn export(
                 |r| {
                     vec![
                         r.name.clone(),
-                        r.id_number.masked(),
+                        ids.show(&r.id_number),
                         r.phone.clone().unwrap_or_default(),
                         r.node_name.clone(),
                         r.address.clone(),
