@@ -434,7 +434,10 @@ fn expected_status(method: &Method, path: &str, caller: &Caller, variant: Varian
         (false, "/api/v1/alerts/{id}/handle") => gate(role.sees_checkpoints(), scoped(200)),
         (true, "/static/pushlists.js")
         | (true, "/static/alerts.js")
-        | (true, "/static/jobs.js") => 200,
+        | (true, "/static/jobs.js")
+        | (true, "/static/regions.js") => 200,
+        // the region lookup is public; without `q` it is refused naming it (tests/regions.rs)
+        (true, "/api/v1/regions") => 422,
         _ => return None,
     };
     Some(s)
@@ -448,6 +451,7 @@ fn anonymous(method: &Method, path: &str) -> u16 {
         "/static/pushlists.js",
         "/static/alerts.js",
         "/static/jobs.js",
+        "/static/regions.js",
         "/healthz",
         "/api/openapi.json",
     ];
@@ -455,6 +459,7 @@ fn anonymous(method: &Method, path: &str) -> u16 {
         _ if method == Method::GET && public.contains(&path) => 200,
         _ if method == Method::POST && (path == "/login" || path == "/report") => 403,
         _ if method == Method::POST && path == "/api/v1/arrivals" => 422, // the public may report
+        _ if method == Method::GET && path == "/api/v1/regions" => 422,   // public, needs `q`
         _ if path.starts_with("/api/v1/") => 401,
         _ => 303, // pages send the browser to the login page
     }

@@ -744,3 +744,162 @@ async fn every_staff_page_fits_a_phone_and_a_desktop() {
         failures.join("\n")
     );
 }
+
+/// The id of the suggestion of `list` (a picker's list, `region-list-N`) whose full name is
+/// `full`, once it shows.
+async fn suggestion(driver: &Driver, list: &str, full: &str) -> String {
+    let script = format!(
+        "const o = [...document.querySelectorAll('#{list} .region-option')]\
+           .find(o => o.querySelector('b').textContent === {});\
+         return o ? o.id : null;",
+        json!(full)
+    );
+    let script = script.as_str();
+    wait_until(within(Duration::from_secs(10)), || async move {
+        driver.execute(script).await.as_str().map(str::to_string)
+    })
+    .await
+    .unwrap_or_else(|| panic!("no suggestion {full} in {list}"))
+}
+
+/// 地区选择 (static/regions.js): typing a name offers divisions from `/api/v1/regions`; picking
+/// one shows its full name and puts its code in the form, typing on sends the text again; the
+/// travel helper adds a line; the risk-area form gets the code and the street separately.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_region_picker_submits_the_picked_code() {
+    let Some(driver) = Driver::start().await else {
+        return;
+    };
+    let srv = common::TestServer::start(Kind::Sqlite).await;
+    let d = &driver;
+    driver.goto(&format!("{}/report", srv.base)).await;
+    let origin = "input[data-region-picker]";
+    let state = "const f = document.querySelector('form.report-form');\
+        const i = document.querySelector('input[data-region-picker]');\
+        const sent = [...f.querySelectorAll('[name=origin]')].map(e => e.value);\
+        return [i.value, i.hasAttribute('name'), sent.join('|')];";
+    driver.type_into(origin, "雁塔").await;
+    let id = suggestion(d, "region-list-1", "陕西省西安市雁塔区").await;
+    driver.click(&format!("#{id}")).await;
+    assert_eq!(
+        driver.execute(state).await,
+        json!(["陕西省西安市雁塔区", false, "610113"]),
+        "the field shows the name, the form carries the code"
+    );
+    // typing on: the text is sent again, as without the script
+    driver.type_into(origin, " 电子城街道").await;
+    assert_eq!(
+        driver.execute(state).await,
+        json!([
+            "陕西省西安市雁塔区 电子城街道",
+            true,
+            "陕西省西安市雁塔区 电子城街道"
+        ])
+    );
+    let id = suggestion(d, "region-list-1", "陕西省西安市雁塔区 电子城街道").await;
+    driver.click(&format!("#{id}")).await;
+    assert_eq!(
+        driver.execute(state).await,
+        json!(["陕西省西安市雁塔区 电子城街道", false, "610113 电子城街道"])
+    );
+    // the travel helper shows with the script and adds “date place” lines
+    let stay = (wangge_server::today() - chrono::Days::new(2)).to_string();
+    let arrival = (wangge_server::today() + chrono::Days::new(3)).to_string();
+    assert_eq!(
+        driver
+            .execute("return document.querySelector('[data-travel-add]').hidden;")
+            .await,
+        json!(false)
+    );
+    driver
+        .execute(&format!(
+            "document.querySelector('[data-travel-add] input[type=date]').value = '{stay}';\
+             document.querySelector('input[name=arrival_date]').value = '{arrival}';\
+             document.querySelector('select[name=node_code]').value = '{}';",
+            wangge_store::testing::code::GRID_A
+        ))
+        .await;
+    driver.type_into("input[data-region-append]", "碑林").await;
+    let id = suggestion(d, "region-list-2", "陕西省西安市碑林区").await;
+    driver.click(&format!("#{id}")).await;
+    driver.click("[data-travel-add] button").await;
+    assert_eq!(
+        driver
+            .execute("return document.querySelector('textarea[name=travel]').value;")
+            .await,
+        json!(format!("{stay} 610103"))
+    );
+    let id_number = wangge_domain::validate::make_valid("61011319900303001");
+    driver.type_into("input[name=name]", "选择测试").await;
+    driver.type_into("input[name=id_number]", &id_number).await;
+    driver.type_into("input[name=phone]", "13900139000").await;
+    driver
+        .type_into("input[name=destination]", "纬五路社区1号楼")
+        .await;
+    driver.click("#submit-report").await;
+    let done = wait_until(within(Duration::from_secs(10)), || async move {
+        d.source().await.contains("报备成功").then_some(())
+    })
+    .await;
+    assert!(done.is_some(), "submitted: {}", driver.source().await);
+    let admin = srv.login("admin").await;
+    let list = admin
+        .get(&format!("/api/v1/arrivals?q={}", &id_number[14..]))
+        .await
+        .json();
+    let a = list
+        .as_array()
+        .and_then(|l| l.iter().find(|a| a["name"] == "选择测试"))
+        .unwrap_or_else(|| panic!("stored: {list}"));
+    assert_eq!(
+        a["origin"]["place"],
+        json!({"code": "610113", "street": "电子城街道"})
+    );
+    assert_eq!(a["travel"][0]["place"], json!({"code": "610103"}));
+
+    // the risk-area form: the six digits in `code`, the street in its own field, a name
+    browser_login(&driver, &srv.base, "admin").await;
+    driver.goto(&format!("{}/risk-areas", srv.base)).await;
+    driver.type_into("input[name=code]", "电子城").await;
+    let id = suggestion(d, "region-list-1", "陕西省西安市雁塔区 电子城街道").await;
+    driver.click(&format!("#{id}")).await;
+    let fields = "const f = document.querySelector('form[action=\"/risk-areas\"]');\
+        return ['code', 'street', 'name']\
+          .map(n => [...f.querySelectorAll('[name=' + n + ']')].map(e => e.value).join('|'));";
+    assert_eq!(
+        driver.execute(fields).await,
+        json!(["610113", "电子城街道", "陕西省西安市雁塔区 电子城街道"])
+    );
+    // picking the county instead takes back the street the picker wrote
+    driver
+        .execute("document.querySelector('input[data-region-picker]').value = '';")
+        .await;
+    driver.type_into("input[data-region-picker]", "雁塔").await;
+    let id = suggestion(d, "region-list-1", "陕西省西安市雁塔区").await;
+    driver.click(&format!("#{id}")).await;
+    assert_eq!(
+        driver.execute(fields).await,
+        json!(["610113", "", "陕西省西安市雁塔区"])
+    );
+    driver
+        .execute(&format!(
+            "const f = document.querySelector('form[action=\"/risk-areas\"]');\
+             f.elements.namedItem('valid_from').value = '{stay}';\
+             f.querySelector('button[type=submit]').click();"
+        ))
+        .await;
+    let saved = wait_until(within(Duration::from_secs(10)), || async move {
+        d.current_url().await.contains("recomputed=").then_some(())
+    })
+    .await;
+    assert!(saved.is_some(), "saved: {}", driver.source().await);
+    let areas = admin.get("/api/v1/risk-areas").await.json();
+    assert!(
+        areas.as_array().is_some_and(|l| l
+            .iter()
+            .any(|a| a["code"] == "610113" && a["name"] == "陕西省西安市雁塔区")),
+        "{areas}"
+    );
+    driver.quit().await;
+    srv.stop().await;
+}

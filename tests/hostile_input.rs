@@ -118,9 +118,19 @@ async fn extreme_dates_and_numbers_answer_422(kind: Kind) {
         ("/api/v1/arrivals/abc", "id"),
         ("/api/v1/arrivals/99999999999999999999", "id"),
         ("/api/v1/users/0", "id"),
+        // the public region lookup: its term and its count
+        ("/api/v1/regions", "q"),
+        ("/api/v1/regions?q=%20%20", "q"),
+        ("/api/v1/regions?q=%E8%A5%BF%00", "q"),
+        ("/api/v1/regions?q=%E8%A5%BF%07%E5%AE%89", "q"),
+        ("/api/v1/regions?q=%E8%A5%BF&limit=0", "limit"),
+        ("/api/v1/regions?q=%E8%A5%BF&limit=51", "limit"),
+        ("/api/v1/regions?q=%E8%A5%BF&limit=x", "limit"),
     ] {
         assert_json_422(&admin.get(path).await, field, path);
     }
+    let long_q = format!("/api/v1/regions?q={}", "x".repeat(65));
+    assert_json_422(&admin.get(&long_q).await, "q", "regions q");
     assert_page_422(&admin.get("/arrivals/0").await, "id", "arrival page 0");
     assert_page_422(
         &admin.get("/arrivals?before=0").await,

@@ -27,7 +27,7 @@ pub const DATA: &str = include_str!("../data/divisions.tsv");
 pub const SEARCH_MAX: usize = 50;
 
 /// 查询词参与匹配的最多字符数（更长的部分不看，查找的开销因此有界）。
-const QUERY_MAX_CHARS: usize = 64;
+pub const QUERY_MAX_CHARS: usize = 64;
 
 /// 区划的层级。
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -188,7 +188,16 @@ impl IntoResponse for PageError {
 
 /// The 429 page of a public form (login, report), with the seconds to wait.
 pub fn too_many(wait: std::time::Duration) -> Response {
-    let mut resp = PageError(AppError::TooManyRequests).into_response();
+    retry_after(PageError(AppError::TooManyRequests).into_response(), wait)
+}
+
+/// The 429 JSON answer of a public API route (the anonymous report, the region lookup), with
+/// the seconds to wait.
+pub fn too_many_api(wait: std::time::Duration) -> Response {
+    retry_after(AppError::TooManyRequests.into_response(), wait)
+}
+
+fn retry_after(mut resp: Response, wait: std::time::Duration) -> Response {
     let secs = wait.as_secs().max(1).to_string();
     if let Ok(v) = axum::http::HeaderValue::from_str(&secs) {
         resp.headers_mut()

@@ -23,9 +23,11 @@ mod login;
 mod pages;
 mod params;
 mod permission;
+mod places;
 mod policies;
 mod pushlists;
 pub mod ratelimit;
+mod regions;
 mod residents;
 mod reveal;
 mod risk;
@@ -54,11 +56,14 @@ pub struct AppConfig {
     pub session_ttl: chrono::Duration,
     /// Largest request body accepted, in bytes.
     pub body_limit: usize,
-    /// Per-client limit on the public arrival report (form and anonymous API).
     /// Per-client limit on login attempts, on top of the per-account lockout: slows password
     /// spraying across many accounts from one address.
     pub login_limit: ratelimit::RateLimit,
+    /// Per-client limit on the public arrival report (form and anonymous API).
     pub report_limit: ratelimit::RateLimit,
+    /// Per-client limit on the public region lookup (`GET /api/v1/regions`, the pickers'
+    /// suggestions as someone types).
+    pub regions_limit: ratelimit::RateLimit,
     /// Take the client address from the last `X-Forwarded-For` entry: only behind a reverse
     /// proxy that sets it, or any client could pick its own address.
     pub trust_forwarded_for: bool,
@@ -86,6 +91,10 @@ impl Default for AppConfig {
                 burst: 10,
                 refill: std::time::Duration::from_secs(30),
             },
+            regions_limit: ratelimit::RateLimit {
+                burst: 60,
+                refill: std::time::Duration::from_millis(500),
+            },
             trust_forwarded_for: false,
             upload_limit: 1024 * 1024 * 1024,
             push_due_hours: wangge_store::pushlist::DEFAULT_DUE_HOURS,
@@ -101,6 +110,7 @@ pub struct AppState {
     pub config: Arc<AppConfig>,
     pub report_limiter: Arc<ratelimit::RateLimiter>,
     pub login_limiter: Arc<ratelimit::RateLimiter>,
+    pub regions_limiter: Arc<ratelimit::RateLimiter>,
     /// The one writer of checkpoint scans (group commit).
     pub scans: wangge_store::checkpoints::ScanWriter,
     pub caches: Arc<cache::Caches>,
@@ -123,6 +133,7 @@ impl AppState {
             scans: wangge_store::checkpoints::ScanWriter::start(store.clone()),
             report_limiter: Arc::new(ratelimit::RateLimiter::new(config.report_limit)),
             login_limiter: Arc::new(ratelimit::RateLimiter::new(config.login_limit)),
+            regions_limiter: Arc::new(ratelimit::RateLimiter::new(config.regions_limit)),
             store,
             config: Arc::new(config),
             caches: Arc::default(),
@@ -153,6 +164,7 @@ fn features(upload_limit: usize) -> Vec<feature::Feature> {
         pushlists::feature(upload_limit),
         checkpoints::feature(),
         exports::feature(),
+        regions::feature(),
         home::coming(),
         users::feature(),
         tokens::feature(),

@@ -67,7 +67,8 @@ pub(crate) const UPDATE_AREA: &str = "UPDATE risk_areas SET code = $1, street = 
     level = $4, valid_from = $5, valid_until = $6, updated_at = $7 WHERE id = $8";
 
 /// Normalises what people type (lengths and control characters by the domain's text rules,
-/// dates by its date range) and drops an empty street, then validates: every bad field is
+/// dates by its date range, a county written by name to its code: `RiskArea::with_code_resolved`)
+/// and drops an empty street, then validates: every bad field is
 /// named (`StoreError::Fields`), so a form can show each beside its input.
 pub fn normalize_risk_area(area: &RiskArea) -> Result<RiskArea> {
     let mut errors: Vec<FieldError> = Vec::new();
@@ -82,10 +83,16 @@ pub fn normalize_risk_area(area: &RiskArea) -> Result<RiskArea> {
         }),
     };
     let mut a = area.clone();
-    match text::bounded("code", "区划代码", &a.code, text::CODE_MAX) {
-        Ok(v) => a.code = v,
-        Err(e) => keep("code", e.into()),
-    }
+    let code_read = match text::bounded("code", "区划代码", &a.code, text::CODE_MAX) {
+        Ok(v) => {
+            a.code = v;
+            true
+        }
+        Err(e) => {
+            keep("code", e.into());
+            false
+        }
+    };
     match text::bounded("name", "地区名称", &a.name, text::PLACE_NAME_MAX) {
         Ok(v) => a.name = v,
         Err(e) => keep("name", e.into()),
@@ -93,6 +100,13 @@ pub fn normalize_risk_area(area: &RiskArea) -> Result<RiskArea> {
     match text::optional("street", "街道", a.street.as_deref(), text::PLACE_NAME_MAX) {
         Ok(v) => a.street = v,
         Err(e) => keep("street", e.into()),
+    }
+    // a county written by name (“雁塔区”, “西安市雁塔区 电子城街道”) is stored by its code
+    if code_read {
+        match a.with_code_resolved() {
+            Ok(resolved) => a = resolved,
+            Err(e) => keep(e.field(), StoreError::invalid(e.field(), e.to_string())),
+        }
     }
     if let Err(e) = date::in_range("valid_from", a.valid_from) {
         keep("valid_from", e.into());

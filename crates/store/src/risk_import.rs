@@ -606,6 +606,28 @@ mod tests {
     }
 
     #[test]
+    fn a_county_by_name_is_imported_by_code() {
+        let csv = "code,street,name,level,valid_from,valid_until\n\
+                   西安市雁塔区,电子城街道,电子城街道,high,2021-12-20,\n\
+                   雁塔区 小寨路街道,,小寨路街道,high,2021-12-20,\n\
+                   鼓楼区,,鼓楼区,high,2021-12-20,\n";
+        let rows = parse_csv(csv.as_bytes()).unwrap();
+        let a = rows[0].1.clone().unwrap();
+        assert_eq!(
+            (a.code.as_str(), a.street.as_deref()),
+            ("610113", Some("电子城街道"))
+        );
+        let b = rows[1].1.clone().unwrap();
+        assert_eq!(
+            (b.code.as_str(), b.street.as_deref()),
+            ("610113", Some("小寨路街道"))
+        );
+        let e = rows[2].1.clone().unwrap_err();
+        assert_eq!((e.row, e.field.as_str()), (4, "code"));
+        assert!(e.message.contains("对应多个区县"), "{e:?}");
+    }
+
+    #[test]
     fn json_rows_are_numbered_from_one() {
         let json = r#"[{"code":"610113","name":"雁塔区","level":"中","valid_from":"2021-12-20"},
                        {"code":"610113","name":"雁塔区","level":"high","valid_from":"2021-12-32"}]"#;

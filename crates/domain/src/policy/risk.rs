@@ -7,6 +7,8 @@
 //! answers "high").
 
 use super::model::RiskLevel;
+use crate::arrival::{Place, PlaceError};
+use crate::validate::normalize_typed;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -35,6 +37,36 @@ impl RiskArea {
     pub fn city(&self) -> &str {
         self.code.get(..4).unwrap_or(&self.code)
     }
+
+    /// 区划按名称录入时换成代码：`code` 可以像来源地一样写区县名称（“雁塔区”“西安市雁塔区”，
+    /// 见 [`Place::parse`]），也可以连着街道写（“雁塔区 电子城街道”），街道栏为空时街道取自这里。
+    /// 以数字开头的照原样留给 [`area_problems`] 校验。名称对应不到唯一区县时为 `code` 的错误。
+    pub fn with_code_resolved(&self) -> Result<RiskArea, RiskAreaError> {
+        let typed = normalize_typed(&self.code);
+        if typed.is_empty() || typed.starts_with(|c: char| c.is_ascii_digit()) {
+            return Ok(self.clone());
+        }
+        let place = Place::parse(&typed).map_err(|e| match e {
+            PlaceError::Ambiguous { name, candidates } => {
+                RiskAreaError::AmbiguousName { name, candidates }
+            }
+            _ => RiskAreaError::UnknownName(typed.clone()),
+        })?;
+        let mut area = self.clone();
+        area.code = place.code;
+        let typed_street = self.street.as_deref().map(str::trim).unwrap_or("");
+        match place.street {
+            Some(s) if typed_street.is_empty() => area.street = Some(s),
+            Some(s) if s != typed_street => {
+                return Err(RiskAreaError::TwoStreets {
+                    in_code: s,
+                    street: typed_street.to_string(),
+                })
+            }
+            _ => {}
+        }
+        Ok(area)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -45,6 +77,12 @@ pub enum RiskAreaError {
     UnknownProvince(String),
     #[error("区划代码“{0}”是省级代码，风险地区应细化到市、区县或街道")]
     ProvinceLevel(String),
+    #[error("区划“{0}”无法对应到区县：请从列表中选择，或填写六位区划代码（GB/T 2260）")]
+    UnknownName(String),
+    #[error("区划“{name}”对应多个区县（{candidates}），请从列表中选择，或填写六位区划代码")]
+    AmbiguousName { name: String, candidates: String },
+    #[error("区划里写的街道“{in_code}”与街道/乡镇栏的“{street}”不同，请只填写一处")]
+    TwoStreets { in_code: String, street: String },
     #[error("地区名称不能为空")]
     EmptyName,
     #[error("地区名称过长（最多 64 字）")]
@@ -65,7 +103,10 @@ impl RiskAreaError {
         match self {
             RiskAreaError::CodeFormat(_)
             | RiskAreaError::UnknownProvince(_)
-            | RiskAreaError::ProvinceLevel(_) => "code",
+            | RiskAreaError::ProvinceLevel(_)
+            | RiskAreaError::UnknownName(_)
+            | RiskAreaError::AmbiguousName { .. }
+            | RiskAreaError::TwoStreets { .. } => "code",
             RiskAreaError::EmptyName | RiskAreaError::NameTooLong => "name",
             RiskAreaError::StreetTooLong | RiskAreaError::EmptyStreet => "street",
             RiskAreaError::NoLevel => "level",
@@ -244,6 +285,40 @@ mod tests {
             valid_from: d(from),
             valid_until: until.map(d),
         }
+    }
+
+    #[test]
+    fn a_county_may_be_named_and_is_stored_by_code() {
+        let mut a = area("雁塔区", None, RiskLevel::High, "2022-01-01", None);
+        let r = a.with_code_resolved().unwrap();
+        assert_eq!((r.code.as_str(), r.street.as_deref()), ("610113", None));
+        assert!(area_problems(&r).is_empty());
+        a.code = "西安市雁塔区 电子城街道".into();
+        let r = a.with_code_resolved().unwrap();
+        assert_eq!(
+            (r.code.as_str(), r.street.as_deref()),
+            ("610113", Some("电子城街道"))
+        );
+        a.street = Some("电子城街道".into());
+        assert_eq!(a.with_code_resolved().unwrap().code, "610113");
+        a.street = Some("小寨路街道".into());
+        let e = a.with_code_resolved().unwrap_err();
+        assert!(matches!(e, RiskAreaError::TwoStreets { .. }), "{e}");
+        assert_eq!(e.field(), "code");
+        a.street = None;
+        a.code = "朝阳区".into();
+        let e = a.with_code_resolved().unwrap_err();
+        assert_eq!(e.field(), "code");
+        assert!(e.to_string().contains("北京市朝阳区"), "{e}");
+        a.code = "不存在的地方".into();
+        let e = a.with_code_resolved().unwrap_err();
+        assert!(matches!(e, RiskAreaError::UnknownName(_)), "{e}");
+        assert!(e.to_string().contains("请从列表中选择"));
+        // codes are left to the validation, which names what is wrong with them
+        a.code = "61011".into();
+        assert_eq!(a.with_code_resolved().unwrap().code, "61011");
+        a.code = "６１０１１３".into();
+        assert_eq!(a.with_code_resolved().unwrap(), a);
     }
 
     #[test]

@@ -137,12 +137,7 @@ pub async fn create(
 ) -> ApiResult<Response> {
     if let Reporter::Public(ip) = &reporter {
         if let Err(wait) = state.report_limiter.check(*ip) {
-            let mut resp = AppError::TooManyRequests.into_response();
-            if let Ok(v) = wait.as_secs().max(1).to_string().parse() {
-                resp.headers_mut()
-                    .insert(axum::http::header::RETRY_AFTER, v);
-            }
-            return Ok(resp);
+            return Ok(crate::error::too_many_api(wait));
         }
     }
     // a staff member whose role may not register arrivals hears so before any validation

@@ -61,6 +61,10 @@ struct ReportPage {
     errors: FieldErrors,
     communities: Vec<Community>,
     industries: Vec<KeyIndustry>,
+    /// Today, the latest day of a stay.
+    today: chrono::NaiveDate,
+    /// The travel box's example line, dated two days ago.
+    travel_example: String,
 }
 
 #[derive(Template)]
@@ -105,7 +109,8 @@ async fn form_page(
     errors: FieldErrors,
 ) -> PageResult<Response> {
     let policies = state.store.load_policies().await?;
-    let industries = in_force(&policies, crate::today())
+    let today = crate::today();
+    let industries = in_force(&policies, today)
         .map(|p| p.key_industries().to_vec())
         .unwrap_or_default();
     let csrf = random_token();
@@ -118,6 +123,8 @@ async fn form_page(
         errors,
         communities: communities(state).await?,
         industries,
+        today,
+        travel_example: format!("{} 西安市雁塔区 电子城街道", today - chrono::Days::new(2)),
     };
     let cookie = set_cookie(state, REPORT_CSRF_COOKIE, &csrf, 3600);
     Ok((status, [(SET_COOKIE, cookie)], render(&page)?).into_response())

@@ -114,7 +114,8 @@ pub async fn import(
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
 pub struct RiskAreaDoc {
-    /// GB/T 2260 六位区划代码
+    /// GB/T 2260 六位区划代码，或只对应一个区县的区县名称（“西安市雁塔区”，存为代码；可连着
+    /// 街道写，街道为空时取自这里）
     #[schema(example = "610113")]
     code: String,
     /// 街道/乡镇名称；为空表示整个区县

@@ -39,6 +39,9 @@ pub struct RiskTexts {
     pub help: &'static str,
     pub imported: &'static str,
     pub level: &'static str,
+    pub division: &'static str,
+    pub division_placeholder: &'static str,
+    pub division_help: &'static str,
 }
 
 pub static TEXTS: RiskTexts = RiskTexts {
@@ -47,8 +50,11 @@ pub static TEXTS: RiskTexts = RiskTexts {
     add: "新增风险地区",
     edit: "修改风险地区",
     import: "导入风险地区（CSV/JSON）",
-    import_help: "CSV 列：code（区划代码）、street（街道/乡镇，可空）、name（名称）、level（low/medium/high 或 低/中/高）、valid_from（起始日期）、valid_until（截止日期，可空）；JSON 为同名字段的对象数组。区划代码、街道和起始日期相同的记录视为同一条，更新之。整批导入：任何一行有错则全部不导入。",
+    import_help: "CSV 列：code（区划代码，或只对应一个区县的区县名称）、street（街道/乡镇，可空）、name（名称）、level（low/medium/high 或 低/中/高）、valid_from（起始日期）、valid_until（截止日期，可空）；JSON 为同名字段的对象数组。区划代码、街道和起始日期相同的记录视为同一条，更新之。整批导入：任何一行有错则全部不导入。",
     help: "风险地区的增删改会按抵达日有效的名单重算所有未结束的管控计划，并记入审计日志。",
     imported: "导入完成",
     level: "风险等级",
+    division: "区划",
+    division_placeholder: "如 西安市雁塔区",
+    division_help: "区县名称（输入时可从提示中选择）或六位区划代码；按名称填写时须只对应一个区县。",
 };
