@@ -755,6 +755,12 @@ async fn scans_raise_alerts_seen_at_once_by_the_community(kind: Kind) {
         "the tracing grid sees its person"
     );
     assert_eq!(theirs[0]["reasons"], json!(["push_list"]));
+    // …by name, with a link to the item (it is theirs to open)
+    assert_eq!(theirs[0]["person_name"], "甲一");
+    assert!(theirs[0]["links"][0]["href"]
+        .as_str()
+        .unwrap()
+        .starts_with("/pushlists/items/"));
     let street_b = srv.login("wangge2").await;
     assert!(street_b
         .get("/api/v1/alerts")
@@ -771,10 +777,10 @@ async fn scans_raise_alerts_seen_at_once_by_the_community(kind: Kind) {
     let r = community
         .post_form(
             &format!("/checkpoints/alerts/{first}/handle"),
-            &[("csrf", &csrf)],
+            &[("csrf", &csrf), ("outcome", "contacted")],
         )
         .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(
         community
             .get("/api/v1/alerts?open=1")
