@@ -164,6 +164,19 @@ async fn alerts_reach_the_persons_grid_with_the_name_only_there(kind: Kind) {
         .as_i64()
         .unwrap();
 
+    // the demo's own: a fever at the highway checkpoint of 祭城路街道 of a person arriving on
+    // wangge1's grid reached wangge1 with the name
+    let demo = alerts_of(&wangge1.get("/api/v1/alerts").await.json());
+    assert!(
+        demo.iter().any(|a| a["checkpoint_name"]
+            .as_str()
+            .is_some_and(|n| n.starts_with("G4"))
+            && a["reasons"] == json!(["fever"])
+            && a["person_name"].is_string()
+            && a["links"][0]["kind"] == "arrival"),
+        "{demo:?}"
+    );
+
     // the checkpoint is in 花园路街道; its community's worker watches it
     let (cp, token) = checkpoint(&admin).await;
     let nongke = account(&srv, &admin, "nongke", "grid_worker").await;
