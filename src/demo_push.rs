@@ -1,15 +1,18 @@
 //! The demo district's push lists and checkpoints: two batches (one a day old with overdue
 //! people, one fresh), people at every step of verification, three checkpoints with a day of
-//! scans and a few alerts — so the dashboards have something to show.
+//! scans and a few alerts — so the dashboards have something to show. One alert is a fever at
+//! the highway checkpoint of 祭城路街道 of a person arriving on 纬五路社区第一网格 (经八路街道):
+//! it reaches that grid's worker (`wangge1`) with the person's name.
 
 use std::sync::Arc;
 
 use chrono::{Duration, Utc};
+use wangge_domain::arrival::ArrivalStatus;
 use wangge_domain::checkpoint::{CheckpointKind, ScanInput};
 use wangge_domain::pushlist::Verification;
 use wangge_store::checkpoints::{NewCheckpoint, ScanWriter};
 use wangge_store::pushlist::{ItemView, PushImport, PushItemFilter, ReadProgress};
-use wangge_store::{Actor, Store, StoreError};
+use wangge_store::{Actor, ArrivalFilter, IdNumberOf, Store, StoreError};
 
 use crate::bench::{nth_id_number, Lcg};
 
@@ -156,6 +159,35 @@ async fn add_checkpoints(store: &Store, actor: &Actor, rng: &mut Lcg) -> Result<
     ];
     let writer = ScanWriter::start(store.clone());
     let now = Utc::now();
+    // a person arriving on 纬五路社区第一网格 (or else elsewhere in 经八路街道), not released
+    let arriving = store
+        .list_arrivals(
+            actor,
+            &ArrivalFilter {
+                limit: 1000,
+                ..Default::default()
+            },
+        )
+        .await?
+        .into_iter()
+        .filter(|a| {
+            a.node_code.starts_with("410105001")
+                && matches!(
+                    a.status,
+                    ArrivalStatus::Reported | ArrivalStatus::Arrived | ArrivalStatus::UnderMeasures
+                )
+        })
+        .min_by_key(|a| (a.node_code != "410105001001001", a.id))
+        .map(|a| a.id);
+    let arriving = match arriving {
+        Some(id) => Some(
+            store
+                .reveal_id_number(actor, IdNumberOf::Arrival(id))
+                .await?
+                .to_string(),
+        ),
+        None => None,
+    };
     // a person still open on the older push list, traced in 花园路 (a demo push-list alert)
     let pushed = store
         .list_push_items(
@@ -210,6 +242,11 @@ async fn add_checkpoints(store: &Store, actor: &Actor, rng: &mut Lcg) -> Result<
                 30 => input.code_colour = Some("red".into()),
                 90 => input.code_colour = Some("yellow".into()),
                 45 if n == 2 => input.id_number = pushed.clone(),
+                // (k = 16 is a person, not a car, at the highway checkpoint)
+                16 if n == 0 && arriving.is_some() => {
+                    input.id_number = arriving.clone();
+                    input.temperature = Some(38.2);
+                }
                 _ => {}
             }
             if let Ok(scan) = input.check(now) {

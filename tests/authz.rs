@@ -54,11 +54,11 @@ const PLACED: [(&str, &str); 5] = [
         "/pushlists/items/",
         "SELECT i.id, g.path FROM push_items i JOIN grid_nodes g ON g.id = i.node_id",
     ),
-    // an alert is seen at the checkpoint's node and at the node tracing the pushed person
+    // an alert is seen at every node it reaches: the checkpoint's and the person's grids
     (
         "/alerts/",
-        "SELECT a.id, g.path || '|' || COALESCE(t.path, '') FROM checkpoint_alerts a \
-        JOIN grid_nodes g ON g.id = a.node_id LEFT JOIN grid_nodes t ON t.id = a.item_node_id",
+        "SELECT n.alert_id, string_agg(g.path, '|') FROM checkpoint_alert_nodes n \
+        JOIN grid_nodes g ON g.id = n.node_id GROUP BY n.alert_id",
     ),
     (
         "/checkpoints/",
@@ -423,15 +423,19 @@ fn expected_status(method: &Method, path: &str, caller: &Caller, variant: Varian
         | (true, "/api/v1/alerts/stream") => gate(role.sees_checkpoints(), 200),
         (true, "/checkpoints/{id}")
         | (true, "/api/v1/checkpoints/{id}")
-        | (true, "/api/v1/checkpoints/{id}/hours") => gate(role.sees_checkpoints(), scoped(200)),
+        | (true, "/api/v1/checkpoints/{id}/hours")
+        | (true, "/checkpoints/alerts/{id}")
+        | (true, "/api/v1/alerts/{id}") => gate(role.sees_checkpoints(), scoped(200)),
         (false, "/checkpoints") | (false, "/api/v1/checkpoints") => {
             gate(role.manages_checkpoints(), 422)
         }
         // an empty edit changes nothing and succeeds
         (false, "/checkpoints/{id}") => gate(role.manages_checkpoints(), scoped(303)),
         (false, "/api/v1/checkpoints/{id}/scans") => gate(role.posts_scans(), scoped(422)),
-        (false, "/checkpoints/alerts/{id}/handle") => gate(role.sees_checkpoints(), scoped(303)),
-        (false, "/api/v1/alerts/{id}/handle") => gate(role.sees_checkpoints(), scoped(200)),
+        // 处置 without an outcome is refused before the alert is looked up: no data either way
+        // (the page's form comes back on the alert's page, which exists only in scope)
+        (false, "/checkpoints/alerts/{id}/handle") => gate(role.sees_checkpoints(), scoped(422)),
+        (false, "/api/v1/alerts/{id}/handle") => gate(role.sees_checkpoints(), 422),
         (true, "/static/pushlists.js")
         | (true, "/static/alerts.js")
         | (true, "/static/jobs.js")

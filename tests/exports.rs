@@ -169,7 +169,7 @@ async fn every_list_exports_with_its_header_and_rows(kind: Kind) {
         ("/residents/export?", vec!["姓名", "身份证号", "手机号"]),
         (
             "/checkpoints/alerts/export?",
-            vec!["时间", "卡口", "预警原因"],
+            vec!["时间", "卡口", "预警原因", "身份证号", "姓名"],
         ),
         (
             &*format!("/checkpoints/{checkpoint}/scans/export?"),
@@ -409,6 +409,8 @@ async fn exports_apply_the_pages_filters(kind: Kind) {
     let state = column(&alerts, "状态");
     let open_alerts = data(&both(&admin, "/checkpoints/alerts/export?open=1&").await);
     assert!(open_alerts.iter().all(|r| r[state] == "未处置"));
+    let outcome = column(&alerts, "处置结果");
+    assert!(open_alerts.iter().all(|r| r[outcome].is_empty()));
     assert_eq!(
         open_alerts.len(),
         data(&alerts)

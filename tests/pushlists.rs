@@ -744,20 +744,27 @@ async fn scans_raise_alerts_seen_at_once_by_the_community(kind: Kind) {
         .sum();
     assert_eq!((total, alerts), (5, 3));
 
-    // who sees which alert
-    let list = community.get("/api/v1/alerts").await.json();
+    // who sees which alert (of this checkpoint: the demo's own alerts reach grids here too)
+    let of_cp = format!("/api/v1/alerts?checkpoint={cp}");
+    let list = community.get(&of_cp).await.json();
     assert_eq!(list.as_array().unwrap().len(), 3);
     let grid_a = srv.login("wangge1").await;
-    let theirs = grid_a.get("/api/v1/alerts").await.json();
+    let theirs = grid_a.get(&of_cp).await.json();
     assert_eq!(
         theirs.as_array().unwrap().len(),
         1,
         "the tracing grid sees its person"
     );
     assert_eq!(theirs[0]["reasons"], json!(["push_list"]));
+    // …by name, with a link to the item (it is theirs to open)
+    assert_eq!(theirs[0]["person_name"], "甲一");
+    assert!(theirs[0]["links"][0]["href"]
+        .as_str()
+        .unwrap()
+        .starts_with("/pushlists/items/"));
     let street_b = srv.login("wangge2").await;
     assert!(street_b
-        .get("/api/v1/alerts")
+        .get(&of_cp)
         .await
         .json()
         .as_array()
@@ -771,13 +778,13 @@ async fn scans_raise_alerts_seen_at_once_by_the_community(kind: Kind) {
     let r = community
         .post_form(
             &format!("/checkpoints/alerts/{first}/handle"),
-            &[("csrf", &csrf)],
+            &[("csrf", &csrf), ("outcome", "contacted")],
         )
         .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(
         community
-            .get("/api/v1/alerts?open=1")
+            .get(&format!("{of_cp}&open=1"))
             .await
             .json()
             .as_array()

@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use crate::arrival::ArrivalStatus;
-use crate::checkpoint::CheckpointKind;
+use crate::checkpoint::{AlertOutcome, CheckpointKind};
 use crate::grid::Level;
 use crate::policy::RiskLevel;
 use crate::pushlist::PushState;
@@ -108,6 +108,7 @@ pub fn field_label(field: &str) -> Option<&'static str> {
         "expires_at" => "到期时间",
         "failed_logins" => "连续登录失败次数",
         "handled_at" => "处置时间",
+        "handled_by" => "处置人",
         "id_number" => "身份证号",
         "keyword" => "关键词",
         "kind" => "类型",
@@ -120,6 +121,7 @@ pub fn field_label(field: &str) -> Option<&'static str> {
         "node" => "所属网格",
         "note" => "备注",
         "origin_risk" => "来源地风险等级",
+        "outcome" => "处置结果",
         "parent_id" => "上级",
         "path" => "网格路径",
         "person_id" => "人员编号",
@@ -244,6 +246,7 @@ fn coded(entity: &str, field: &str, s: &str) -> Option<&'static str> {
         ("risk_area", "level") | (_, "origin_risk") => {
             s.parse::<RiskLevel>().ok().map(RiskLevel::label_zh)
         }
+        ("checkpoint_alert", "outcome") => AlertOutcome::parse(s).map(AlertOutcome::label_zh),
         ("checkpoint", "kind") => s
             .parse::<CheckpointKind>()
             .ok()
@@ -319,6 +322,25 @@ mod tests {
         assert_eq!(
             (c[0].label.as_str(), c[0].after.as_deref()),
             ("内容", Some("3"))
+        );
+        // 处置 of an alert: its outcome in words, the note and who handled it named
+        let c = changes(
+            "checkpoint_alert",
+            Some(&json!({"handled_at": null})),
+            Some(
+                &json!({"handled_at": "2026-01-04T08:00:00Z", "outcome": "false_alarm",
+                         "note": "体温枪故障", "handled_by": "wangge1"}),
+            ),
+        );
+        let shown: Vec<String> = c.iter().map(Change::text).collect();
+        assert_eq!(
+            shown,
+            [
+                "处置时间：（空） → 2026-01-04T08:00:00Z",
+                "处置人：wangge1",
+                "备注：体温枪故障",
+                "处置结果：误报",
+            ]
         );
         assert_eq!(action_label("verify"), "登记核查结果");
         assert_eq!(action_label("something_new"), "something_new");

@@ -217,6 +217,120 @@ pub fn alert_reasons(
     out
 }
 
+/// 处置结果: what was done about an alert, from a fixed list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertOutcome {
+    /// 已联系: the person (or their grid) was reached.
+    Contacted,
+    /// 已转运: taken to a fever clinic or a site.
+    Transferred,
+    /// 已隔离: put under quarantine.
+    Isolated,
+    /// 误报: a false alarm (a misread thermometer, a stale code).
+    FalseAlarm,
+    /// 其他: anything else, said in the note.
+    Other,
+}
+
+impl AlertOutcome {
+    pub const ALL: [AlertOutcome; 5] = [
+        AlertOutcome::Contacted,
+        AlertOutcome::Transferred,
+        AlertOutcome::Isolated,
+        AlertOutcome::FalseAlarm,
+        AlertOutcome::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertOutcome::Contacted => "contacted",
+            AlertOutcome::Transferred => "transferred",
+            AlertOutcome::Isolated => "isolated",
+            AlertOutcome::FalseAlarm => "false_alarm",
+            AlertOutcome::Other => "other",
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            AlertOutcome::Contacted => "已联系",
+            AlertOutcome::Transferred => "已转运",
+            AlertOutcome::Isolated => "已隔离",
+            AlertOutcome::FalseAlarm => "误报",
+            AlertOutcome::Other => "其他",
+        }
+    }
+
+    /// By its key (`contacted`) or its Chinese name (已联系).
+    pub fn parse(s: &str) -> Option<AlertOutcome> {
+        let s = normalize_typed(s);
+        AlertOutcome::ALL
+            .into_iter()
+            .find(|o| o.as_str() == s || o.label_zh() == s)
+    }
+}
+
+/// How long a handling note may be (a multi-line note, like the other notes).
+pub const HANDLING_NOTE_MAX: usize = crate::validate::text::NOTE_MAX;
+
+/// 处置: an outcome and an optional note, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handling {
+    pub outcome: AlertOutcome,
+    /// `None` when empty.
+    pub note: Option<String>,
+}
+
+impl Handling {
+    /// Checks a handling as typed; every bad field at once, as (field, message) in the order
+    /// of the form: an outcome from the list, a bounded note, and a note for 其他.
+    pub fn check(outcome: &str, note: &str) -> Result<Handling, Vec<(&'static str, String)>> {
+        let mut problems = Vec::new();
+        let typed = normalize_typed(outcome);
+        let outcome = match AlertOutcome::parse(&typed) {
+            Some(o) => Some(o),
+            None if typed.is_empty() => {
+                problems.push(("outcome", "请选择处置结果".to_string()));
+                None
+            }
+            None => {
+                let names: Vec<&str> = AlertOutcome::ALL.iter().map(|o| o.label_zh()).collect();
+                // a long value is not echoed back
+                let shown = if typed.chars().count() <= 20 {
+                    format!("“{typed}”")
+                } else {
+                    String::new()
+                };
+                problems.push((
+                    "outcome",
+                    format!("处置结果{shown}无效，应为{}之一", names.join("、")),
+                ));
+                None
+            }
+        };
+        let note =
+            match crate::validate::text::multiline("note", "处置说明", note, HANDLING_NOTE_MAX)
+            {
+                Ok(n) => Some(n),
+                Err(e) => {
+                    problems.push(("note", e.to_string()));
+                    None
+                }
+            };
+        if outcome == Some(AlertOutcome::Other) && note.as_deref() == Some("") {
+            problems.push(("note", "处置结果为“其他”时须填写处置说明".to_string()));
+        }
+        match (outcome, note) {
+            (Some(outcome), Some(note)) if problems.is_empty() => Ok(Handling {
+                outcome,
+                note: Some(note).filter(|n| !n.is_empty()),
+            }),
+            _ => Err(problems),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScanError {
     #[error("身份证号和车牌号至少填一个")]
@@ -397,6 +511,47 @@ mod tests {
             alert_reasons(None, Some(CodeColour::Yellow), false),
             vec![AlertReason::YellowCode]
         );
+    }
+
+    #[test]
+    fn handling_checks() {
+        let ok = Handling::check("已转运", "  送发热门诊\n ").unwrap();
+        assert_eq!(ok.outcome, AlertOutcome::Transferred);
+        assert_eq!(ok.note.as_deref(), Some("送发热门诊"));
+        assert_eq!(
+            Handling::check("false_alarm", "").unwrap(),
+            Handling {
+                outcome: AlertOutcome::FalseAlarm,
+                note: None
+            }
+        );
+        let fields = |o: &str, n: &str| -> Vec<&'static str> {
+            Handling::check(o, n)
+                .unwrap_err()
+                .into_iter()
+                .map(|(f, _)| f)
+                .collect()
+        };
+        assert_eq!(fields("", ""), ["outcome"]);
+        assert_eq!(fields("done", ""), ["outcome"]);
+        assert_eq!(fields("other", " "), ["note"]);
+        assert_eq!(
+            fields("其他", &"长".repeat(HANDLING_NOTE_MAX + 1)),
+            ["note"]
+        );
+        assert_eq!(
+            fields("x", &"长".repeat(HANDLING_NOTE_MAX + 1)),
+            ["outcome", "note"]
+        );
+        let (_, message) = Handling::check("done", "").unwrap_err().remove(0);
+        assert!(
+            message.contains("处置结果") && message.contains("已联系"),
+            "{message}"
+        );
+        for o in AlertOutcome::ALL {
+            assert_eq!(AlertOutcome::parse(o.as_str()), Some(o));
+            assert_eq!(AlertOutcome::parse(o.label_zh()), Some(o));
+        }
     }
 
     #[test]

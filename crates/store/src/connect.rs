@@ -260,8 +260,22 @@ mod tests {
         deadlines_are_the_batches(pool).await;
         item_references_are_checked_at_commit(pool).await;
         items_have_grid_pairs_and_checks_hold(pool).await;
+        alerts_reach_their_nodes(pool).await;
         store.close().await;
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Migration 9: an alert of before reaches the nodes it reached then (the checkpoint's and
+    /// the tracing node, here the same one: listed once) and is not handled.
+    async fn alerts_reach_their_nodes(pool: &sqlx::SqlitePool) {
+        let rows: Vec<(i64, Option<i64>, Option<String>)> = sqlx::query_as(
+            "SELECT n.node_id, a.person_id, a.outcome FROM checkpoint_alerts a \
+             JOIN checkpoint_alert_nodes n ON n.alert_id = a.id WHERE a.scan_id = 21",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap();
+        assert_eq!(rows, [(1, None, None)]);
     }
 
     /// Runs each statement on `pool`, `{t}` standing for one fixed time stamp.

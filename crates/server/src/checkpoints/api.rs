@@ -18,7 +18,8 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast::error::RecvError;
 use wangge_domain::checkpoint::{AlertReason, CheckpointKind, ScanInput};
 use wangge_store::checkpoints::{
-    Alert, AlertFilter, Checkpoint, CheckpointChange, HourCount, NewCheckpoint, ScanTarget,
+    Alert, AlertFilter, Checkpoint, CheckpointChange, HourCount, NewCheckpoint, PersonLink,
+    ScanTarget,
 };
 use wangge_store::{RowError, User};
 
@@ -241,7 +242,8 @@ pub async fn hours(
     ))
 }
 
-/// An alert as the API and the live feed show it: the ID number masked.
+/// An alert as the API and the live feed show it: the ID number masked; the person's name
+/// and the links to their records only where the caller may open those records.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct AlertJson {
     id: i64,
@@ -251,13 +253,43 @@ pub struct AlertJson {
     reasons: Vec<AlertReason>,
     reason_labels: String,
     id_number: Option<String>,
+    /// 姓名, as the caller's own records of the person hold it; absent otherwise
+    person_name: Option<String>,
+    /// The person's records the caller may open (来返报备, 推送核查), newest first
+    links: Vec<LinkJson>,
     plate: Option<String>,
     temperature: Option<f64>,
     code_colour: Option<String>,
-    push_item_id: Option<i64>,
     created_at: DateTime<Utc>,
     created_at_local: String,
     handled: bool,
+    /// contacted, transferred, isolated, false_alarm, other
+    outcome: Option<String>,
+    /// 已联系, 已转运, 已隔离, 误报, 其他
+    outcome_label: Option<String>,
+    note: Option<String>,
+    handled_by: Option<String>,
+    handled_at: Option<DateTime<Utc>>,
+}
+
+/// A record of the alert's person, with the page that shows it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct LinkJson {
+    #[serde(flatten)]
+    link: PersonLink,
+    /// 来返报备 or 推送核查
+    kind_label: &'static str,
+    href: String,
+}
+
+impl From<&PersonLink> for LinkJson {
+    fn from(l: &PersonLink) -> Self {
+        LinkJson {
+            link: l.clone(),
+            kind_label: l.kind.label_zh(),
+            href: super::record_href(l),
+        }
+    }
 }
 
 impl From<&Alert> for AlertJson {
@@ -269,13 +301,19 @@ impl From<&Alert> for AlertJson {
             reasons: a.reason_list(),
             reason_labels: a.reason_labels(),
             id_number: a.masked_id_number(),
+            person_name: a.person_name(),
+            links: a.people.iter().map(LinkJson::from).collect(),
             plate: a.plate.clone(),
             temperature: a.temperature,
             code_colour: a.code_colour.clone(),
-            push_item_id: a.push_item_id,
             created_at: a.created_at,
             created_at_local: crate::timefmt::local(&a.created_at),
             handled: a.handled_at.is_some(),
+            outcome: a.outcome().map(|o| o.as_str().to_string()),
+            outcome_label: a.outcome().map(|o| o.label_zh().to_string()),
+            note: a.note.clone(),
+            handled_by: a.handled_by.clone(),
+            handled_at: a.handled_at,
         }
     }
 }
@@ -315,18 +353,48 @@ pub async fn alerts(
     Ok(Json(list.iter().map(AlertJson::from).collect()))
 }
 
-/// Marks an alert as handled (已处置); handling it again changes nothing.
-#[utoipa::path(post, path = "/alerts/{id}/handle", tag = "checkpoints", params(("id" = i64, Path)), responses((status = 200, body = AlertJson)))]
-pub async fn handle(
+/// One alert the caller may see.
+#[utoipa::path(get, path = "/alerts/{id}", tag = "checkpoints", params(("id" = i64, Path)), responses((status = 200, body = AlertJson)))]
+pub async fn show_alert(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
+    Allowed(user, _): Allowed<CheckpointViewer>,
     ApiId(id): ApiId,
 ) -> ApiResult<Json<AlertJson>> {
-    let a = state.store.handle_alert(&user.actor(), id).await?;
+    let a = state.store.alert(&user.actor(), id).await?;
     Ok(Json(AlertJson::from(&a)))
 }
 
-/// The live feed: server-sent events, one `alert` event per new alert the caller may see.
+/// 处置 as sent: an outcome from the list and a note (required for `other`).
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HandleBody {
+    /// contacted (已联系), transferred (已转运), isolated (已隔离), false_alarm (误报), other
+    /// (其他); the Chinese names are taken too
+    #[serde(default)]
+    outcome: String,
+    /// 处置说明, at most 2000 characters; required when the outcome is `other`
+    #[serde(default)]
+    note: Option<String>,
+}
+
+/// Records how an alert was handled (处置), once: a second handling is 409.
+#[utoipa::path(post, path = "/alerts/{id}/handle", tag = "checkpoints", params(("id" = i64, Path)), request_body = HandleBody, responses((status = 200, body = AlertJson), (status = 409, description = "此预警已处置", body = ErrorBody), (status = 422, description = "处置结果不在列表中，选“其他”未填处置说明，或处置说明过长：field 指明字段", body = ErrorBody)))]
+pub async fn handle(
+    State(state): State<AppState>,
+    Allowed(user, _): Allowed<CheckpointViewer>,
+    ApiId(id): ApiId,
+    ApiJson(b): ApiJson<HandleBody>,
+) -> ApiResult<Json<AlertJson>> {
+    let note = b.note.unwrap_or_default();
+    let a = state
+        .store
+        .handle_alert(&user.actor(), id, &b.outcome, &note)
+        .await?;
+    Ok(Json(AlertJson::from(&a)))
+}
+
+/// The live feed: server-sent events, one `alert` event per new alert that reaches the caller
+/// (the checkpoint's node or a grid of the scanned person), showing what the lists show them.
 #[utoipa::path(get, path = "/alerts/stream", tag = "checkpoints", responses((status = 200, description = "server-sent events：每条新预警一个 `alert` 事件（data 为 AlertJson），漏收时一个 `lagged` 事件", content_type = "text/event-stream", body = String)))]
 pub async fn stream(
     State(state): State<AppState>,
@@ -334,10 +402,10 @@ pub async fn stream(
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     let rx = state.scans.subscribe();
     let closing = state.closing.clone();
-    let root = user.node_path.clone();
+    let viewer = user.actor();
     let events = futures_util::stream::unfold(
-        (rx, closing, root),
-        |(mut rx, mut closing, root)| async move {
+        (rx, closing, viewer),
+        |(mut rx, mut closing, viewer)| async move {
             loop {
                 if *closing.borrow() {
                     return None;
@@ -347,19 +415,22 @@ pub async fn stream(
                     _ = closing.changed() => return None,
                 };
                 match next {
-                    Ok(a) if a.visible_in(&root) => {
+                    // the store decides what this viewer sees of it, as for the lists
+                    Ok(raised) => {
+                        let Some(a) = raised.seen_by(&viewer) else {
+                            continue;
+                        };
                         let event = Event::default()
                             .event("alert")
                             .json_data(AlertJson::from(&a))
                             .unwrap_or_else(|_| Event::default().comment("unserialisable"));
-                        return Some((Ok(event), (rx, closing, root)));
+                        return Some((Ok(event), (rx, closing, viewer)));
                     }
-                    Ok(_) => continue,
                     // a slow reader missed some: tell the page to reload the list
                     Err(RecvError::Lagged(_)) => {
                         return Some((
                             Ok(Event::default().event("lagged").data("reload")),
-                            (rx, closing, root),
+                            (rx, closing, viewer),
                         ));
                     }
                     Err(RecvError::Closed) => return None,

@@ -1,8 +1,10 @@
 //! 卡口 (checkpoints) and their alerts: district and township staff add, change and close the
 //! checkpoints of their subtree; gates and the staff who run a checkpoint post scans with an API
 //! token (one or many per request, committed before the answer); a fever, a red or yellow code
-//! or a pushed person raises an alert that the responsible community sees at once (a live feed
-//! of server-sent events) and marks as handled.
+//! or a pushed person raises an alert that the checkpoint's node and the grids of the scanned
+//! person (their arrivals, their push items) see at once (a live feed of server-sent events),
+//! naming the person and linking to their records only for those who may open them, and that
+//! one of them handles (处置) with an outcome from a fixed list.
 //!
 //! `api.rs` holds the JSON handlers with their OpenAPI descriptions, `pages.rs` the page
 //! handlers, `templates/checkpoints/` the templates, and this file what the feature serves and
@@ -15,6 +17,8 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use utoipa_axum::routes;
 
+use wangge_store::checkpoints::{PersonLink, RecordKind};
+
 use crate::feature::{Feature, NavEntry};
 use crate::permission::CheckpointViewer;
 
@@ -26,10 +30,12 @@ pub fn feature() -> Feature {
         .api(routes!(api::hours))
         .api(routes!(api::alerts))
         .api(routes!(api::stream))
+        .api(routes!(api::show_alert))
         .api(routes!(api::handle))
         .page("/checkpoints", get(pages::list).post(pages::create))
         .page("/checkpoints/alerts", get(pages::alerts))
         .page("/checkpoints/alerts/export", get(pages::export_alerts))
+        .page("/checkpoints/alerts/{id}", get(pages::alert))
         .page("/checkpoints/alerts/{id}/handle", post(pages::handle))
         .page("/checkpoints/{id}", get(pages::show).post(pages::update))
         .page("/checkpoints/{id}/scans/export", get(pages::export_scans))
@@ -39,6 +45,14 @@ pub fn feature() -> Feature {
             "/checkpoints",
             TEXTS.nav,
         ))
+}
+
+/// The page of a record an alert links its person to.
+pub(crate) fn record_href(link: &PersonLink) -> String {
+    match link.kind {
+        RecordKind::Arrival => format!("/arrivals/{}", link.id),
+        RecordKind::PushItem => format!("/pushlists/items/{}", link.id),
+    }
 }
 
 /// The alert list's live feed script (served from this origin only, never inline).
@@ -83,6 +97,16 @@ pub struct CheckpointTexts {
     pub not_handled: &'static str,
     pub handled_by: &'static str,
     pub handled_at: &'static str,
+    pub alert_title: &'static str,
+    pub person_name: &'static str,
+    pub records: &'static str,
+    pub records_help: &'static str,
+    pub outcome: &'static str,
+    pub choose_outcome: &'static str,
+    pub note: &'static str,
+    pub note_help: &'static str,
+    pub id: &'static str,
+    pub scan_time: &'static str,
 }
 
 pub static TEXTS: CheckpointTexts = CheckpointTexts {
@@ -121,4 +145,14 @@ pub static TEXTS: CheckpointTexts = CheckpointTexts {
     not_handled: "未处置",
     handled_by: "处置人",
     handled_at: "处置时间",
+    alert_title: "预警详情",
+    person_name: "姓名",
+    records: "相关记录",
+    records_help: "只显示您有权查看的本人记录。",
+    outcome: "处置结果",
+    choose_outcome: "请选择",
+    note: "处置说明",
+    note_help: "选“其他”时必填，最多2000字。",
+    id: "编号",
+    scan_time: "扫码时间",
 };

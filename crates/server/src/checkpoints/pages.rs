@@ -1,24 +1,25 @@
 //! 卡口 pages: the checkpoints of the user's subtree (managers add and close them), one
-//! checkpoint's hourly counts, scans and alerts, and the live alert list. A bad add or change
-//! form comes back as the same page (422) with each error beside its field and what was typed
-//! kept.
+//! checkpoint's hourly counts, scans (newest first) and alerts, the live alert list, and one
+//! alert with its person and its handling (处置) form. A bad add, change or handling form comes
+//! back as the same page (422) with each error beside its field and what was typed kept.
 
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Duration, DurationRound, TimeDelta, Utc};
 use serde::Deserialize;
-use wangge_domain::checkpoint::{CheckpointKind, CodeColour, Direction, ScanError};
+use wangge_domain::checkpoint::{AlertOutcome, CheckpointKind, CodeColour, Direction, ScanError};
 use wangge_store::checkpoints::{
-    Alert, AlertFilter, Checkpoint, CheckpointChange, HourCount, NewCheckpoint, ScanRecord,
+    Alert, AlertFilter, Checkpoint, CheckpointChange, HourCount, NewCheckpoint, PersonLink,
+    ScanRecord,
 };
-use wangge_store::{GridNode, StoredIdNumber};
+use wangge_store::{GridNode, StoreError, StoredIdNumber};
 
 use super::{CheckpointTexts, TEXTS};
 use crate::auth::PageUser;
 use crate::error::{AppError, PageResult};
 use crate::export::{self, col, download, ExportFormat, Page, Rows, Sheet};
-use crate::form::{invalid, CsrfForm, FieldErrors, NoFields};
+use crate::form::{invalid, CsrfForm, FieldErrors};
 use crate::i18n::ZH;
 use crate::pages::{render, Layout};
 use crate::params::{PageId, PageQuery};
@@ -200,6 +201,20 @@ impl ShowPage {
     fn alert_time(&self, a: &Alert) -> String {
         timefmt::local(&a.created_at)
     }
+
+    /// 进 or 出.
+    fn direction(&self, s: &ScanRecord) -> String {
+        direction_label(&s.direction)
+    }
+
+    /// 绿码, 黄码, 红码.
+    fn colour(&self, s: &ScanRecord) -> String {
+        colour_label(&s.code_colour)
+    }
+
+    fn temperature(&self, t: &Option<f64>) -> String {
+        celsius(*t)
+    }
 }
 
 pub async fn show(
@@ -287,6 +302,14 @@ impl AlertsPage {
     fn alert_time(&self, a: &Alert) -> String {
         timefmt::local(&a.created_at)
     }
+
+    fn href(&self, l: &PersonLink) -> String {
+        super::record_href(l)
+    }
+
+    fn temperature(&self, t: &Option<f64>) -> String {
+        celsius(*t)
+    }
 }
 
 #[derive(Deserialize)]
@@ -329,14 +352,104 @@ pub async fn alerts(
     .into_response())
 }
 
+#[derive(Template)]
+#[template(path = "checkpoints/alert.html")]
+struct AlertPage {
+    l: Layout,
+    ct: &'static CheckpointTexts,
+    a: Alert,
+    outcomes: [AlertOutcome; 5],
+    /// The handling form: empty, or as typed when it had errors.
+    form: HandleForm,
+    errors: FieldErrors,
+}
+
+impl AlertPage {
+    async fn new(state: &AppState, user: PageUser, id: i64) -> PageResult<Self> {
+        let a = state.store.alert(&user.user.actor(), id).await?;
+        Ok(AlertPage {
+            l: Layout::new(user, "checkpoints"),
+            ct: &TEXTS,
+            a,
+            outcomes: AlertOutcome::ALL,
+            form: HandleForm::default(),
+            errors: FieldErrors::new(),
+        })
+    }
+
+    fn time(&self) -> String {
+        timefmt::local(&self.a.created_at)
+    }
+
+    fn handled_time(&self) -> String {
+        timefmt::local_opt(&self.a.handled_at)
+    }
+
+    fn href(&self, l: &PersonLink) -> String {
+        super::record_href(l)
+    }
+
+    fn colour(&self) -> String {
+        colour_label(&self.a.code_colour)
+    }
+
+    fn temperature(&self) -> String {
+        celsius(self.a.temperature)
+    }
+}
+
+/// One alert: what was scanned, the person as far as the viewer may know them, and the
+/// handling form (or how it was handled).
+pub async fn alert(
+    State(state): State<AppState>,
+    PageAllowed(user, _): PageAllowed<CheckpointViewer>,
+    PageId(id): PageId,
+) -> PageResult<Response> {
+    Ok(render(&AlertPage::new(&state, user, id).await?)?.into_response())
+}
+
+/// The handling form, as typed.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct HandleForm {
+    outcome: String,
+    note: String,
+}
+
+/// 处置: a bad form comes back with the errors beside the fields (422); an alert handled
+/// already is a conflict (409) saying by whom.
 pub async fn handle(
     State(state): State<AppState>,
-    user: PageUser,
+    PageAllowed(user, _): PageAllowed<CheckpointViewer>,
     PageId(id): PageId,
-    _: CsrfForm<NoFields>,
+    CsrfForm(f): CsrfForm<HandleForm>,
 ) -> PageResult<Response> {
-    state.store.handle_alert(&user.user.actor(), id).await?;
-    Ok(Redirect::to("/checkpoints/alerts").into_response())
+    let mut errors = FieldErrors::new();
+    match state
+        .store
+        .handle_alert(&user.user.actor(), id, &f.outcome, &f.note)
+        .await
+    {
+        Ok(_) => return Ok(Redirect::to("/checkpoints/alerts").into_response()),
+        Err(e @ StoreError::Conflict { .. }) => return Err(e.into()),
+        Err(e) => errors.absorb(e)?,
+    }
+    let mut page = AlertPage::new(&state, user, id).await?;
+    page.form = f;
+    page.errors = errors;
+    invalid(&page)
+}
+
+/// 方向 in words (进/出); a value the rules do not know stays as stored.
+fn direction_label(direction: &str) -> String {
+    direction
+        .parse::<Direction>()
+        .map_or_else(|_| direction.to_string(), |d| d.label_zh().to_string())
+}
+
+/// 36.5℃, or nothing.
+fn celsius(t: Option<f64>) -> String {
+    t.map(|t| format!("{t:.1}℃")).unwrap_or_default()
 }
 
 /// 健康码 as the people at a gate say it (绿码 …); a colour the rules do not know stays as stored.
@@ -380,10 +493,13 @@ pub async fn export_alerts(
             col(ct.checkpoint, 20),
             col(ct.reasons, 20),
             col(ZH.id_number, 20),
+            col(ct.person_name, 10),
             col(ct.plate, 10),
             col(ct.temperature, 6),
             col(ct.code_colour, 6),
             col(ct.status, 8),
+            col(ct.outcome, 8),
+            col(ct.note, 30),
             col(ct.handled_by, 10),
             col(ct.handled_at, 17),
         ],
@@ -411,6 +527,8 @@ pub async fn export_alerts(
                         a.checkpoint_name.clone(),
                         a.reason_labels(),
                         ids.show_opt(a.id_number.as_ref()),
+                        // the name only from records the exporter may open (the store's rule)
+                        a.person_name().unwrap_or_default(),
                         a.plate.clone().unwrap_or_default(),
                         temperature(a.temperature),
                         colour_label(&a.code_colour),
@@ -420,6 +538,8 @@ pub async fn export_alerts(
                             ct.not_handled
                         }
                         .to_string(),
+                        a.outcome_label().to_string(),
+                        a.note.clone().unwrap_or_default(),
                         a.handled_by.clone().unwrap_or_default(),
                         timefmt::local_opt(&a.handled_at),
                     ]
@@ -472,9 +592,7 @@ pub async fn export_scans(
                         ids.show_opt(s.id_number.as_ref()),
                         s.plate.clone().unwrap_or_default(),
                         temperature(s.temperature),
-                        s.direction
-                            .parse::<Direction>()
-                            .map_or_else(|_| s.direction.clone(), |d| d.label_zh().to_string()),
+                        direction_label(&s.direction),
                         colour_label(&s.code_colour),
                     ]
                 },

@@ -1,10 +1,11 @@
 //! 卡口: checkpoints placed on grid nodes, the scans they post (through [`ScanWriter`]), their
-//! per-hour counts and the alerts raised for the responsible community.
+//! per-hour counts and the alerts raised, which reach the checkpoint's node and the grids of
+//! the scanned person (see `alerts.rs`).
 
 mod alerts;
 mod writer;
 
-pub use alerts::{Alert, AlertFilter};
+pub use alerts::{Alert, AlertFilter, PersonLink, RaisedAlert, RecordKind};
 pub use writer::{ScanAck, ScanTarget, ScanWriter};
 
 use chrono::{DateTime, Utc};
@@ -279,8 +280,9 @@ impl Store {
         self.scans_before(actor, id, None, limit).await
     }
 
-    /// Scans of a checkpoint, newest first, `limit` at a time older than `before_id` (keyset
-    /// paging; `None` for the newest).
+    /// Scans of a checkpoint, newest first by the time they were taken (a gate that uploads
+    /// late still lands in its place), `limit` at a time after scan `before_id` in that order
+    /// (keyset paging; `None` for the newest).
     pub async fn scans_before(
         &self,
         actor: &Actor,
@@ -289,15 +291,32 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<ScanRecord>> {
         let cp = self.checkpoint(actor, id).await?;
-        Ok(on_pool!(self, pool => {
-            sqlx::query_as::<_, ScanRecord>(
-                "SELECT id, id_number, plate, temperature, direction, code_colour, scanned_at \
-                 FROM checkpoint_scans WHERE checkpoint_id = $1 AND ($2 IS NULL OR id < $2) \
-                 ORDER BY id DESC LIMIT $3",
-            )
-            .bind(cp.id).bind(before_id).bind(limit.clamp(1, 500))
-            .fetch_all(pool).await?
-        }))
+        const COLUMNS: &str = "SELECT id, id_number, plate, temperature, direction, \
+            code_colour, scanned_at FROM checkpoint_scans WHERE checkpoint_id = $1";
+        const ORDER: &str = "ORDER BY scanned_at DESC, id DESC";
+        let limit = limit.clamp(1, 500);
+        Ok(match before_id {
+            None => {
+                let sql = format!("{COLUMNS} {ORDER} LIMIT $2");
+                on_pool!(self, pool => {
+                    sqlx::query_as::<_, ScanRecord>(&sql)
+                        .bind(cp.id).bind(limit)
+                        .fetch_all(pool).await?
+                })
+            }
+            Some(before) => {
+                // the position is the scan's (time, id), read in the same statement
+                let sql = format!(
+                    "{COLUMNS} AND (scanned_at, id) < (SELECT scanned_at, id FROM \
+                     checkpoint_scans WHERE id = $2 AND checkpoint_id = $1) {ORDER} LIMIT $3"
+                );
+                on_pool!(self, pool => {
+                    sqlx::query_as::<_, ScanRecord>(&sql)
+                        .bind(cp.id).bind(before).bind(limit)
+                        .fetch_all(pool).await?
+                })
+            }
+        })
     }
 
     /// Ids of the stored scans of a checkpoint the actor sees, ascending: to check

@@ -11,6 +11,7 @@ use serde::Serialize;
 use tokio::sync::{broadcast, mpsc, oneshot};
 use wangge_domain::checkpoint::{alert_reasons, AlertReason, Scan};
 
+use super::alerts::{person_records, PersonRecord, RaisedAlert};
 use super::Alert;
 use crate::bulk::Placeholders;
 use crate::db::{on_conn, Conn};
@@ -54,7 +55,7 @@ const SIZES: [usize; 5] = [256, 64, 16, 4, 1];
 #[derive(Clone)]
 pub struct ScanWriter {
     tx: mpsc::Sender<Job>,
-    alerts: broadcast::Sender<Alert>,
+    alerts: broadcast::Sender<RaisedAlert>,
 }
 
 impl ScanWriter {
@@ -88,13 +89,14 @@ impl ScanWriter {
         }
     }
 
-    /// New alerts as they are committed, for live pages.
-    pub fn subscribe(&self) -> broadcast::Receiver<Alert> {
+    /// New alerts as they are committed, for live pages: each subscriber shows only what
+    /// [`RaisedAlert::seen_by`] gives it.
+    pub fn subscribe(&self) -> broadcast::Receiver<RaisedAlert> {
         self.alerts.subscribe()
     }
 }
 
-async fn run(store: Store, mut rx: mpsc::Receiver<Job>, alerts: broadcast::Sender<Alert>) {
+async fn run(store: Store, mut rx: mpsc::Receiver<Job>, alerts: broadcast::Sender<RaisedAlert>) {
     while let Some(first) = rx.recv().await {
         let mut n = first.scans.len();
         let mut jobs = vec![first];
@@ -110,7 +112,7 @@ async fn run(store: Store, mut rx: mpsc::Receiver<Job>, alerts: broadcast::Sende
         match store.commit_scan_group(&jobs).await {
             Ok((acks, raised)) => {
                 // alerts go out before the acknowledgements: once a gate has its answer, the
-                // community's live page already has the alert
+                // live pages of every node the alert reaches already have it
                 for a in raised {
                     // nobody listening is fine: the alert is stored
                     let _ = alerts.send(a);
@@ -143,15 +145,39 @@ fn pieces(mut n: usize) -> Vec<usize> {
     out
 }
 
-/// An open push item of a scanned person: (item id, its node id, its node path).
-type OpenItem = (i64, Option<i64>, Option<String>);
+/// An open push item of a scanned person: (item id, its node id).
+type OpenItem = (i64, Option<i64>);
 
 /// One scan of a group, with the checkpoint it was posted to.
 type Row<'a> = (&'a ScanTarget, &'a Scan);
 
-/// An alert to store: the index of its scan in the group, the alert, the node of the push
-/// item that raised it (if any) and the checkpoint's node.
-type NewAlert = (usize, Alert, Option<i64>, i64);
+/// An alert to store.
+struct NewAlert {
+    /// The index of its scan in the group.
+    scan: usize,
+    alert: Alert,
+    /// The open push item that raised it, and its node, if any.
+    push_item: Option<i64>,
+    item_node: Option<i64>,
+    /// The checkpoint's node.
+    node: i64,
+    /// Every record of the scanned person (see [`person_records`]).
+    records: Vec<PersonRecord>,
+}
+
+impl NewAlert {
+    /// The nodes the alert reaches, each once: the checkpoint's, then those of the person's
+    /// current records.
+    fn reach(&self) -> Vec<(i64, &str)> {
+        let mut reach = vec![(self.node, self.alert.node_path.as_str())];
+        for r in self.records.iter().filter(|r| r.current) {
+            if !reach.iter().any(|(n, _)| *n == r.node_id) {
+                reach.push((r.node_id, r.node_path.as_str()));
+            }
+        }
+        reach
+    }
+}
 
 /// What one group's transaction stored: the scan ids (in group order), the alerts and their
 /// ids (in the same order).
@@ -163,7 +189,10 @@ struct Stored {
 
 impl Store {
     /// Stores a group of jobs in one transaction; answers per job, and the alerts raised.
-    async fn commit_scan_group(&self, jobs: &[Job]) -> Result<(Vec<Vec<ScanAck>>, Vec<Alert>)> {
+    async fn commit_scan_group(
+        &self,
+        jobs: &[Job],
+    ) -> Result<(Vec<Vec<ScanAck>>, Vec<RaisedAlert>)> {
         let received_at = crate::now();
         let rows: Vec<Row<'_>> = jobs
             .iter()
@@ -180,7 +209,7 @@ impl Store {
 }
 
 /// The steps of a group's transaction, on `conn`: the scans, who of them is on an open push
-/// list, the alerts, the hourly counters.
+/// list, the alerts with their persons and the nodes they reach, the hourly counters.
 async fn store_scans(
     conn: impl Into<Conn<'_>>,
     rows: &[Row<'_>],
@@ -189,8 +218,10 @@ async fn store_scans(
     let mut conn = conn.into();
     let scan_ids = insert_scans(&mut conn, rows, received_at).await?;
     let open = open_items(&mut conn, &wanted_id_numbers(rows)).await?;
-    let alerts = alerts_of(rows, &scan_ids, &open, received_at);
+    let mut alerts = alerts_of(rows, &scan_ids, &open, received_at);
+    tie_to_people(&mut conn, &mut alerts).await?;
     let alert_ids = insert_alerts(&mut conn, &alerts, received_at).await?;
+    insert_alert_nodes(&mut conn, &alerts, &alert_ids).await?;
     bump_hourly(&mut conn, &hourly_counts(rows, &alerts)).await?;
     Ok(Stored {
         scan_ids,
@@ -259,19 +290,19 @@ async fn open_items(conn: &mut Conn<'_>, wanted: &[&str]) -> Result<HashMap<Stri
     for size in pieces(wanted.len()) {
         let list = ph.list(size, 1);
         let sql = format!(
-            "SELECT p.id_number, i.id, i.node_id, g.path FROM persons p \
+            "SELECT p.id_number, i.id, i.node_id FROM persons p \
              JOIN push_items i ON i.person_id = p.id AND i.state IN ('pending', 'reached') \
-             LEFT JOIN grid_nodes g ON g.id = i.node_id WHERE p.id_number IN ({list})"
+             WHERE p.id_number IN ({list})"
         );
-        let found: Vec<(String, i64, Option<i64>, Option<String>)> = on_conn!(conn, c => {
+        let found: Vec<(String, i64, Option<i64>)> = on_conn!(conn, c => {
             let mut q = sqlx::query_as(&sql);
             for w in &wanted[at..at + size] {
                 q = q.bind(*w);
             }
             q.fetch_all(c).await?
         });
-        for (id_number, item, node, path) in found {
-            open.insert(id_number, (item, node, path));
+        for (id_number, item, node) in found {
+            open.insert(id_number, (item, node));
         }
         at += size;
     }
@@ -298,8 +329,7 @@ fn alerts_of(
             checkpoint_name: t.checkpoint_name.clone(),
             scan_id: scan_ids[i],
             node_path: t.node_path.clone(),
-            push_item_id: item.map(|it| it.0),
-            item_node_path: item.and_then(|it| it.2.clone()),
+            person_id: None,
             reasons: reasons
                 .iter()
                 .map(|r| r.as_str())
@@ -315,8 +345,18 @@ fn alerts_of(
             created_at: received_at,
             handled_at: None,
             handled_by: None,
+            outcome: None,
+            note: None,
+            people: Vec::new(),
         };
-        alerts.push((i, alert, item.and_then(|it| it.1), t.node_id));
+        alerts.push(NewAlert {
+            scan: i,
+            alert,
+            item_node: item.and_then(|it| it.1),
+            push_item: item.map(|it| it.0),
+            node: t.node_id,
+            records: Vec::new(),
+        });
     }
     alerts
 }
@@ -333,19 +373,21 @@ async fn insert_alerts(
     for size in pieces(alerts.len()) {
         let sql = format!(
             "INSERT INTO checkpoint_alerts (checkpoint_id, scan_id, node_id, push_item_id, \
-             item_node_id, reasons, id_number, plate, temperature, code_colour, created_at) \
-             VALUES {} RETURNING id",
-            ph.groups(size, 11, 1, "")
+             item_node_id, person_id, reasons, id_number, plate, temperature, code_colour, \
+             created_at) VALUES {} RETURNING id",
+            ph.groups(size, 12, 1, "")
         );
         let mut got: Vec<i64> = on_conn!(conn, c => {
             let mut q = sqlx::query_as::<_, (i64,)>(&sql);
-            for (_, a, item_node, node) in &alerts[at..at + size] {
+            for n in &alerts[at..at + size] {
+                let a = &n.alert;
                 q = q
                     .bind(a.checkpoint_id)
                     .bind(a.scan_id)
-                    .bind(*node)
-                    .bind(a.push_item_id)
-                    .bind(*item_node)
+                    .bind(n.node)
+                    .bind(n.push_item)
+                    .bind(n.item_node)
+                    .bind(a.person_id)
                     .bind(&a.reasons)
                     .bind(a.id_number.as_ref().map(|n| n.full()))
                     .bind(&a.plate)
@@ -362,6 +404,81 @@ async fn insert_alerts(
     Ok(alert_ids)
 }
 
+/// Ties each alert to the scanned person: their person record (when the ID number has one)
+/// and every record of theirs, whose current ones the alert reaches. Only the few scans that
+/// raise an alert are looked up.
+async fn tie_to_people(conn: &mut Conn<'_>, alerts: &mut [NewAlert]) -> Result<()> {
+    let mut wanted: Vec<String> = alerts
+        .iter()
+        .filter_map(|a| a.alert.id_number.as_ref().map(|n| n.full().to_string()))
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let ph = Placeholders::of_conn(conn);
+    let mut person_of: HashMap<String, i64> = HashMap::new();
+    for chunk in wanted.chunks(256) {
+        let sql = format!(
+            "SELECT id_number, id FROM persons WHERE id_number IN ({})",
+            ph.list(chunk.len(), 1)
+        );
+        let found: Vec<(String, i64)> = on_conn!(conn, c => {
+            let mut q = sqlx::query_as(&sql);
+            for n in chunk {
+                q = q.bind(n.as_str());
+            }
+            q.fetch_all(c).await?
+        });
+        person_of.extend(found);
+    }
+    let mut ids: Vec<i64> = person_of.values().copied().collect();
+    ids.sort_unstable();
+    let records = person_records(&mut *conn, &ids).await?;
+    for a in alerts.iter_mut() {
+        let person = a
+            .alert
+            .id_number
+            .as_ref()
+            .and_then(|n| person_of.get(n.full()))
+            .copied();
+        a.alert.person_id = person;
+        if let Some(p) = person {
+            a.records = records.get(&p).cloned().unwrap_or_default();
+        }
+    }
+    Ok(())
+}
+
+/// Records the nodes each alert reaches (`checkpoint_alert_nodes`).
+async fn insert_alert_nodes(
+    conn: &mut Conn<'_>,
+    alerts: &[NewAlert],
+    alert_ids: &[i64],
+) -> Result<()> {
+    let pairs: Vec<(i64, i64)> = alerts
+        .iter()
+        .zip(alert_ids)
+        .flat_map(|(a, id)| a.reach().into_iter().map(move |(node, _)| (*id, node)))
+        .collect();
+    let ph = Placeholders::of_conn(conn);
+    for chunk in pairs.chunks(256) {
+        let sql = format!(
+            "INSERT INTO checkpoint_alert_nodes (alert_id, node_id) VALUES {}",
+            ph.groups(chunk.len(), 2, 1, "")
+        );
+        on_conn!(conn, c => {
+            let mut q = sqlx::query(&sql);
+            for (alert, node) in chunk {
+                q = q.bind(*alert).bind(*node);
+            }
+            q.execute(c).await?;
+        });
+    }
+    Ok(())
+}
+
 /// Scans and alerts per checkpoint and hour: ((checkpoint, hour), (scans, alerts)).
 type Hourly = ((i64, DateTime<Utc>), (i64, i64));
 
@@ -375,8 +492,8 @@ fn hourly_counts(rows: &[Row<'_>], alerts: &[NewAlert]) -> Vec<Hourly> {
     for (t, s) in rows {
         hours.entry((t.checkpoint_id, hour_of(s))).or_default().0 += 1;
     }
-    for (i, _, _, _) in alerts {
-        let (t, s) = rows[*i];
+    for a in alerts {
+        let (t, s) = rows[a.scan];
         hours.entry((t.checkpoint_id, hour_of(s))).or_default().1 += 1;
     }
     hours.into_iter().collect()
@@ -405,13 +522,18 @@ async fn bump_hourly(conn: &mut Conn<'_>, hours: &[Hourly]) -> Result<()> {
 }
 
 /// The answer to each job, in order, and the alerts raised (with their ids).
-fn answers(jobs: &[Job], stored: Stored) -> (Vec<Vec<ScanAck>>, Vec<Alert>) {
+fn answers(jobs: &[Job], stored: Stored) -> (Vec<Vec<ScanAck>>, Vec<RaisedAlert>) {
     let mut alert_of: HashMap<usize, (i64, Vec<AlertReason>)> = HashMap::new();
     let mut raised = Vec::with_capacity(stored.alerts.len());
-    for ((i, mut a, _, _), id) in stored.alerts.into_iter().zip(stored.alert_ids) {
-        a.id = id;
-        alert_of.insert(i, (id, a.reason_list()));
-        raised.push(a);
+    for (mut n, id) in stored.alerts.into_iter().zip(stored.alert_ids) {
+        n.alert.id = id;
+        alert_of.insert(n.scan, (id, n.alert.reason_list()));
+        let reach = n.reach().into_iter().map(|(_, p)| p.to_string()).collect();
+        raised.push(RaisedAlert {
+            alert: n.alert,
+            reach,
+            records: n.records,
+        });
     }
     let mut acks = Vec::with_capacity(jobs.len());
     let mut i = 0;
