@@ -136,6 +136,19 @@ fn calendar() -> &'static Calendar {
     CALENDAR.get_or_init(|| parse(DATA).0)
 }
 
+/// 星期几：“周一”至“周日”。
+pub fn weekday_zh(date: NaiveDate) -> &'static str {
+    match date.weekday() {
+        Weekday::Mon => "周一",
+        Weekday::Tue => "周二",
+        Weekday::Wed => "周三",
+        Weekday::Thu => "周四",
+        Weekday::Fri => "周五",
+        Weekday::Sat => "周六",
+        Weekday::Sun => "周日",
+    }
+}
+
 fn weekend(date: NaiveDate) -> bool {
     matches!(date.weekday(), Weekday::Sat | Weekday::Sun)
 }
@@ -395,6 +408,7 @@ mod tests {
     fn known_days() {
         // 2026：元旦 1-01..03 放假，1-04（周日）上班
         assert_eq!(d(2026, 1, 4).weekday(), Weekday::Sun);
+        assert_eq!(weekday_zh(d(2026, 1, 4)), "周日");
         assert_eq!(is_workday(d(2026, 1, 4)), Ok(true));
         assert_eq!(day(d(2026, 1, 4)).unwrap().describe_zh(), "元旦 调休上班");
         assert_eq!(holiday_name(d(2026, 1, 4)), Ok(None));
