@@ -87,6 +87,12 @@ enum Command {
         #[command(subcommand)]
         what: PolicyCommand,
     },
+    /// The working-day calendar (statutory holidays and make-up workdays, 调休); needs no
+    /// database
+    Calendar {
+        #[command(subcommand)]
+        what: CalendarCommand,
+    },
     /// Benchmarks
     Bench {
         #[command(subcommand)]
@@ -111,6 +117,36 @@ enum PolicyCommand {
     List {
         #[command(flatten)]
         db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// Print the date N working days after DATE (DATE itself does not count: the deadline of
+    /// N working days for something received on DATE)
+    AddWorkdays {
+        /// YYYY-MM-DD
+        date: String,
+        /// 0 to 3650
+        #[arg(allow_hyphen_values = true)]
+        n: String,
+    },
+    /// Say whether DATE is a working day, and which holiday or make-up workday it is
+    IsWorkday {
+        /// YYYY-MM-DD
+        date: String,
+    },
+    /// Print the working days from the day after FROM through TO (negative when TO is earlier)
+    Between {
+        /// YYYY-MM-DD
+        from: String,
+        /// YYYY-MM-DD
+        to: String,
+    },
+    /// Print every day of a month: workday, weekend, holiday or make-up workday
+    Show {
+        /// YYYY-MM
+        month: String,
     },
 }
 
@@ -296,6 +332,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             }
         }
         Command::Policy { what } => return policy(what).await,
+        Command::Calendar { what } => calendar(what)?,
         Command::Bench {
             what: BenchCommand::Policy { facts, seconds },
         } => {
@@ -399,6 +436,73 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `wangge calendar …`: the domain's working-day calendar, no database.
+fn calendar(what: CalendarCommand) -> Result<(), String> {
+    use chrono::Datelike;
+    use wangge_domain::calendar as cal;
+    let date = |arg: &str, text: &str| {
+        wangge_domain::validate::date::parse(arg, text).map_err(|e| format!("参数 {arg}：{e}"))
+    };
+    let err = |e: cal::CalendarError| e.to_string();
+    match what {
+        CalendarCommand::AddWorkdays { date: d, n } => {
+            let d = date("DATE", &d)?;
+            let max = i64::from(cal::DAYS_MAX);
+            let n = wangge_domain::validate::number::parse_int("N", "工作日数", &n, 0..=max)
+                .ok()
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or_else(|| {
+                    let shown: String = n.chars().take(40).collect();
+                    format!("参数 N：“{shown}”应为 0 至 {max} 的整数（工作日数）")
+                })?;
+            println!("{}", cal::add_workdays(d, n).map_err(err)?);
+        }
+        CalendarCommand::IsWorkday { date: d } => {
+            let day = cal::day(date("DATE", &d)?).map_err(err)?;
+            let work = if day.kind.is_workday() {
+                "上班"
+            } else {
+                "不上班"
+            };
+            println!(
+                "{} {}：{work}（{}）",
+                day.date,
+                cal::weekday_zh(day.date),
+                day.describe_zh()
+            );
+        }
+        CalendarCommand::Between { from, to } => {
+            let (a, b) = (date("FROM", &from)?, date("TO", &to)?);
+            println!("{}", cal::workdays_between(a, b).map_err(err)?);
+        }
+        CalendarCommand::Show { month } => {
+            let bad = || {
+                let shown: String = month.chars().take(40).collect();
+                format!("参数 MONTH：“{shown}”应为 YYYY-MM")
+            };
+            let first = date("MONTH", &format!("{}-01", month.trim())).map_err(|_| bad())?;
+            let days = cal::month(first.year(), first.month()).map_err(err)?;
+            let mut worked = 0;
+            for day in &days {
+                worked += u32::from(day.kind.is_workday());
+                println!(
+                    "{} {} {}",
+                    day.date,
+                    cal::weekday_zh(day.date),
+                    day.describe_zh()
+                );
+            }
+            println!(
+                "{}年{}月：工作日 {worked} 天，共 {} 天",
+                first.year(),
+                first.month(),
+                days.len()
+            );
+        }
+    }
+    Ok(())
 }
 
 fn rows_rejected(rows: &[wangge_store::RowError]) -> ExitCode {

@@ -237,3 +237,114 @@ fn commands_on_existing_data_never_create_a_database() {
     assert!(!dir.join("wangge.db").exists(), "no empty wangge.db left");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `wangge calendar …` in an empty directory, with a database URL in the environment that
+/// names a file there: the calendar needs no database and must leave none behind.
+fn calendar(args: &[&str]) -> Output {
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir =
+        std::env::temp_dir().join(format!("wangge-cli-calendar-{}-{run}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_wangge"))
+        .arg("calendar")
+        .args(args)
+        .current_dir(&dir)
+        .env("WANGGE_LOG", "error")
+        .env(
+            "WANGGE_DATABASE_URL",
+            format!("sqlite://{}", dir.join("calendar.db").display()),
+        )
+        .output()
+        .expect("run wangge");
+    let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+    assert!(left.is_empty(), "calendar {args:?} left files: {left:?}");
+    let _ = std::fs::remove_dir(&dir);
+    o
+}
+
+#[test]
+fn calendar_add_workdays_counts_from_the_day_after() {
+    for (date, n, due) in [
+        // the day of receipt does not count; 2026-01-04 (a Sunday) is a make-up workday
+        ("2025-12-31", "1", "2026-01-04"),
+        ("2025-12-31", "2", "2026-01-05"),
+        // Spring Festival 2026: 2-14 (Saturday) works, 2-15..23 off
+        ("2026-02-13", "2", "2026-02-24"),
+        // National Day 2025: 10-01..08 off, 10-11 (Saturday) works
+        ("2025-09-30", "3", "2025-10-11"),
+        ("2026-03-09", "0", "2026-03-09"),
+        // full-width digits, as typed with a Chinese input method
+        ("２０２６-０３-０６", "３", "2026-03-11"),
+    ] {
+        let o = calendar(&["add-workdays", date, n]);
+        assert!(o.status.success(), "{date} {n}: {}", stderr(&o));
+        assert_eq!(stdout(&o), format!("{due}\n"), "{date} {n}");
+    }
+    let o = calendar(&["is-workday", "2026-01-04"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "2026-01-04 周日：上班（元旦 调休上班）\n");
+    let o = calendar(&["is-workday", "2024-02-18"]);
+    assert!(
+        stdout(&o).contains("周日：上班（春节 调休上班）"),
+        "{}",
+        stdout(&o)
+    );
+    let o = calendar(&["is-workday", "2025-10-06"]);
+    assert!(
+        stdout(&o).contains("不上班（中秋节 放假）"),
+        "{}",
+        stdout(&o)
+    );
+    let o = calendar(&["between", "2026-02-13", "2026-02-24"]);
+    assert_eq!(stdout(&o), "2\n");
+    let o = calendar(&["show", "2026-02"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert_eq!(out.lines().count(), 29, "{out}");
+    assert!(out.contains("2026-02-14 周六 春节 调休上班\n"), "{out}");
+    assert!(out.contains("2026-02-16 周一 春节 放假\n"), "{out}");
+    assert!(
+        out.ends_with("2026年2月：工作日 16 天，共 28 天\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn calendar_bad_input_names_the_argument() {
+    for (args, says) in [
+        (&["add-workdays", "2026-13-01", "1"][..], "参数 DATE"),
+        (&["add-workdays", "明天", "1"], "参数 DATE"),
+        (&["add-workdays", "2026-01-01", "-3"], "参数 N"),
+        (&["add-workdays", "2026-01-01", "abc"], "参数 N"),
+        (&["add-workdays", "2026-01-01", "3651"], "0 至 3650"),
+        (
+            &["add-workdays", "2026-01-01", "99999999999999999999"],
+            "参数 N",
+        ),
+        (&["add-workdays", "+262142-12-31", "1"], "参数 DATE"),
+        (&["add-workdays", "2100-12-31", "1"], "2020—"),
+        (&["add-workdays", "2019-12-31", "1"], "2020—"),
+        (
+            &["add-workdays", "2026-12-30", "10"],
+            "超出了工作日历覆盖的年份",
+        ),
+        (&["is-workday", "2026-02-30"], "参数 DATE"),
+        (&["is-workday", "1999-01-01"], "2020—"),
+        (&["between", "2026-01-01", "x"], "参数 TO"),
+        (&["show", "2026-13"], "参数 MONTH"),
+        (&["show", "2026"], "参数 MONTH"),
+        (&["show", "1999-01"], "2020—"),
+    ] {
+        let o = calendar(args);
+        assert!(!o.status.success(), "{args:?}: {}", stdout(&o));
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        let err = stderr(&o);
+        assert!(
+            err.starts_with("错误：") && err.contains(says),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(stdout(&o).is_empty(), "{args:?}");
+    }
+}

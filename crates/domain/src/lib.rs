@@ -4,6 +4,7 @@
 
 pub mod arrival;
 pub mod audit;
+pub mod calendar;
 pub mod checkpoint;
 pub mod grid;
 pub mod limits;
