@@ -903,3 +903,262 @@ async fn the_region_picker_submits_the_picked_code() {
     driver.quit().await;
     srv.stop().await;
 }
+
+/// The id of `selector`'s first match once it is on the page.
+async fn wait_for(driver: &Driver, selector: &str) {
+    let script = format!(
+        "return document.querySelector({}) !== null;",
+        json!(selector)
+    );
+    let script = script.as_str();
+    let found = wait_until(within(Duration::from_secs(10)), || async move {
+        driver
+            .execute(script)
+            .await
+            .as_bool()
+            .unwrap_or(false)
+            .then_some(())
+    })
+    .await;
+    assert!(
+        found.is_some(),
+        "{selector} never showed: {}",
+        driver.current_url().await
+    );
+}
+
+/// A district's day, as its people see it in a browser: a citizen reports on a phone with
+/// the region picker; wangge1 finds the report in their 今日待办 and on the daily list; a
+/// fever scan at a checkpoint of another street (花园路街道) reaches wangge1's alert page with
+/// the person's name and a link to the arrival, and wangge1 handles it with an outcome and a
+/// note; the arrivals export downloads as a real XLSX, with the ID number masked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_district_day_from_report_to_alert_to_export() {
+    use wangge_store::testing::code::{GRID_A, NONGKELU};
+    let Some(driver) = Driver::start().await else {
+        return;
+    };
+    let srv = common::TestServer::start(Kind::Sqlite).await;
+    let d = &driver;
+    let today = wangge_server::today().to_string();
+
+    // the citizen, on a phone
+    driver.set_viewport(390, 844).await;
+    driver.goto(&format!("{}/report", srv.base)).await;
+    driver.type_into("input[data-region-picker]", "雁塔").await;
+    let id = suggestion(d, "region-list-1", "陕西省西安市雁塔区").await;
+    driver.click(&format!("#{id}")).await;
+    let id_number = wangge_domain::validate::make_valid("61011319850505123");
+    driver.type_into("input[name=name]", "走查甲").await;
+    driver.type_into("input[name=id_number]", &id_number).await;
+    driver.type_into("input[name=phone]", "13900139123").await;
+    driver
+        .execute(&format!(
+            "document.querySelector('input[name=arrival_date]').value = '{today}';\
+             document.querySelector('select[name=node_code]').value = '{GRID_A}';"
+        ))
+        .await;
+    driver
+        .type_into("input[name=destination]", "纬五路社区第一网格5号楼")
+        .await;
+    driver.click("#submit-report").await;
+    let done = wait_until(within(Duration::from_secs(10)), || async move {
+        d.source().await.contains("报备成功").then_some(())
+    })
+    .await;
+    assert!(done.is_some(), "submitted: {}", driver.source().await);
+    let admin = srv.login("admin").await;
+    let found = admin
+        .get(&format!("/api/v1/arrivals?q={}", &id_number[14..]))
+        .await
+        .json();
+    let arrival = found
+        .as_array()
+        .and_then(|l| l.iter().find(|a| a["name"] == "走查甲"))
+        .unwrap_or_else(|| panic!("stored: {found}"));
+    assert_eq!(arrival["origin"]["place"], json!({"code": "610113"}));
+    let arrival = arrival["id"].as_i64().expect("arrival id");
+
+    // wangge1, at a desktop: today's work first, then the list and the daily list
+    driver.set_viewport(1366, 768).await;
+    browser_login(d, &srv.base, "wangge1").await;
+    let todo = format!("a[href=\"/arrivals?date={today}\"]");
+    wait_for(d, &todo).await;
+    let count = driver
+        .execute(&format!(
+            "return Number(document.querySelector({}).querySelector('b').textContent);",
+            json!(todo)
+        ))
+        .await;
+    assert!(
+        count.as_i64().unwrap_or(0) >= 1,
+        "today's arrivals: {count}"
+    );
+    driver.click(&todo).await;
+    wait_for(d, &format!("a[href=\"/arrivals/{arrival}\"]")).await;
+    assert!(driver.source().await.contains("走查甲"));
+    driver.goto(&format!("{}/daily", srv.base)).await;
+    assert!(
+        driver.source().await.contains("走查甲"),
+        "on the daily list"
+    );
+
+    // a fever at a checkpoint of 花园路街道, posted by its gate
+    let csrf = admin.csrf().await;
+    let r = admin
+        .post_json(
+            "/api/v1/checkpoints",
+            &json!({"node_code": NONGKELU, "name": "农科路社区南门", "kind": "estate"}),
+            &[("x-csrf-token", &csrf)],
+        )
+        .await;
+    assert_eq!(r.status, reqwest::StatusCode::CREATED, "{}", r.body);
+    let cp = r.json()["id"].as_i64().expect("checkpoint id");
+    // its gate: a machine account with an API token
+    let r = admin
+        .post_json(
+            "/api/v1/users",
+            &json!({"username": "nanmen", "display_name": "南门闸机", "role": "checkpoint_operator",
+                    "node_code": NONGKELU, "password": "a-long-password"}),
+            &[("x-csrf-token", &csrf)],
+        )
+        .await;
+    assert_eq!(r.status, reqwest::StatusCode::CREATED, "{}", r.body);
+    let gate_user = r.json()["id"].clone();
+    let r = admin
+        .post_json(
+            &format!("/api/v1/users/{gate_user}/tokens"),
+            &json!({"name": "南门闸机"}),
+            &[("x-csrf-token", &csrf)],
+        )
+        .await;
+    assert_eq!(r.status, reqwest::StatusCode::CREATED, "{}", r.body);
+    let bearer = format!("Bearer {}", r.json()["token"].as_str().unwrap_or_default());
+    let r = srv
+        .client()
+        .post_json(
+            &format!("/api/v1/checkpoints/{cp}/scans"),
+            &json!({"id_number": id_number, "temperature": 38.2, "code_colour": "green"}),
+            &[("authorization", &bearer)],
+        )
+        .await;
+    assert_eq!(r.status, reqwest::StatusCode::CREATED, "{}", r.body);
+    let alert = r.json()["scans"][0]["alert_id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("an alert: {}", r.body));
+
+    // wangge1's alert page: the name and the link to the arrival, which opens it
+    driver
+        .goto(&format!("{}/checkpoints/alerts?open=1", srv.base))
+        .await;
+    let link = format!("#alerts a[href=\"/arrivals/{arrival}\"]");
+    wait_for(d, &link).await;
+    let html = driver.source().await;
+    assert!(html.contains("走查甲") && html.contains("农科路社区南门"));
+    assert!(!html.contains(&id_number), "the number masked");
+    driver.click(&link).await;
+    let opened = wait_until(within(Duration::from_secs(10)), || async move {
+        d.current_url()
+            .await
+            .ends_with(&format!("/arrivals/{arrival}"))
+            .then_some(())
+    })
+    .await;
+    assert!(opened.is_some(), "at {}", driver.current_url().await);
+
+    // handled with an outcome and a note
+    driver
+        .goto(&format!("{}/checkpoints/alerts/{alert}", srv.base))
+        .await;
+    wait_for(d, "select[name=outcome]").await;
+    driver
+        .execute("document.querySelector('select[name=outcome]').value = 'contacted';")
+        .await;
+    driver
+        .type_into("textarea[name=note]", "已电话联系 本人居家等待复测")
+        .await;
+    driver
+        .click("form[action$=\"/handle\"] button[type=submit]")
+        .await;
+    // back on the list, the alert is handled, its outcome in words; its page has the note
+    let handled = wait_until(within(Duration::from_secs(10)), || async move {
+        let at = d.current_url().await;
+        (at.ends_with("/checkpoints/alerts") && d.source().await.contains("已处置（已联系）"))
+            .then_some(())
+    })
+    .await;
+    assert!(handled.is_some(), "handled: {}", driver.source().await);
+    driver
+        .goto(&format!("{}/checkpoints/alerts/{alert}", srv.base))
+        .await;
+    let html = driver.source().await;
+    assert!(
+        html.contains("已电话联系 本人居家等待复测") && !html.contains("name=\"outcome\""),
+        "{html}"
+    );
+    let api = admin.get(&format!("/api/v1/alerts/{alert}")).await.json();
+    assert_eq!(api["outcome"], "contacted", "{api}");
+
+    // the arrivals export, downloaded by the browser and opened as a workbook
+    let downloads = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("downloads-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&downloads);
+    std::fs::create_dir_all(&downloads).expect("download dir");
+    driver
+        .cdp(
+            "Browser.setDownloadBehavior",
+            json!({"behavior": "allow", "downloadPath": downloads.display().to_string()}),
+        )
+        .await;
+    driver.goto(&format!("{}/arrivals", srv.base)).await;
+    let xlsx_link = "a[href^=\"/arrivals/export\"][href$=\"format=xlsx\"]";
+    wait_for(d, xlsx_link).await;
+    driver.click(xlsx_link).await;
+    let dir = downloads.as_path();
+    let file = wait_until(within(Duration::from_secs(20)), || async move {
+        std::fs::read_dir(dir)
+            .ok()?
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|e| e == "xlsx"))
+    })
+    .await
+    .expect("the XLSX downloaded");
+    assert!(
+        file.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.contains("来返报备")),
+        "a Chinese file name: {}",
+        file.display()
+    );
+    let bytes = std::fs::read(&file).expect("read the download");
+    assert!(bytes.starts_with(b"PK\x03\x04"), "an XLSX is a zip");
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("a real workbook");
+    let sheet = book
+        .worksheet_range_at(0)
+        .expect("a sheet")
+        .expect("readable");
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    let header = &rows[1];
+    let col = |h: &str| {
+        header
+            .iter()
+            .position(|c| c == h)
+            .unwrap_or_else(|| panic!("no {h}: {header:?}"))
+    };
+    let (name, id) = (col("姓名"), col("身份证号"));
+    let row = rows
+        .iter()
+        .find(|r| r.get(name).is_some_and(|n| n == "走查甲"))
+        .unwrap_or_else(|| panic!("the report in the export: {rows:?}"));
+    assert_eq!(row[id], format!("**************{}", &id_number[14..]));
+    assert!(rows.iter().flatten().all(|c| !c.contains(&id_number)));
+    let _ = std::fs::remove_dir_all(&downloads);
+    driver.quit().await;
+    srv.stop().await;
+}

@@ -6,6 +6,8 @@
   if (!table || !window.EventSource) { return; }
   var body = table.tBodies[0];
   var handleLabel = table.getAttribute("data-handle");
+  // 卡口在本人辖区内才链接（辖区外的卡口页打不开）
+  var scope = table.getAttribute("data-scope") || "";
 
   function cell(row, text, cls) {
     var td = row.insertCell(-1);
@@ -29,7 +31,11 @@
     var row = body.insertRow(0);
     row.className = "alert-open alert-new";
     cell(row, a.created_at_local);
-    link(cell(row, ""), "/checkpoints/" + a.checkpoint_id, a.checkpoint_name);
+    if (a.node_path.indexOf(scope) === 0) {
+      link(cell(row, ""), "/checkpoints/" + a.checkpoint_id, a.checkpoint_name);
+    } else {
+      cell(row, a.checkpoint_name);
+    }
     cell(row, a.reason_labels);
     var subject = [a.person_name, a.id_number, a.plate].filter(function (s) { return s; });
     cell(row, subject.join(" "), "mono");
