@@ -1202,3 +1202,64 @@ async fn search_in_lists_of_people(kind: Kind) {
     srv.stop().await;
 }
 both_backends!(search, search_in_lists_of_people);
+
+/// 代为登记: a grid worker registers an arrival on the staff form (a county by name, the
+/// destinations of their own subtree only); it opens as a staff-channel report with its plan.
+/// A bad form comes back with each error beside its field and what was typed kept; a grid
+/// outside the worker's subtree is refused and nothing is stored.
+async fn staff_register_an_arrival_on_a_form(kind: Kind) {
+    let srv = TestServer::start(kind).await;
+    let worker = srv.login("wangge1").await;
+    let page = worker.get("/arrivals/new").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("data-region-picker") && page.body.contains("/static/regions.js"));
+    assert!(
+        page.body.contains(&format!("value=\"{GRID_A}\""))
+            && !page.body.contains(&format!("value=\"{GRID_B}\"")),
+        "only the worker's own grid is offered"
+    );
+    let csrf = hidden_csrf(&page.body).unwrap();
+    let id = make_valid("11010519900307456");
+    let arrival = day(1);
+    let mut fields = form_fields(&csrf, &id, &arrival, GRID_A);
+    fields[1] = ("name", "代登甲");
+    fields[4] = ("origin", "雁塔区");
+    fields[6] = ("travel", "");
+    // bad: an ID number with a wrong check digit and no destination
+    let bad_id = format!("{}{}", &id[..17], if id.ends_with('0') { '1' } else { '0' });
+    let mut bad = fields.clone();
+    bad[2] = ("id_number", &bad_id);
+    bad[10] = ("destination", "");
+    let r = worker.post_form("/arrivals/new", &bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    for words in ["代登甲", "雁塔区", "aria-invalid"] {
+        assert!(r.body.contains(words), "{words}: {}", r.body);
+    }
+    for field in ["id_number", "destination"] {
+        assert!(
+            r.body.contains(&format!("id=\"{field}-error\"")),
+            "{field} beside its input: {}",
+            r.body
+        );
+    }
+    // a grid of another worker's: refused, nothing stored
+    let mut other = fields.clone();
+    other[9] = ("node_code", GRID_B);
+    let r = worker.post_form("/arrivals/new", &other).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let admin = srv.login("admin").await;
+    let q = format!("/api/v1/arrivals?q={}", &id[14..]);
+    assert_eq!(admin.get(&q).await.json(), json!([]), "nothing stored yet");
+    // good
+    let r = worker.post_form("/arrivals/new", &fields).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let to = r.location().expect("to the report").to_string();
+    assert!(to.starts_with("/arrivals/"), "{to}");
+    let shown = worker.get(&to).await;
+    assert!(shown.body.contains("代登甲") && shown.body.contains("陕西省西安市雁塔区"));
+    let list = admin.get(&q).await.json();
+    assert_eq!(list[0]["channel"], "staff", "{list}");
+    assert_eq!(list[0]["origin"]["place"], json!({"code": "610113"}));
+    srv.stop().await;
+}
+both_backends!(staff_form, staff_register_an_arrival_on_a_form);

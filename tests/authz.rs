@@ -346,7 +346,10 @@ fn expected_status(method: &Method, path: &str, caller: &Caller, variant: Varian
         (true, "/report") => 200,
         (false, "/report") => 403, // no report-form token
         (false, "/api/v1/arrivals") => gate(role.handles_residents(), 422),
+        // 代为登记: the staff form; an empty one comes back with its errors
+        (false, "/arrivals/new") => gate(role.handles_residents(), 422),
         (true, "/arrivals")
+        | (true, "/arrivals/new")
         | (true, "/arrivals/export")
         | (true, "/daily")
         | (true, "/daily/export")

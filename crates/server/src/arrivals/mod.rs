@@ -3,13 +3,15 @@
 //! handler role list the reports of their subtree, follow each one's plan, change its status,
 //! assign it to a grid and record health check-ins.
 //!
-//! `api.rs` holds the JSON handlers, `pages.rs` the staff pages, `report.rs` the public form;
+//! `api.rs` holds the JSON handlers, `pages.rs` the staff pages, `report.rs` the public form,
+//! `staff.rs` the same form for staff registering someone (代为登记);
 //! the templates are in `templates/arrivals/` (`plan.html` is shared by the staff page and the
 //! public receipt).
 
 mod api;
 mod pages;
 mod report;
+mod staff;
 
 use axum::routing::{get, post};
 use utoipa_axum::routes;
@@ -27,6 +29,7 @@ pub fn feature() -> Feature {
         .page("/report", get(report::form).post(report::submit))
         .page("/arrivals", get(pages::list))
         .page("/arrivals/export", get(pages::export))
+        .page("/arrivals/new", get(staff::form).post(staff::create))
         .page("/arrivals/{id}", get(pages::show))
         .page("/arrivals/{id}/status", post(pages::set_status))
         .page("/arrivals/{id}/check-ins", post(pages::check_in))
@@ -85,6 +88,10 @@ pub struct ArrivalsTexts {
     pub risk_city_stay: &'static str,
     pub other_province: &'static str,
     pub report_link: &'static str,
+    pub new_link: &'static str,
+    pub new_title: &'static str,
+    pub new_intro: &'static str,
+    pub new_submit: &'static str,
     pub report_title: &'static str,
     pub report_intro: &'static str,
     pub origin_help: &'static str,
@@ -135,6 +142,10 @@ pub static TEXTS: ArrivalsTexts = ArrivalsTexts {
     risk_city_stay: "风险城市旅居史",
     other_province: "来自省外",
     report_link: "公众报备入口",
+    new_link: "代为登记",
+    new_title: "代为登记来返人员",
+    new_intro: "为不便自行报备的人员（无智能手机、老人等）登记；登记后按现行政策生成管控计划，记为工作人员代为登记。",
+    new_submit: "登记",
     report_title: "来返人员报备",
     report_intro: "从省外、中高风险地区来（返）、境外入境或从事重点行业的人员，请于抵达前3天向目的地社区（村）和工作单位报备。带 * 的为必填项。",
     origin_help: "境内填写区县名称（输入时可从提示中选择）或六位区划代码，可加街道/乡镇，如“北京市朝阳区 三里屯街道”“110105 三里屯街道”；境外入境人员填写国家/地区。",

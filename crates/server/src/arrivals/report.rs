@@ -26,19 +26,19 @@ pub const REPORT_CSRF_COOKIE: &str = "wangge_report_csrf";
 #[derive(Deserialize, Default, Clone)]
 #[serde(default)]
 pub struct ReportForm {
-    csrf: String,
-    name: String,
-    id_number: String,
-    phone: String,
-    origin: String,
-    overseas_days: String,
-    travel: String,
-    occupation: String,
-    key_industry: Option<String>,
-    arrival_date: String,
-    node_code: String,
-    destination: String,
-    employer: String,
+    pub(super) csrf: String,
+    pub(super) name: String,
+    pub(super) id_number: String,
+    pub(super) phone: String,
+    pub(super) origin: String,
+    pub(super) overseas_days: String,
+    pub(super) travel: String,
+    pub(super) occupation: String,
+    pub(super) key_industry: Option<String>,
+    pub(super) arrival_date: String,
+    pub(super) node_code: String,
+    pub(super) destination: String,
+    pub(super) employer: String,
 }
 
 /// A community with its grids, for the destination picker.
@@ -101,6 +101,20 @@ async fn communities(state: &AppState) -> Result<Vec<Community>, AppError> {
     Ok(out)
 }
 
+/// What both report forms offer beside the fields: the key industries of the policy in force,
+/// today (the latest day of a stay) and the travel box's example line, dated two days ago.
+pub(super) async fn form_context(
+    state: &AppState,
+) -> Result<(Vec<KeyIndustry>, chrono::NaiveDate, String), AppError> {
+    let policies = state.store.load_policies().await?;
+    let today = crate::today();
+    let industries = in_force(&policies, today)
+        .map(|p| p.key_industries().to_vec())
+        .unwrap_or_default();
+    let example = format!("{} 西安市雁塔区 电子城街道", today - chrono::Days::new(2));
+    Ok((industries, today, example))
+}
+
 async fn form_page(
     state: &AppState,
     status: StatusCode,
@@ -108,11 +122,7 @@ async fn form_page(
     error: Option<String>,
     errors: FieldErrors,
 ) -> PageResult<Response> {
-    let policies = state.store.load_policies().await?;
-    let today = crate::today();
-    let industries = in_force(&policies, today)
-        .map(|p| p.key_industries().to_vec())
-        .unwrap_or_default();
+    let (industries, today, travel_example) = form_context(state).await?;
     let csrf = random_token();
     let page = ReportPage {
         ft: &super::TEXTS,
@@ -124,7 +134,7 @@ async fn form_page(
         communities: communities(state).await?,
         industries,
         today,
-        travel_example: format!("{} 西安市雁塔区 电子城街道", today - chrono::Days::new(2)),
+        travel_example,
     };
     let cookie = set_cookie(state, REPORT_CSRF_COOKIE, &csrf, 3600);
     Ok((status, [(SET_COOKIE, cookie)], render(&page)?).into_response())
@@ -203,6 +213,47 @@ fn by_form_field(found: &FieldErrors) -> FieldErrors {
     errors
 }
 
+/// The form as the store takes it, with the form's own errors (a day count that is not a
+/// number).
+pub(super) fn new_arrival(f: &ReportForm) -> Result<(NewArrival, FieldErrors), AppError> {
+    let mut parsed = FieldErrors::new();
+    let overseas = parsed.check(optional_days("overseas_days", &f.overseas_days))?;
+    let new = NewArrival {
+        id_number: f.id_number.clone(),
+        name: f.name.clone(),
+        phone: f.phone.clone(),
+        origin: f.origin.clone(),
+        // days that are not a number: a value the store refuses, so that it still names every
+        // other bad field (and, refusing, stores nothing)
+        overseas_quarantined_days: overseas.unwrap_or(Some(i64::MIN)),
+        travel: travel_lines(&f.travel),
+        occupation: f.occupation.clone(),
+        key_industry: f.key_industry.is_some(),
+        arrival_date: f.arrival_date.clone(),
+        destination: f.destination.clone(),
+        node_code: Some(f.node_code.clone()),
+        employer: f.employer.clone(),
+    };
+    Ok((new, parsed))
+}
+
+/// A refused report's errors by the form's fields: the store's, and the form's own where the
+/// store only saw the stand-in.
+pub(super) fn refusal(found: &FieldErrors, parsed: &FieldErrors) -> FieldErrors {
+    let mut errors = FieldErrors::new();
+    for e in by_form_field(found).all() {
+        // the number's own message, not the range the stand-in broke
+        let message = parsed.get(&e.field).unwrap_or(&e.message);
+        errors.add(&e.field, message);
+    }
+    for e in parsed.all() {
+        if errors.get(&e.field).is_none() {
+            errors.add(&e.field, e.message.clone());
+        }
+    }
+    errors
+}
+
 pub async fn submit(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -224,24 +275,7 @@ pub async fn submit(
         )
         .await;
     }
-    let mut parsed = FieldErrors::new();
-    let overseas = parsed.check(optional_days("overseas_days", &f.overseas_days))?;
-    let new = NewArrival {
-        id_number: f.id_number.clone(),
-        name: f.name.clone(),
-        phone: f.phone.clone(),
-        origin: f.origin.clone(),
-        // days that are not a number: a value the store refuses, so that it still names every
-        // other bad field (and, refusing, stores nothing)
-        overseas_quarantined_days: overseas.unwrap_or(Some(i64::MIN)),
-        travel: travel_lines(&f.travel),
-        occupation: f.occupation.clone(),
-        key_industry: f.key_industry.is_some(),
-        arrival_date: f.arrival_date.clone(),
-        destination: f.destination.clone(),
-        node_code: Some(f.node_code.clone()),
-        employer: f.employer.clone(),
-    };
+    let (new, parsed) = new_arrival(&f)?;
     let actor = Actor::public_reporter(&ip.to_string());
     let done = state
         .store
@@ -249,17 +283,7 @@ pub async fn submit(
         .await;
     let mut found = FieldErrors::new();
     let Some(a) = found.check(done)? else {
-        let mut errors = FieldErrors::new();
-        for e in by_form_field(&found).all() {
-            // the number's own message, not the range the stand-in broke
-            let message = parsed.get(&e.field).unwrap_or(&e.message);
-            errors.add(&e.field, message);
-        }
-        for e in parsed.all() {
-            if errors.get(&e.field).is_none() {
-                errors.add(&e.field, e.message.clone());
-            }
-        }
+        let errors = refusal(&found, &parsed);
         let status = StatusCode::UNPROCESSABLE_ENTITY;
         return form_page(&state, status, f, None, errors).await;
     };
