@@ -26,6 +26,7 @@
 mod check;
 mod clock;
 mod engine;
+mod fields;
 mod spec;
 #[cfg(test)]
 mod tests;
@@ -36,6 +37,7 @@ pub use check::{
 };
 pub use clock::{due_date, is_overdue, ClockError, ClockStatus};
 pub use engine::{transition, Facts, Transition, TransitionError, MAX_NOTE_CHARS};
+pub use fields::{FieldError, MAX_LONG_TEXT_CHARS, MAX_TEXT_CHARS};
 pub use spec::{
     ClockCondition, ClockSpec, DayUnit, ExtensionSpec, FieldSpec, FieldType, KindSpec, KindsSpec,
     Precondition, StateSpec, TransitionSpec,

@@ -957,4 +957,22 @@ proptest! {
             }
         }
     }
+
+    /// 任意的字段取值：检查从不 panic，错误都有中文说明。
+    #[test]
+    fn field_checks_never_panic(
+        kind_index in 0usize..7,
+        values in proptest::collection::btree_map(
+            prop_oneof![Just("title".to_string()), Just("severity".to_string()),
+                        Just("workers".to_string()), Just("rectify_by".to_string()), ".{0,8}"],
+            ".{0,40}", 0..12),
+    ) {
+        let kind = &kinds().kinds()[kind_index];
+        if let Err(errors) = kind.check_fields(&values) {
+            prop_assert!(!errors.is_empty());
+            for e in errors {
+                prop_assert!(!e.to_string().is_empty());
+            }
+        }
+    }
 }
