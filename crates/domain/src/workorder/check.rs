@@ -375,17 +375,26 @@ fn check_kind(k: &KindSpec, out: &mut Vec<KindIssue>) {
         }
     }
 
+    // 销号角色都真能销号
+    for r in &k.closers {
+        let closes = k
+            .transitions
+            .iter()
+            .any(|t| is_terminal(&t.to) && t.roles.contains(r));
+        if !closes {
+            c.err(
+                "closers",
+                format!(
+                    "{}在 closers 中，却没有任何转入终止状态的流转",
+                    r.label_zh()
+                ),
+            );
+        }
+    }
+
     // 可达性与死胡同
     if initial_ok {
-        let mut reached = BTreeSet::from([k.initial.as_str()]);
-        let mut queue = VecDeque::from([k.initial.as_str()]);
-        while let Some(s) = queue.pop_front() {
-            for &t in edges.get(s).map(Vec::as_slice).unwrap_or(&[]) {
-                if reached.insert(t) {
-                    queue.push_back(t);
-                }
-            }
-        }
+        let reached = reach(&edges, &k.initial);
         for (i, s) in k.states.iter().enumerate() {
             if !reached.contains(s.id.as_str()) {
                 c.err(
@@ -424,6 +433,21 @@ fn check_kind(k: &KindSpec, out: &mut Vec<KindIssue>) {
                 format!("{at}.start"),
                 format!("时限“{}”引用了未知状态“{}”", ck.label, ck.start),
             );
+        } else if !ck.stop.is_empty() {
+            let reached = reach(&edges, &ck.start);
+            let stoppable = ck
+                .stop
+                .iter()
+                .any(|s| s != &ck.start && reached.contains(s.as_str()));
+            if !stoppable && ck.stop.iter().all(|s| states.contains_key(s.as_str())) {
+                c.err(
+                    format!("{at}.stop"),
+                    format!(
+                        "时限“{}”从“{}”出发到不了任何停止状态，永远不会停止",
+                        ck.label, ck.start
+                    ),
+                );
+            }
         }
         if ck.stop.is_empty() {
             c.err(
@@ -481,4 +505,18 @@ fn check_kind(k: &KindSpec, out: &mut Vec<KindIssue>) {
             }
         }
     }
+}
+
+/// 从 `from` 出发（含自身）能到达的状态。
+fn reach<'a>(edges: &BTreeMap<&'a str, Vec<&'a str>>, from: &'a str) -> BTreeSet<&'a str> {
+    let mut reached = BTreeSet::from([from]);
+    let mut queue = VecDeque::from([from]);
+    while let Some(s) = queue.pop_front() {
+        for &t in edges.get(s).map(Vec::as_slice).unwrap_or(&[]) {
+            if reached.insert(t) {
+                queue.push_back(t);
+            }
+        }
+    }
+    reached
 }

@@ -669,6 +669,9 @@ fn clocks_referring_to_unknown_stages_and_fields() {
         equals: "特大".into(),
     });
     spec.kinds[2].clocks[0].days = 0;
+    // 欠薪线索的办结时限从已答复起算、到已受理停止：已答复之后回不到已受理
+    spec.kinds[3].clocks[1].start = "replied".into();
+    spec.kinds[3].clocks[1].stop = vec!["accepted".into()];
     let issues = issues_of(spec);
     let ep = "工单类型“企业问题（enterprise_problem）”的";
     assert_has(
@@ -690,6 +693,10 @@ fn clocks_referring_to_unknown_stages_and_fields() {
     assert_has(
         &issues,
         "工单类型“信访（petition）”的 clock[0].days：天数 0 须在 1—3650 之间",
+    );
+    assert_has(
+        &issues,
+        "工单类型“欠薪线索（wage_arrears）”的 clock[1].stop：时限“办结”从“replied”出发到不了任何停止状态，永远不会停止",
     );
 }
 
@@ -714,6 +721,7 @@ fn closing_roles_and_reopening_are_checked() {
     });
     spec.kinds[3].transitions[0].reopen = true;
     spec.kinds[4].transitions[0].roles.clear();
+    spec.kinds[5].closers.push(Role::TownshipOfficer);
     let issues = issues_of(spec);
     assert_has(
         &issues,
@@ -730,6 +738,10 @@ fn closing_roles_and_reopening_are_checked() {
     assert_has(
         &issues,
         "工单类型“防汛隐患（flood_hazard）”的 transitions[0].roles：没有指定可以办理的角色",
+    );
+    assert_has(
+        &issues,
+        "工单类型“复工申请（resumption）”的 closers：乡镇/街道干部在 closers 中，却没有任何转入终止状态的流转",
     );
 }
 
@@ -773,6 +785,9 @@ fn bad_text_is_refused_with_a_line() {
         e.to_string(),
         "工单类型文件有 1 处错误：\n  · kind：文件里没有任何工单类型"
     );
+    // 深层嵌套：解析器的递归上限拒绝，不会栈溢出
+    let deep = format!("version = \"1\"\nx = {}", "[".repeat(200_000));
+    assert!(!check(&deep).is_empty());
     let huge = format!("version = \"1\"\n#{}", "x".repeat(MAX_FILE_BYTES));
     assert!(check(&huge)[0].to_string().contains("1 MB"));
 }
