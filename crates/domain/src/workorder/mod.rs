@@ -145,6 +145,16 @@ impl Kind {
             .filter(move |t| t.from == state)
     }
 
+    /// `role` 在 `state` 可以办理的流转（界面据此显示按钮），按文件顺序。
+    pub fn transitions_for<'a>(
+        &'a self,
+        state: &'a str,
+        role: crate::role::Role,
+    ) -> impl Iterator<Item = &'a TransitionSpec> + 'a {
+        self.transitions_from(state)
+            .filter(move |t| t.roles.contains(&role))
+    }
+
     pub fn fields(&self) -> &[FieldSpec] {
         &self.spec.fields
     }

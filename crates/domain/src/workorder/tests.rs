@@ -216,6 +216,27 @@ fn every_transition_legal_and_illegal_for_each_role() {
 }
 
 #[test]
+fn buttons_per_role() {
+    let ep = kinds().get("enterprise_problem").unwrap();
+    let actions = |state, role| -> Vec<&str> {
+        ep.transitions_for(state, role)
+            .map(|t| t.action.as_str())
+            .collect()
+    };
+    assert_eq!(
+        actions("dispatched", Role::DepartmentHandler),
+        ["受理", "退单"]
+    );
+    assert_eq!(actions("dispatched", Role::TownshipOfficer), ["改派"]);
+    assert_eq!(
+        actions("replied", Role::EnterpriseContact),
+        ["销号", "退回重办"]
+    );
+    assert!(actions("replied", Role::DistrictAdmin).is_empty());
+    assert!(actions("closed", Role::DistrictAdmin).is_empty());
+}
+
+#[test]
 fn illegal_transition_names_the_current_and_the_allowed_states() {
     let kinds = kinds();
     let ep = kinds.get("enterprise_problem").unwrap();
