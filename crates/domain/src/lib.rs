@@ -15,3 +15,4 @@ pub mod region;
 pub mod role;
 pub mod search;
 pub mod validate;
+pub mod workorder;
