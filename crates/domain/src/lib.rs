@@ -14,4 +14,5 @@ pub mod pushlist;
 pub mod region;
 pub mod role;
 pub mod search;
+pub mod testing;
 pub mod validate;
