@@ -93,6 +93,11 @@ enum Command {
         #[command(subcommand)]
         what: CalendarCommand,
     },
+    /// Nucleic-acid testing (全员核酸): pool-size advice; needs no database
+    Testing {
+        #[command(subcommand)]
+        what: TestingCommand,
+    },
     /// Benchmarks
     Bench {
         #[command(subcommand)]
@@ -147,6 +152,24 @@ enum CalendarCommand {
     Show {
         /// YYYY-MM
         month: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TestingCommand {
+    /// Expected tests per person for each pool size (Dorfman 1943) at an expected prevalence,
+    /// and the size that needs the fewest
+    PoolSize {
+        /// Expected prevalence: 0 to 1 (0.01) or a percentage (1%)
+        #[arg(long, allow_hyphen_values = true)]
+        prevalence: String,
+        /// Pool sizes to compare, 1 to 200, comma-separated
+        #[arg(long, default_value = "1,5,10,20", allow_hyphen_values = true)]
+        sizes: String,
+        /// Print JSON: {"prevalence", "sizes": [{"size", "tests_per_person"}], "best",
+        /// "unconstrained_best"}
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -333,6 +356,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
         }
         Command::Policy { what } => return policy(what).await,
         Command::Calendar { what } => calendar(what)?,
+        Command::Testing { what } => testing(what)?,
         Command::Bench {
             what: BenchCommand::Policy { facts, seconds },
         } => {
@@ -499,6 +523,55 @@ fn calendar(what: CalendarCommand) -> Result<(), String> {
                 first.year(),
                 first.month(),
                 days.len()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `wangge testing …`: the domain's testing rules, no database.
+fn testing(what: TestingCommand) -> Result<(), String> {
+    use wangge_domain::testing::pool;
+    match what {
+        TestingCommand::PoolSize {
+            prevalence,
+            sizes,
+            json,
+        } => {
+            let p = pool::Prevalence::parse(&prevalence)
+                .map_err(|e| format!("参数 --prevalence：{e}"))?;
+            let sizes = pool::parse_sizes(&sizes).map_err(|e| format!("参数 --sizes：{e}"))?;
+            let advice = pool::advise_checked(p, &sizes);
+            if json {
+                let text = serde_json::to_string(&advice).map_err(|e| e.to_string())?;
+                println!("{text}");
+                return Ok(());
+            }
+            println!("预期阳性率 {}", advice.prevalence);
+            println!("混样人数  每人检测次数");
+            for s in &advice.sizes {
+                let mark = if s.size == advice.best {
+                    "  ← 最省"
+                } else {
+                    ""
+                };
+                println!("{:>8}  {:.4}{mark}", s.size, s.tests_per_person);
+            }
+            let best = advice.best_tests_per_person();
+            if advice.best == 1 {
+                println!("建议：单采单检（所列混样人数都不比单检省）");
+            } else {
+                println!(
+                    "建议：{} 人一管（每人 {best:.4} 次，比单检省 {:.1}%）",
+                    advice.best,
+                    (1.0 - best) * 100.0
+                );
+            }
+            let free = pool::tests_per_person(p, advice.unconstrained_best);
+            println!(
+                "不限人数（1 至 {}）时最省：{} 人一管（每人 {free:.4} 次）",
+                pool::MAX_SIZE,
+                advice.unconstrained_best
             );
         }
     }

@@ -1,4 +1,5 @@
-//! The `wangge` binary as a user runs it: policy check, policy explain, risk-area import.
+//! The `wangge` binary as a user runs it: policy check, policy explain, risk-area import, the
+//! calendar and pool-size advice.
 
 use std::process::{Command, Output};
 
@@ -347,4 +348,130 @@ fn calendar_bad_input_names_the_argument() {
         assert!(!err.contains("panicked"), "{args:?}: {err}");
         assert!(stdout(&o).is_empty(), "{args:?}");
     }
+}
+
+/// `wangge testing …` like [`calendar`]: in an empty directory, with a database URL in the
+/// environment; the advice needs no database and must leave none behind.
+fn testing(args: &[&str]) -> Output {
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("wangge-cli-testing-{}-{run}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_wangge"))
+        .arg("testing")
+        .args(args)
+        .current_dir(&dir)
+        .env("WANGGE_LOG", "error")
+        .env(
+            "WANGGE_DATABASE_URL",
+            format!("sqlite://{}", dir.join("testing.db").display()),
+        )
+        .output()
+        .expect("run wangge");
+    let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+    assert!(left.is_empty(), "testing {args:?} left files: {left:?}");
+    let _ = std::fs::remove_dir(&dir);
+    o
+}
+
+#[test]
+fn testing_pool_size_json_and_table() {
+    let o = testing(&["pool-size", "--prevalence", "0.01", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let v: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    assert_eq!(v["prevalence"], 0.01);
+    assert_eq!(v["best"], 10);
+    assert_eq!(v["unconstrained_best"], 11);
+    let sizes = v["sizes"].as_array().unwrap();
+    assert_eq!(
+        sizes.iter().map(|s| s["size"].clone()).collect::<Vec<_>>(),
+        [1, 5, 10, 20]
+    );
+    assert_eq!(sizes[0]["tests_per_person"], 1.0);
+    let t10 = sizes[2]["tests_per_person"].as_f64().unwrap();
+    assert!((t10 - 0.195_618).abs() < 1e-6, "{t10}");
+    // exactly these keys, in this order
+    assert_eq!(v.as_object().unwrap().len(), 4, "{text}");
+    assert!(sizes.iter().all(|s| s.as_object().unwrap().len() == 2));
+    let pos = |k: &str| text.find(&format!("\"{k}\"")).unwrap();
+    assert!(pos("prevalence") < pos("sizes") && pos("sizes") < pos("best"));
+    assert!(pos("best") < pos("unconstrained_best"));
+    assert!(pos("size") < pos("tests_per_person"));
+
+    // custom sizes: deduplicated and sorted; a percentage with full-width digits
+    let o = testing(&[
+        "pool-size",
+        "--prevalence",
+        "３０%",
+        "--sizes",
+        "20,3,3,1",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["prevalence"], 0.3);
+    assert_eq!(
+        v["sizes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["size"].clone())
+            .collect::<Vec<_>>(),
+        [1, 3, 20]
+    );
+    assert_eq!(
+        (v["best"].clone(), v["unconstrained_best"].clone()),
+        (3.into(), 3.into())
+    );
+
+    // the table
+    let o = testing(&["pool-size", "--prevalence", "0.3"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("       1  1.0000  ← 最省\n"), "{out}");
+    assert!(out.contains("建议：单采单检"), "{out}");
+    assert!(out.contains("3 人一管（每人 0.9903 次）"), "{out}");
+    let o = testing(&["pool-size", "--prevalence", "0.01"]);
+    let out = stdout(&o);
+    assert!(out.contains("      10  0.1956  ← 最省\n"), "{out}");
+    assert!(out.contains("建议：10 人一管"), "{out}");
+}
+
+#[test]
+fn testing_pool_size_bad_input_names_the_argument() {
+    for (args, says) in [
+        (&["--prevalence", "x"][..], "参数 --prevalence"),
+        (&["--prevalence", "NaN"], "参数 --prevalence"),
+        (&["--prevalence", "inf"], "参数 --prevalence"),
+        (&["--prevalence", "-0.1"], "参数 --prevalence"),
+        (&["--prevalence", "1.5"], "0 至 1"),
+        (&["--prevalence", "101%"], "参数 --prevalence"),
+        (&["--prevalence", "1e999"], "参数 --prevalence"),
+        (&["--prevalence", ""], "参数 --prevalence"),
+        (&["--prevalence", "0.01", "--sizes", "0"], "参数 --sizes"),
+        (&["--prevalence", "0.01", "--sizes", "201"], "1 至 200"),
+        (&["--prevalence", "0.01", "--sizes", "-5"], "参数 --sizes"),
+        (&["--prevalence", "0.01", "--sizes", ""], "参数 --sizes"),
+        (&["--prevalence", "0.01", "--sizes", "5,x"], "参数 --sizes"),
+        (
+            &["--prevalence", "0.01", "--sizes", "99999999999999999999"],
+            "参数 --sizes",
+        ),
+    ] {
+        let args: Vec<&str> = ["pool-size"].iter().chain(args).copied().collect();
+        let o = testing(&args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stdout(&o));
+        let err = stderr(&o);
+        assert!(
+            err.starts_with("错误：") && err.contains(says),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(stdout(&o).is_empty(), "{args:?}");
+    }
+    let long = "1,".repeat(5000);
+    let o = testing(&["pool-size", "--prevalence", "0.01", "--sizes", &long]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("参数 --sizes"), "{}", stderr(&o));
 }

@@ -14,5 +14,6 @@ pub mod pushlist;
 pub mod region;
 pub mod role;
 pub mod search;
+pub mod testing;
 pub mod validate;
 pub mod workorder;
