@@ -762,6 +762,30 @@ async fn suggestion(driver: &Driver, list: &str, full: &str) -> String {
     .unwrap_or_else(|| panic!("no suggestion {full} in {list}"))
 }
 
+/// Submits the filled-in report form, waits for its receipt and returns the report as `admin`
+/// reads it through the API (found by the number's last four digits and the name).
+async fn submit_report(
+    driver: &Driver,
+    admin: &common::Client,
+    name: &str,
+    id_number: &str,
+) -> Value {
+    driver.click("#submit-report").await;
+    let done = wait_until(within(Duration::from_secs(10)), || async move {
+        driver.source().await.contains("报备成功").then_some(())
+    })
+    .await;
+    assert!(done.is_some(), "submitted: {}", driver.source().await);
+    let list = admin
+        .get(&format!("/api/v1/arrivals?q={}", &id_number[14..]))
+        .await
+        .json();
+    list.as_array()
+        .and_then(|l| l.iter().find(|a| a["name"] == name))
+        .cloned()
+        .unwrap_or_else(|| panic!("stored: {list}"))
+}
+
 /// 地区选择 (static/regions.js): typing a name offers divisions from `/api/v1/regions`; picking
 /// one shows its full name and puts its code in the form, typing on sends the text again; the
 /// travel helper adds a line; the risk-area form gets the code and the street separately.
@@ -836,21 +860,8 @@ async fn the_region_picker_submits_the_picked_code() {
     driver
         .type_into("input[name=destination]", "纬五路社区1号楼")
         .await;
-    driver.click("#submit-report").await;
-    let done = wait_until(within(Duration::from_secs(10)), || async move {
-        d.source().await.contains("报备成功").then_some(())
-    })
-    .await;
-    assert!(done.is_some(), "submitted: {}", driver.source().await);
     let admin = srv.login("admin").await;
-    let list = admin
-        .get(&format!("/api/v1/arrivals?q={}", &id_number[14..]))
-        .await
-        .json();
-    let a = list
-        .as_array()
-        .and_then(|l| l.iter().find(|a| a["name"] == "选择测试"))
-        .unwrap_or_else(|| panic!("stored: {list}"));
+    let a = submit_report(d, &admin, "选择测试", &id_number).await;
     assert_eq!(
         a["origin"]["place"],
         json!({"code": "610113", "street": "电子城街道"})
@@ -961,21 +972,8 @@ async fn a_district_day_from_report_to_alert_to_export() {
     driver
         .type_into("input[name=destination]", "纬五路社区第一网格5号楼")
         .await;
-    driver.click("#submit-report").await;
-    let done = wait_until(within(Duration::from_secs(10)), || async move {
-        d.source().await.contains("报备成功").then_some(())
-    })
-    .await;
-    assert!(done.is_some(), "submitted: {}", driver.source().await);
     let admin = srv.login("admin").await;
-    let found = admin
-        .get(&format!("/api/v1/arrivals?q={}", &id_number[14..]))
-        .await
-        .json();
-    let arrival = found
-        .as_array()
-        .and_then(|l| l.iter().find(|a| a["name"] == "走查甲"))
-        .unwrap_or_else(|| panic!("stored: {found}"));
+    let arrival = submit_report(d, &admin, "走查甲", &id_number).await;
     assert_eq!(arrival["origin"]["place"], json!({"code": "610113"}));
     let arrival = arrival["id"].as_i64().expect("arrival id");
 

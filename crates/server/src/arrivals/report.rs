@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use wangge_domain::grid::Level;
 use wangge_domain::policy::{in_force, KeyIndustry, PlanRecord};
-use wangge_store::{random_token, Actor, Channel, GridNode, NewArrival, NewStay};
+use wangge_store::{random_token, Actor, Arrival, Channel, GridNode, NewArrival, NewStay};
 
 use crate::auth::{cookie, same_secret, set_cookie};
 use crate::error::{too_many, AppError, PageResult};
@@ -213,9 +213,15 @@ fn by_form_field(found: &FieldErrors) -> FieldErrors {
     errors
 }
 
-/// The form as the store takes it, with the form's own errors (a day count that is not a
-/// number).
-pub(super) fn new_arrival(f: &ReportForm) -> Result<(NewArrival, FieldErrors), AppError> {
+/// Stores form `f` as a report by `actor` on `channel`: the arrival, or — refused, nothing
+/// stored — every error by the form's field (the store's, and the form's own where the store
+/// only saw the stand-in for a day count that is not a number).
+pub(super) async fn store_report(
+    state: &AppState,
+    actor: &Actor,
+    channel: Channel,
+    f: &ReportForm,
+) -> Result<Result<Arrival, FieldErrors>, AppError> {
     let mut parsed = FieldErrors::new();
     let overseas = parsed.check(optional_days("overseas_days", &f.overseas_days))?;
     let new = NewArrival {
@@ -234,24 +240,32 @@ pub(super) fn new_arrival(f: &ReportForm) -> Result<(NewArrival, FieldErrors), A
         node_code: Some(f.node_code.clone()),
         employer: f.employer.clone(),
     };
-    Ok((new, parsed))
-}
-
-/// A refused report's errors by the form's fields: the store's, and the form's own where the
-/// store only saw the stand-in.
-pub(super) fn refusal(found: &FieldErrors, parsed: &FieldErrors) -> FieldErrors {
-    let mut errors = FieldErrors::new();
-    for e in by_form_field(found).all() {
-        // the number's own message, not the range the stand-in broke
-        let message = parsed.get(&e.field).unwrap_or(&e.message);
-        errors.add(&e.field, message);
-    }
-    for e in parsed.all() {
-        if errors.get(&e.field).is_none() {
-            errors.add(&e.field, e.message.clone());
+    let done = state
+        .store
+        .create_arrival(actor, channel, &new, crate::today())
+        .await;
+    let mut found = FieldErrors::new();
+    let Some(a) = found.check(done)? else {
+        let mut errors = FieldErrors::new();
+        for e in by_form_field(&found).all() {
+            // the number's own message, not the range the stand-in broke
+            let message = parsed.get(&e.field).unwrap_or(&e.message);
+            errors.add(&e.field, message);
         }
+        for e in parsed.all() {
+            if errors.get(&e.field).is_none() {
+                errors.add(&e.field, e.message.clone());
+            }
+        }
+        return Ok(Err(errors));
+    };
+    if !parsed.is_empty() {
+        // cannot happen: the stand-in is out of range
+        return Err(AppError::Internal(
+            "report stored with a bad day count".into(),
+        ));
     }
-    errors
+    Ok(Ok(a))
 }
 
 pub async fn submit(
@@ -275,22 +289,14 @@ pub async fn submit(
         )
         .await;
     }
-    let (new, parsed) = new_arrival(&f)?;
     let actor = Actor::public_reporter(&ip.to_string());
-    let done = state
-        .store
-        .create_arrival(&actor, Channel::Public, &new, crate::today())
-        .await;
-    let mut found = FieldErrors::new();
-    let Some(a) = found.check(done)? else {
-        let errors = refusal(&found, &parsed);
-        let status = StatusCode::UNPROCESSABLE_ENTITY;
-        return form_page(&state, status, f, None, errors).await;
+    let a = match store_report(&state, &actor, Channel::Public, &f).await? {
+        Ok(a) => a,
+        Err(errors) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return form_page(&state, status, f, None, errors).await;
+        }
     };
-    if !parsed.is_empty() {
-        // cannot happen: the stand-in is out of range
-        return Err(AppError::Internal("report stored with a bad day count".into()).into());
-    }
     Ok(render(&DonePage {
         ft: &super::TEXTS,
         t: &ZH,

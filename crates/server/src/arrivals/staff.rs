@@ -11,9 +11,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use wangge_domain::policy::KeyIndustry;
 use wangge_store::{Channel, GridNode};
 
-use super::report::{form_context, new_arrival, refusal, ReportForm};
+use super::report::{form_context, store_report, ReportForm};
 use crate::auth::PageUser;
-use crate::error::{AppError, PageResult};
+use crate::error::PageResult;
 use crate::form::{CsrfForm, FieldErrors};
 use crate::pages::{render, Layout};
 use crate::permission::{ArrivalHandler, PageAllowed};
@@ -70,19 +70,9 @@ pub async fn create(
     PageAllowed(user, _): PageAllowed<ArrivalHandler>,
     CsrfForm(f): CsrfForm<ReportForm>,
 ) -> PageResult<Response> {
-    let (new, parsed) = new_arrival(&f)?;
-    let done = state
-        .store
-        .create_arrival(&user.user.actor(), Channel::Staff, &new, crate::today())
-        .await;
-    let mut found = FieldErrors::new();
-    let Some(a) = found.check(done)? else {
-        let errors = refusal(&found, &parsed);
-        return page(&state, user, StatusCode::UNPROCESSABLE_ENTITY, f, errors).await;
-    };
-    if !parsed.is_empty() {
-        // cannot happen: the stand-in is out of range
-        return Err(AppError::Internal("report stored with a bad day count".into()).into());
+    let actor = user.user.actor();
+    match store_report(&state, &actor, Channel::Staff, &f).await? {
+        Ok(a) => Ok(Redirect::to(&format!("/arrivals/{}", a.id)).into_response()),
+        Err(errors) => page(&state, user, StatusCode::UNPROCESSABLE_ENTITY, f, errors).await,
     }
-    Ok(Redirect::to(&format!("/arrivals/{}", a.id)).into_response())
 }

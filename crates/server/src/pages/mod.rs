@@ -37,6 +37,11 @@ impl Layout {
         }
     }
 
+    /// Whether the node at `path` is in this user's subtree (a link to its page would open).
+    pub fn in_scope(&self, path: &str) -> bool {
+        wangge_domain::grid::in_subtree(&self.user.node_path, path)
+    }
+
     /// Whether the export links offer full ID numbers (导出完整身份证号, audited).
     pub fn may_export_ids(&self) -> bool {
         self.user.role.exports_id_numbers()
