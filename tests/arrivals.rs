@@ -4,8 +4,7 @@
 
 mod common;
 
-use chrono::{Days, NaiveDate};
-use common::{hidden_csrf, Client, TestServer};
+use common::{day, hidden_csrf, Client, TestServer};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use wangge_domain::validate::make_valid;
@@ -14,20 +13,6 @@ use wangge_store::testing::Kind;
 
 // codes of the test tree, which is a part of the demo district these tests serve
 use wangge_store::testing::code::{GRID_A, GRID_B};
-
-fn today() -> NaiveDate {
-    wangge_server::today()
-}
-
-fn day(offset: i64) -> String {
-    let t = today();
-    let d = if offset >= 0 {
-        t + Days::new(offset.unsigned_abs())
-    } else {
-        t - Days::new(offset.unsigned_abs())
-    };
-    d.to_string()
-}
 
 /// A JSON report; `seq` makes the ID number unique within a test.
 fn report(seq: u32, origin: &str, arrival: &str, node: &str) -> Value {

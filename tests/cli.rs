@@ -239,29 +239,34 @@ fn commands_on_existing_data_never_create_a_database() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// `wangge calendar …` in an empty directory, with a database URL in the environment that
-/// names a file there: the calendar needs no database and must leave none behind.
-fn calendar(args: &[&str]) -> Output {
+/// `wangge <command> …` in an empty directory, with a database URL in the environment that
+/// names a file there: the command needs no database and must leave none behind.
+fn without_database(command: &str, args: &[&str]) -> Output {
     static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let dir =
-        std::env::temp_dir().join(format!("wangge-cli-calendar-{}-{run}", std::process::id()));
+        std::env::temp_dir().join(format!("wangge-cli-{command}-{}-{run}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_wangge"))
-        .arg("calendar")
+        .arg(command)
         .args(args)
         .current_dir(&dir)
         .env("WANGGE_LOG", "error")
         .env(
             "WANGGE_DATABASE_URL",
-            format!("sqlite://{}", dir.join("calendar.db").display()),
+            format!("sqlite://{}", dir.join("wangge.db").display()),
         )
         .output()
         .expect("run wangge");
     let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
-    assert!(left.is_empty(), "calendar {args:?} left files: {left:?}");
+    assert!(left.is_empty(), "{command} {args:?} left files: {left:?}");
     let _ = std::fs::remove_dir(&dir);
     o
+}
+
+/// `wangge calendar …`: the working-day calendar needs no database.
+fn calendar(args: &[&str]) -> Output {
+    without_database("calendar", args)
 }
 
 #[test]
@@ -350,28 +355,9 @@ fn calendar_bad_input_names_the_argument() {
     }
 }
 
-/// `wangge testing …` like [`calendar`]: in an empty directory, with a database URL in the
-/// environment; the advice needs no database and must leave none behind.
+/// `wangge testing …`: the pool-size advice needs no database.
 fn testing(args: &[&str]) -> Output {
-    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("wangge-cli-testing-{}-{run}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_wangge"))
-        .arg("testing")
-        .args(args)
-        .current_dir(&dir)
-        .env("WANGGE_LOG", "error")
-        .env(
-            "WANGGE_DATABASE_URL",
-            format!("sqlite://{}", dir.join("testing.db").display()),
-        )
-        .output()
-        .expect("run wangge");
-    let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
-    assert!(left.is_empty(), "testing {args:?} left files: {left:?}");
-    let _ = std::fs::remove_dir(&dir);
-    o
+    without_database("testing", args)
 }
 
 #[test]

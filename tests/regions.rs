@@ -6,28 +6,13 @@
 
 mod common;
 
-use chrono::{Days, NaiveDate};
-use common::{hidden_csrf, Client, TestServer};
+use common::{day, hidden_csrf, Client, TestServer};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use wangge_domain::validate::make_valid;
 use wangge_store::both_backends;
 use wangge_store::testing::code::GRID_A;
 use wangge_store::testing::Kind;
-
-fn today() -> NaiveDate {
-    wangge_server::today()
-}
-
-fn day(offset: i64) -> String {
-    let t = today();
-    let d = if offset >= 0 {
-        t + Days::new(offset.unsigned_abs())
-    } else {
-        t - Days::new(offset.unsigned_abs())
-    };
-    d.to_string()
-}
 
 fn q(text: &str) -> String {
     url_encode(text)

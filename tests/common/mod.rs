@@ -50,6 +50,17 @@ where
 }
 
 /// `now + d`, for [`wait_until`].
+/// The server's today `offset` days on (or back, when negative), as `YYYY-MM-DD`.
+pub fn day(offset: i64) -> String {
+    let t = wangge_server::today();
+    let d = if offset >= 0 {
+        t + chrono::Days::new(offset.unsigned_abs())
+    } else {
+        t - chrono::Days::new(offset.unsigned_abs())
+    };
+    d.to_string()
+}
+
 pub fn within(d: Duration) -> Instant {
     Instant::now() + d
 }
