@@ -98,6 +98,14 @@ enum Command {
         #[command(subcommand)]
         what: TestingCommand,
     },
+    /// A consistent copy of the database while the server runs: SQLite to a database file
+    /// that `serve` opens as it is; PostgreSQL through pg_dump (restore with pg_restore)
+    Backup {
+        /// The copy to write; an existing file is never overwritten
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Benchmarks
     Bench {
         #[command(subcommand)]
@@ -295,6 +303,14 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             }
             println!("浏览器打开 http://{}/ 登录", listener.local_addr()?);
             serve_until_ctrl_c(listener, store, serve).await?;
+        }
+        Command::Backup { file, db } => {
+            let w = crate::backup::run(&db.url(DEFAULT_DB), &file).await?;
+            println!(
+                "备份完成：{}（{:.1} MB）",
+                w.path.display(),
+                w.bytes as f64 / 1e6
+            );
         }
         Command::Migrate { db } => {
             let store = open_or_create(&db.url(DEFAULT_DB)).await?;

@@ -82,6 +82,11 @@ impl TestServer {
         wangge::demo::ensure(&db.store)
             .await
             .expect("demo district");
+        Self::start_on(db, config).await
+    }
+
+    /// The server on a database as it is (a restored backup, say): nothing is seeded.
+    pub async fn start_on(db: TestDb, config: AppConfig) -> TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");

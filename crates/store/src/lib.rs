@@ -33,6 +33,7 @@ mod plans;
 mod arrival_status;
 mod arrivals;
 mod audit;
+mod backup;
 mod bulk;
 pub mod checkpoints;
 mod connect;
@@ -60,6 +61,7 @@ pub use arrivals::{
     Arrival, ArrivalFilter, Channel, NewArrival, NewStay, MAX_DAYS_AHEAD, MAX_DAYS_LATE,
 };
 pub use audit::{AuditEntry, AuditFilter, AuditRecord};
+pub use backup::BackupSummary;
 pub use connect::{redact_url, Backend, Create, Store};
 pub use daily::DailyEntry;
 pub use error::{FieldError, StoreError};

@@ -390,6 +390,13 @@ async fn drop_pg(admin: &str, name: &str) -> Result<()> {
 impl TestDb {
     /// A new, migrated, empty database of the given kind.
     pub async fn new(kind: Kind) -> Result<TestDb> {
+        Self::made_by(kind, |_| Ok(())).await
+    }
+
+    /// A new database whose content `fill` puts in place before it is opened: `fill` gets the
+    /// URL of an empty PostgreSQL database, or of a SQLite file that does not exist yet (a
+    /// restore test copies a backup there or runs pg_restore). It is then migrated and opened.
+    pub async fn made_by(kind: Kind, fill: impl FnOnce(&str) -> Result<()>) -> Result<TestDb> {
         let name = unique_name();
         let (url, removal) = match kind {
             Kind::Sqlite => {
@@ -425,6 +432,7 @@ impl TestDb {
             }
         };
         // from here on a failure removes what was created (the removal is dropped)
+        fill(&url)?;
         let store = Store::open(&url).await?;
         Ok(TestDb {
             store,
