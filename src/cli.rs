@@ -193,10 +193,18 @@ enum BenchCommand {
         seconds: f64,
     },
     /// Push-list import: generate a CSV, import it (validation, dedupe, grid assignment), and
-    /// compare with a raw batched SQLite insert of the same rows
+    /// compare with the raw path on the same database (SQLite: a batched insert of the rows;
+    /// PostgreSQL: COPY into staging, then set-based inserts); then time the first list pages
     Pushlist {
         #[arg(long, default_value_t = 1_000_000)]
         rows: u64,
+        /// postgres://…/DB: run on that server, in fresh databases made beside DB and dropped
+        /// afterwards (default: SQLite files in a temporary directory)
+        #[arg(long)]
+        database: Option<String>,
+        /// keep the PostgreSQL databases afterwards (to look at their plans)
+        #[arg(long)]
+        keep: bool,
     },
     /// Checkpoint ingest over HTTP: the real server on 127.0.0.1 and keep-alive clients
     Checkpoint {
@@ -392,8 +400,13 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             return crate::import_push::run(&store, &file, name, due_hours).await;
         }
         Command::Bench {
-            what: BenchCommand::Pushlist { rows },
-        } => crate::bench::pushlist::run(rows).await?,
+            what:
+                BenchCommand::Pushlist {
+                    rows,
+                    database,
+                    keep,
+                },
+        } => crate::bench::pushlist::run(rows, database.as_deref(), keep).await?,
         Command::Bench {
             what:
                 BenchCommand::Checkpoint {

@@ -1,6 +1,7 @@
 //! `wangge bench …`: the performance targets, measured side by side with a baseline in the same
-//! run. Storage benches use a fresh SQLite database in a temporary directory; load goes to
-//! 127.0.0.1 only.
+//! run. Storage benches use fresh databases: SQLite files in a temporary directory, or, with
+//! `--database postgres://…/DB`, new databases on that server (dropped afterwards); load goes
+//! to 127.0.0.1 only.
 
 pub mod checkpoint;
 pub mod policy;
@@ -21,6 +22,109 @@ impl Scratch {
 
     pub fn sqlite_url(&self, name: &str) -> String {
         format!("sqlite://{}", self.0.join(name).display())
+    }
+}
+
+/// Where a storage bench makes its fresh databases.
+pub enum BenchDb {
+    Sqlite(Scratch),
+    /// a server reached through this URL; each database is made beside the one it names
+    Postgres {
+        admin: String,
+        made: std::sync::Mutex<Vec<String>>,
+    },
+}
+
+impl BenchDb {
+    /// `None`: SQLite in a scratch directory; `postgres://…`: that server.
+    pub fn new(what: &str, database: Option<&str>) -> Result<BenchDb, Box<dyn std::error::Error>> {
+        match database {
+            None => Ok(BenchDb::Sqlite(Scratch::new(what)?)),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Ok(BenchDb::Postgres {
+                    admin: url.to_string(),
+                    made: Default::default(),
+                })
+            }
+            Some(url) if url.starts_with("sqlite:") => Err(
+                "SQLite 基准测试使用临时目录中的新数据库，不需要 --database（--database 只用于 postgres://）".into(),
+            ),
+            Some(url) => Err(format!("不支持的数据库 URL：{}", wangge_store::redact_url(url)).into()),
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            BenchDb::Sqlite(_) => "SQLite",
+            BenchDb::Postgres { .. } => "PostgreSQL",
+        }
+    }
+
+    /// A scratch directory for the bench's files (the generated CSV).
+    pub fn files(&self) -> std::io::Result<PathBuf> {
+        match self {
+            BenchDb::Sqlite(s) => Ok(s.0.clone()),
+            BenchDb::Postgres { .. } => {
+                let dir =
+                    std::env::temp_dir().join(format!("wangge-bench-files-{}", std::process::id()));
+                std::fs::create_dir_all(&dir)?;
+                Ok(dir)
+            }
+        }
+    }
+
+    /// A fresh, migrated database called `name`.
+    pub async fn fresh(
+        &self,
+        name: &str,
+    ) -> Result<wangge_store::Store, Box<dyn std::error::Error>> {
+        let url = match self {
+            BenchDb::Sqlite(s) => s.sqlite_url(&format!("{name}.db")),
+            BenchDb::Postgres { admin, made } => {
+                use sqlx::Connection;
+                let db = format!("wangge_bench_{}_{name}", std::process::id());
+                let mut conn = sqlx::PgConnection::connect(admin).await?;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
+                    .execute(&mut conn)
+                    .await?;
+                sqlx::query(&format!("CREATE DATABASE {db}"))
+                    .execute(&mut conn)
+                    .await?;
+                conn.close().await?;
+                made.lock().map_err(|_| "lock")?.push(db.clone());
+                let base = admin.split('?').next().unwrap_or(admin);
+                let base = base.rsplit_once('/').map(|(b, _)| b).unwrap_or(base);
+                format!("{base}/{db}")
+            }
+        };
+        Ok(wangge_store::Store::open(&url).await?)
+    }
+
+    /// Names the PostgreSQL databases made, which stay.
+    pub fn keep(&self) {
+        if let BenchDb::Postgres { made, .. } = self {
+            for db in made.lock().map(|m| m.clone()).unwrap_or_default() {
+                println!("保留数据库：{db}");
+            }
+        }
+    }
+
+    /// Drops the PostgreSQL databases made (SQLite's go with the scratch directory).
+    pub async fn cleanup(&self) {
+        if let BenchDb::Postgres { admin, made } = self {
+            use sqlx::Connection;
+            let names = made.lock().map(|m| m.clone()).unwrap_or_default();
+            if let Ok(mut conn) = sqlx::PgConnection::connect(admin).await {
+                for db in names {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
+                        .execute(&mut conn)
+                        .await;
+                }
+            }
+            let _ = std::fs::remove_dir_all(
+                std::env::temp_dir().join(format!("wangge-bench-files-{}", std::process::id())),
+            );
+        }
     }
 }
 

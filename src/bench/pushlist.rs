@@ -11,7 +11,7 @@ use wangge_domain::role::Role;
 use wangge_store::pushlist::{ItemView, PushImport, PushItemFilter, ReadProgress};
 use wangge_store::{Actor, Scope, Store};
 
-use super::{nth_id_number, peak_rss_mib, reset_peak_rss, Lcg, Scratch};
+use super::{nth_id_number, peak_rss_mib, reset_peak_rss, BenchDb, Lcg};
 
 type BoxError = Box<dyn std::error::Error>;
 
@@ -68,8 +68,9 @@ fn generate(path: &Path, rows: u64, grids: &[String]) -> std::io::Result<u64> {
 /// The baseline: the same file read with the same CSV reader and inserted as plain text rows,
 /// 1000 rows per statement, in one transaction — no validation, no persons, no indexes.
 async fn raw_insert(store: &Store, path: &Path) -> Result<u64, BoxError> {
-    let wangge_store::Backend::Sqlite(pool) = store.backend() else {
-        return Err("raw baseline needs SQLite".into());
+    let pool = match store.backend() {
+        wangge_store::Backend::Sqlite(pool) => pool,
+        wangge_store::Backend::Postgres(pool) => return raw_copy(pool, path).await,
     };
     sqlx::query(
         "CREATE TABLE raw_rows (name TEXT, id_number TEXT, phone TEXT, origin TEXT, \
@@ -118,9 +119,75 @@ async fn raw_insert(store: &Store, path: &Path) -> Result<u64, BoxError> {
     Ok(total)
 }
 
-pub async fn run(rows: u64) -> Result<(), BoxError> {
-    let scratch = Scratch::new("pushlist")?;
-    let csv_path = scratch.0.join("push.csv");
+/// The baseline on PostgreSQL: the file streamed with COPY into a staging table, then
+/// set-based inserts into persons and push_items, with their unique indexes and foreign keys,
+/// in one transaction — no validation, no grid assignment, no merges recorded.
+async fn raw_copy(pool: &sqlx::PgPool, path: &Path) -> Result<u64, BoxError> {
+    use tokio::io::AsyncReadExt;
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "CREATE TEMP TABLE raw_rows (name TEXT, id_number TEXT, phone TEXT, origin TEXT, \
+         arrived_at TEXT, address TEXT, note TEXT) ON COMMIT DROP",
+    )
+    .execute(&mut *tx)
+    .await?;
+    let mut copy = tx
+        .copy_in_raw("COPY raw_rows FROM STDIN (FORMAT csv, HEADER true)")
+        .await?;
+    let mut file = tokio::fs::File::open(path).await?;
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf).await?;
+        if n == 0 {
+            break;
+        }
+        copy.send(&buf[..n]).await?;
+    }
+    let total = copy.finish().await?;
+    let batch: i64 = sqlx::query_scalar(
+        "INSERT INTO push_batches (name, due_hours, created_by, created_at, due_at) \
+         VALUES ('raw', 24, 'bench', now(), now() + interval '24 hours') RETURNING id",
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO persons (id_number, birth_date, sex, created_at, updated_at) \
+         SELECT DISTINCT id_number, to_date(substr(id_number, 7, 8), 'YYYYMMDD'), \
+             CASE WHEN substr(id_number, 17, 1)::INT % 2 = 1 THEN 'male' ELSE 'female' END, \
+             now(), now() \
+         FROM raw_rows ON CONFLICT (id_number) DO NOTHING",
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO push_items (batch_id, person_id, node_id, row_no, origin, arrived_at, \
+             address, note, name, phone, state, updated_at) \
+         SELECT $1, p.id, NULL, 0, r.origin, r.arrived_at::TIMESTAMP, r.address, \
+             COALESCE(r.note, ''), r.name, r.phone, 'pending', now() \
+         FROM raw_rows r JOIN persons p ON p.id_number = r.id_number \
+         ON CONFLICT (person_id) WHERE state IN ('pending', 'reached') DO NOTHING",
+    )
+    .bind(batch)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(total)
+}
+
+/// `keep`: leave the PostgreSQL databases in place afterwards (to read their plans).
+pub async fn run(rows: u64, database: Option<&str>, keep: bool) -> Result<(), BoxError> {
+    let dbs = BenchDb::new("pushlist", database)?;
+    let outcome = run_on(&dbs, rows).await;
+    if keep {
+        dbs.keep();
+    } else {
+        dbs.cleanup().await;
+    }
+    outcome
+}
+
+async fn run_on(dbs: &BenchDb, rows: u64) -> Result<(), BoxError> {
+    let csv_path = dbs.files()?.join("push.csv");
     let tree = crate::demo::grid_csv();
     let grids: Vec<String> = tree
         .lines()
@@ -136,7 +203,11 @@ pub async fn run(rows: u64) -> Result<(), BoxError> {
         started.elapsed().as_secs_f64()
     );
 
-    let raw_store = Store::open(&scratch.sqlite_url("raw.db")).await?;
+    let raw_store = dbs.fresh("raw").await?;
+    // the raw path on PostgreSQL writes items with their foreign keys, as the import does
+    raw_store
+        .import_grid_csv(&Actor::system("bench"), tree.as_bytes())
+        .await?;
     reset_peak_rss();
     let started = Instant::now();
     let raw_rows = raw_insert(&raw_store, &csv_path).await?;
@@ -144,7 +215,7 @@ pub async fn run(rows: u64) -> Result<(), BoxError> {
     let raw_rss = peak_rss_mib();
     raw_store.close().await;
 
-    let store = Store::open(&scratch.sqlite_url("import.db")).await?;
+    let store = dbs.fresh("import").await?;
     let admin = Actor::system("bench");
     store.import_grid_csv(&admin, tree.as_bytes()).await?;
     reset_peak_rss();
@@ -172,7 +243,10 @@ pub async fn run(rows: u64) -> Result<(), BoxError> {
 
     let rate = summary.rows as f64 / secs;
     let raw_rate = raw_rows as f64 / raw_secs;
-    println!("推送名单导入（SQLite，校验 + 去重 + 分配网格，一个事务）：");
+    println!(
+        "推送名单导入（{}，校验 + 去重 + 分配网格，一个事务）：",
+        dbs.name()
+    );
     println!(
         "  行数 {}，新增 {}，合并 {}，待分配 {}，被拒 {}",
         summary.rows, summary.created, summary.merged, summary.unassigned, summary.rejected
@@ -180,7 +254,12 @@ pub async fn run(rows: u64) -> Result<(), BoxError> {
     println!("  用时 {secs:.2} s，{rate:.0} 行/s，峰值内存 {}", mib(rss));
     println!("  提交后日志写回数据库文件（后台检查点，不计入导入用时）：{checkpoint_secs:.2} s");
     println!(
-        "原始批量插入（同一驱动，1000 行/语句，一个事务，无校验）：{raw_secs:.2} s，{raw_rate:.0} 行/s，峰值内存 {}",
+        "原始路径（{}，一个事务，无校验）：{raw_secs:.2} s，{raw_rate:.0} 行/s，峰值内存 {}",
+        match dbs {
+            BenchDb::Sqlite(_) => "同一驱动批量插入无索引表，1000 行/语句",
+            BenchDb::Postgres { .. } =>
+                "COPY 入暂存表，再集合插入 persons 与 push_items，同样的唯一索引与外键",
+        },
         mib(raw_rss)
     );
     println!("比值（导入 ÷ 原始）：{:.2}", rate / raw_rate);

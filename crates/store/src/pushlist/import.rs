@@ -396,7 +396,35 @@ impl Store {
         reader
             .await
             .map_err(|e| StoreError::Internal(format!("reader thread: {e}")))?;
+        if outcome.is_ok() {
+            self.refresh_statistics(PUSH_TABLES).await?;
+        }
         outcome
+    }
+}
+
+/// What a push-list import writes to, for [`Store::refresh_statistics`].
+const PUSH_TABLES: &[&str] = &[
+    "persons",
+    "push_items",
+    "push_item_grid",
+    "push_merges",
+    "push_counts",
+    "push_batches",
+];
+
+impl Store {
+    /// The planner's statistics of `tables`, refreshed after a bulk write. PostgreSQL's
+    /// autovacuum would get to it only after a while, and a list planned meanwhile on the
+    /// statistics of an empty table took seconds instead of milliseconds; SQLite plans from
+    /// the schema and needs nothing.
+    pub(crate) async fn refresh_statistics(&self, tables: &[&str]) -> Result<()> {
+        if let crate::Backend::Postgres(pool) = self.backend() {
+            sqlx::query(&format!("ANALYZE {}", tables.join(", ")))
+                .execute(pool)
+                .await?;
+        }
+        Ok(())
     }
 
     /// The matcher for addresses inside `scope`: the address table first, then tree names.
