@@ -234,7 +234,7 @@ async fn run_on(dbs: &BenchDb, rows: u64) -> Result<(), BoxError> {
         .await?;
     let secs = started.elapsed().as_secs_f64();
     let rss = peak_rss_mib();
-    let lists = list_timings(&store, &tree).await?;
+    let (lists, plans) = list_timings(&store, &tree).await?;
     // the import is durable at its commit; copying the log into the database file follows
     // (the store's background checkpoints, and the one `close` waits for)
     let started = Instant::now();
@@ -263,20 +263,74 @@ async fn run_on(dbs: &BenchDb, rows: u64) -> Result<(), BoxError> {
         mib(raw_rss)
     );
     println!("比值（导入 ÷ 原始）：{:.2}", rate / raw_rate);
-    println!("导入后名单首页（每页 50 条）：");
+    println!("导入后名单首页（每页 50 条）与看板：");
     for (what, n, ms) in lists {
         println!("  {what}：{n} 条，{ms:.1} ms");
     }
-    Ok(())
+    plans.verdict()
 }
 
-/// The first page of the lists people open after an import, from a grid worker's to the
-/// district's, timed: (what, items on the page, milliseconds). Right after an import the overdue
-/// lists are empty: no batch is past its deadline yet.
+/// What EXPLAIN says of every list query the bench times (PostgreSQL only): a sequential scan
+/// of one of the big tables is a plan gone wrong, whatever the time of this run says.
+#[derive(Default)]
+struct PlanCheck {
+    statements: usize,
+    seq_scans: Vec<String>,
+}
+
+/// The tables that grow with the lists; a scan of the grid tree or a batch table is fine.
+const BIG_TABLES: [&str; 3] = ["push_items", "push_item_grid", "persons"];
+
+impl PlanCheck {
+    async fn check(
+        &mut self,
+        store: &Store,
+        what: &str,
+        actor: &Actor,
+        filter: &PushItemFilter,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), BoxError> {
+        let lines = store.explain_push_list(actor, filter, at).await?;
+        if lines.is_empty() {
+            return Ok(());
+        }
+        self.statements += 1;
+        for line in lines {
+            let seq = BIG_TABLES
+                .iter()
+                .any(|t| line.contains(&format!("Seq Scan on {t} ")));
+            if seq {
+                self.seq_scans.push(format!("{what}：{}", line.trim()));
+            }
+        }
+        Ok(())
+    }
+
+    fn verdict(self) -> Result<(), BoxError> {
+        if self.statements == 0 {
+            return Ok(());
+        }
+        if self.seq_scans.is_empty() {
+            println!("计划检查：{} 条名单查询，无全表扫描", self.statements);
+            return Ok(());
+        }
+        Err(format!(
+            "计划退化（{} 条名单查询中有全表扫描）：\n  {}",
+            self.statements,
+            self.seq_scans.join("\n  ")
+        )
+        .into())
+    }
+}
+
+/// The first page of every list view people open after an import, and their dashboards, from
+/// a grid worker's to the district's, timed: (what, items on the page or rows of the
+/// dashboard, milliseconds). Right after an import nothing is verified and the overdue lists
+/// are empty (no batch is past its deadline yet); they are timed as well two days on.
 async fn list_timings(
     store: &Store,
     tree: &str,
-) -> Result<Vec<(&'static str, usize, f64)>, BoxError> {
+) -> Result<(Vec<(String, usize, f64)>, PlanCheck), BoxError> {
     // the first grid of the demo tree, and its community and township above it
     let parent: std::collections::HashMap<&str, &str> = tree
         .lines()
@@ -296,64 +350,100 @@ async fn list_timings(
         .get(community)
         .copied()
         .ok_or("community without parent")?;
-    let mut paths = Vec::with_capacity(3);
-    for code in [grid, community, township] {
-        paths.push(
+    let mut nodes = Vec::with_capacity(4);
+    for code in [grid, community, township, "410105"] {
+        nodes.push(
             store
                 .grid_node_by_code(&Actor::system("test"), code)
-                .await?
-                .path,
+                .await?,
         );
     }
-    let [grid, community, township] = <[String; 3]>::try_from(paths).map_err(|_| "three paths")?;
     let actor = |path: &str, role: Role| Actor {
         scope: Scope::new(path),
         role,
         ..Actor::system("bench")
     };
-    let cases = [
-        (
-            "网格员·未核查",
-            actor(&grid, Role::GridWorker),
-            ItemView::Open,
-        ),
-        (
-            "网格员·超时（空）",
-            actor(&grid, Role::GridWorker),
-            ItemView::Overdue,
-        ),
-        (
-            "社区·未核查",
-            actor(&community, Role::GridWorker),
-            ItemView::Open,
-        ),
-        (
-            "街道·未核查",
-            actor(&township, Role::TownshipOfficer),
-            ItemView::Open,
-        ),
-        (
-            "街道·待分配",
-            actor(&township, Role::TownshipOfficer),
-            ItemView::Unassigned,
-        ),
-        ("区级·未核查", Actor::system("bench"), ItemView::Open),
-        ("区级·超时（空）", Actor::system("bench"), ItemView::Overdue),
+    let who = [
+        ("网格员", actor(&nodes[0].path, Role::GridWorker)),
+        ("社区", actor(&nodes[1].path, Role::GridWorker)),
+        ("街道", actor(&nodes[2].path, Role::TownshipOfficer)),
+        ("区级", Actor::system("bench")),
     ];
-    let mut out = Vec::with_capacity(cases.len());
-    for (what, actor, view) in cases {
+    let now = wangge_store::now();
+    // every batch is past its deadline two days on: the overdue lists are full
+    let later = now + chrono::Duration::days(2);
+    let views: [(&str, ItemView, _); 5] = [
+        ("未核查", ItemView::Open, now),
+        ("超时（空）", ItemView::Overdue, now),
+        ("超时（两天后）", ItemView::Overdue, later),
+        ("已核查（空）", ItemView::Verified, now),
+        ("全部", ItemView::All, now),
+    ];
+    let mut out = Vec::new();
+    let mut plans = PlanCheck::default();
+    for (i, (role, actor)) in who.iter().enumerate() {
+        let mut cases: Vec<(String, ItemView, chrono::DateTime<chrono::Utc>)> = views
+            .iter()
+            .map(|(view, v, at)| (format!("{role}·{view}"), *v, *at))
+            .collect();
+        if actor.may::<wangge_domain::permission::PushPlacer>() {
+            cases.push((format!("{role}·待分配"), ItemView::Unassigned, now));
+        }
+        for (what, view, at) in cases {
+            let filter = PushItemFilter {
+                view,
+                limit: 50,
+                ..Default::default()
+            };
+            let started = Instant::now();
+            let page = store.list_push_items(actor, &filter, at).await?;
+            out.push((
+                what.clone(),
+                page.len(),
+                started.elapsed().as_secs_f64() * 1e3,
+            ));
+            plans.check(store, &what, actor, &filter, at).await?;
+        }
+        let started = Instant::now();
+        let board = store.push_dashboard(actor, &nodes[i], None, now).await?;
+        out.push((
+            format!("{role}·看板"),
+            board.rows.len(),
+            started.elapsed().as_secs_f64() * 1e3,
+        ));
+    }
+    // a few verified here and there, as an hour into the work: the 已核查 lists are sparse
+    let system = Actor::system("bench");
+    let mut verified = 0;
+    for k in 1..=200i64 {
+        let done = store
+            .verify_push_item(
+                &system,
+                k * 4_900,
+                wangge_domain::pushlist::state::Verification::NotFound {
+                    reason: "基准测试".into(),
+                },
+            )
+            .await;
+        verified += usize::from(done.is_ok());
+    }
+    for (role, actor) in &who {
         let filter = PushItemFilter {
-            view,
+            view: ItemView::Verified,
             limit: 50,
             ..Default::default()
         };
         let started = Instant::now();
-        let page = store
-            .list_push_items(&actor, &filter, wangge_store::now())
-            .await?;
-        out.push((what, page.len(), started.elapsed().as_secs_f64() * 1e3));
+        let page = store.list_push_items(actor, &filter, now).await?;
+        let what = format!("{role}·已核查（全区 {verified} 条）");
+        out.push((
+            what.clone(),
+            page.len(),
+            started.elapsed().as_secs_f64() * 1e3,
+        ));
+        plans.check(store, &what, actor, &filter, now).await?;
     }
-    Ok(out)
+    Ok((out, plans))
 }
 
 fn mib(v: Option<f64>) -> String {

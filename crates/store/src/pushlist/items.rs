@@ -113,12 +113,29 @@ enum ListPath {
     /// ids at a time: for a grid, a community or the unassigned queue, a small part of the
     /// whole.
     ByGrid,
+    /// Read the scope's verified items from their partial index (`push_items_verified`, by
+    /// node): for the 已核查 list early on, when they are a small part of the scope's items.
+    Verified,
+}
+
+/// What the 见底清零 counters say of a list's scope, for choosing how to read it.
+struct ScopeCounts {
+    /// items in the scope in the view's states (for the overdue view: open)
+    in_view: i64,
+    /// items in the scope
+    in_scope: i64,
+    /// items in the district
+    all: i64,
 }
 
 impl ListPath {
-    /// By grid unless the scope holds more than a quarter of the items.
-    fn for_counts(in_scope: i64, all: i64) -> ListPath {
-        if in_scope > all / 4 {
+    /// Verified items by their own index when they are few among the scope's (a page of them
+    /// would be found only after reading many open ones); otherwise by grid unless the scope
+    /// holds more than a quarter of the items.
+    fn for_counts(view: ItemView, c: &ScopeCounts) -> ListPath {
+        if view == ItemView::Verified && c.in_view < c.in_scope / 4 {
+            ListPath::Verified
+        } else if c.in_scope > c.all / 4 {
             ListPath::ByItem
         } else {
             ListPath::ByGrid
@@ -150,6 +167,58 @@ fn view_condition(view: ItemView) -> &'static str {
         ItemView::Verified => "i.state NOT IN ('pending', 'reached')",
         ItemView::All => "1 = 1",
         ItemView::Unassigned => "i.node_id IS NULL",
+    }
+}
+
+/// The statement of the list by item, for a view and an optional search.
+fn by_item_sql(view: ItemView, search: Option<&PersonSearch>) -> String {
+    // the overdue view binds the clock as $7; a search comes after it
+    let n = if view == ItemView::Overdue { 8 } else { 7 };
+    let search_condition = match search {
+        Some(s) => format!("AND {}", search::condition(s, "i.name", "p.id_number", n)),
+        None => String::new(),
+    };
+    format!(
+        "{ITEM_COLUMNS} FROM push_items i {ITEM_JOINS} WHERE {IN_SCOPE} \
+         AND ($4 IS NULL OR i.batch_id = $4) AND {} \
+         AND i.id > $5 {search_condition} ORDER BY i.id LIMIT $6",
+        view_condition(view)
+    )
+}
+
+/// Binds the parameters of [`by_item_sql`]: `$1` to `$6`, the clock for the overdue view,
+/// then the search.
+fn bind_by_item<'q, DB, O>(
+    q: QueryAs<'q, DB, O, DB::Arguments<'q>>,
+    view: ItemView,
+    args: &'q ListArgs,
+    search: Option<&'q PersonSearch>,
+) -> QueryAs<'q, DB, O, DB::Arguments<'q>>
+where
+    DB: sqlx::Database,
+    &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    bool: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    DateTime<Utc>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let q = q
+        .bind(args.lo.as_str())
+        .bind(args.hi.as_str())
+        .bind(args.unassigned)
+        .bind(args.batch_id)
+        .bind(args.after)
+        .bind(args.limit);
+    // only the overdue view compares with the clock
+    let q = if view == ItemView::Overdue {
+        q.bind(args.now)
+    } else {
+        q
+    };
+    match search {
+        Some(s) => q.bind(search::value(s)),
+        None => q,
     }
 }
 
@@ -212,6 +281,73 @@ impl Store {
         now: DateTime<Utc>,
         path: Option<ListPath>,
     ) -> Result<Vec<PushItem>> {
+        let Some((path, args)) = self.list_plan(actor, filter, now, path).await? else {
+            return Ok(Vec::new());
+        };
+        match (path, &filter.search) {
+            (ListPath::ByGrid, None) => self.list_by_grid(filter.view, args).await,
+            (ListPath::Verified, None) => self.list_verified(&args).await,
+            // the grid index knows no names: a search reads item by item
+            (_, search) => self.list_by_item(filter.view, &args, search.as_ref()).await,
+        }
+    }
+
+    /// PostgreSQL's plans of the statements [`Store::list_push_items`] would run for this
+    /// list (none when the counters answer it, or on SQLite), for the bench that checks them:
+    /// a list that reads a whole table shows as a `Seq Scan` here.
+    pub async fn explain_push_list(
+        &self,
+        actor: &Actor,
+        filter: &PushItemFilter,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>> {
+        let crate::Backend::Postgres(pool) = self.backend() else {
+            return Ok(Vec::new());
+        };
+        let Some((path, args)) = self.list_plan(actor, filter, now, None).await? else {
+            return Ok(Vec::new());
+        };
+        let explain = |sql: &str| format!("EXPLAIN {sql}");
+        let lines: Vec<(String,)> = match (path, &filter.search) {
+            (ListPath::ByGrid, None) => {
+                let (window_sql, items_sql) = self.by_grid_sql(filter.view);
+                let mut args = args;
+                args.window = (args.limit * 2).max(64);
+                let mut lines: Vec<(String,)> = args
+                    .bind(sqlx::query_as(&explain(&window_sql)))
+                    .fetch_all(pool)
+                    .await?;
+                lines.extend(
+                    args.bind(sqlx::query_as(&explain(&items_sql)))
+                        .fetch_all(pool)
+                        .await?,
+                );
+                lines
+            }
+            (ListPath::Verified, None) => {
+                args.bind(sqlx::query_as(&explain(&self.verified_sql())))
+                    .fetch_all(pool)
+                    .await?
+            }
+            (_, search) => {
+                let sql = explain(&by_item_sql(filter.view, search.as_ref()));
+                bind_by_item(sqlx::query_as(&sql), filter.view, &args, search.as_ref())
+                    .fetch_all(pool)
+                    .await?
+            }
+        };
+        Ok(lines.into_iter().map(|(l,)| l).collect())
+    }
+
+    /// How a list is read and with what, after the checks of role and scope; `None` when the
+    /// answer is empty without reading items.
+    async fn list_plan(
+        &self,
+        actor: &Actor,
+        filter: &PushItemFilter,
+        now: DateTime<Utc>,
+        path: Option<ListPath>,
+    ) -> Result<Option<(ListPath, ListArgs)>> {
         actor.require::<PushViewer>()?;
         let (lo, hi, unassigned) = list_bounds(actor, filter)?;
         if filter.view == ItemView::Unassigned {
@@ -222,7 +358,7 @@ impl Store {
         if filter.view == ItemView::Overdue
             && !self.any_batch_past_due(filter.batch_id, now).await?
         {
-            return Ok(Vec::new());
+            return Ok(None);
         }
         let path = match path {
             Some(path) => path,
@@ -230,10 +366,15 @@ impl Store {
             None if filter.search.is_some() => ListPath::ByItem,
             None if filter.view == ItemView::Unassigned => ListPath::ByGrid,
             None => {
-                let (in_scope, all) = self
-                    .scope_item_counts(&lo, &hi, unassigned, filter.batch_id)
+                let counts = self
+                    .scope_item_counts(filter.view, &lo, &hi, unassigned, filter.batch_id)
                     .await?;
-                ListPath::for_counts(in_scope, all)
+                // an empty view (nothing verified yet, or 见底清零) is known from the counters:
+                // looking for its first page read every item of the scope
+                if counts.in_view == 0 {
+                    return Ok(None);
+                }
+                ListPath::for_counts(filter.view, &counts)
             }
         };
         let args = ListArgs {
@@ -246,11 +387,7 @@ impl Store {
             now,
             window: 0,
         };
-        match (path, &filter.search) {
-            (ListPath::ByGrid, None) => self.list_by_grid(filter.view, args).await,
-            // the grid index knows no names: a search reads item by item
-            (_, search) => self.list_by_item(filter.view, &args, search.as_ref()).await,
-        }
+        Ok(Some((path, args)))
     }
 
     /// The list by item: every item in id order, those in scope and in view.
@@ -260,33 +397,11 @@ impl Store {
         args: &ListArgs,
         search: Option<&PersonSearch>,
     ) -> Result<Vec<PushItem>> {
-        // the overdue view binds the clock as $7; a search comes after it
-        let n = if view == ItemView::Overdue { 8 } else { 7 };
-        let search_condition = match search {
-            Some(s) => format!("AND {}", search::condition(s, "i.name", "p.id_number", n)),
-            None => String::new(),
-        };
-        let sql = format!(
-            "{ITEM_COLUMNS} FROM push_items i {ITEM_JOINS} WHERE {IN_SCOPE} \
-             AND ($4 IS NULL OR i.batch_id = $4) AND {} \
-             AND i.id > $5 {search_condition} ORDER BY i.id LIMIT $6",
-            view_condition(view)
-        );
+        let sql = by_item_sql(view, search);
         Ok(on_pool!(self, pool => {
-            let q = sqlx::query_as::<_, PushItem>(&sql)
-                .bind(&args.lo)
-                .bind(&args.hi)
-                .bind(args.unassigned)
-                .bind(args.batch_id)
-                .bind(args.after)
-                .bind(args.limit);
-            // only the overdue view compares with the clock
-            let q = if view == ItemView::Overdue { q.bind(args.now) } else { q };
-            let q = match search {
-                Some(s) => q.bind(search::value(s)),
-                None => q,
-            };
-            q.fetch_all(pool).await?
+            bind_by_item(sqlx::query_as::<_, PushItem>(&sql), view, args, search)
+                .fetch_all(pool)
+                .await?
         }))
     }
 
@@ -297,27 +412,7 @@ impl Store {
     /// one. The scope is checked on the item itself as well: what a worker sees never rests
     /// on the index alone.
     async fn list_by_grid(&self, view: ItemView, mut args: ListArgs) -> Result<Vec<PushItem>> {
-        let grids = if view == ItemView::Unassigned {
-            "SELECT 0 WHERE $3"
-        } else {
-            "SELECT id FROM grid_nodes WHERE path >= $1 AND path < $2 UNION ALL SELECT 0 WHERE $3"
-        };
-        // an overdue list looks only at the batches past their deadline
-        let batches = if view == ItemView::Overdue {
-            "SELECT id FROM push_batches WHERE ($4 IS NULL OR id = $4) AND due_at < $7"
-        } else {
-            "SELECT id FROM push_batches WHERE $4 IS NULL OR id = $4"
-        };
-        let window_ids = format!(
-            "SELECT x.item_id FROM push_item_grid x WHERE x.batch_id IN ({batches}) \
-             AND x.node_key IN ({grids}) AND x.item_id > $5 ORDER BY x.item_id LIMIT $8"
-        );
-        let window_sql = format!("SELECT COUNT(*), MAX(w.item_id) FROM ({window_ids}) w");
-        let items_sql = format!(
-            "{ITEM_COLUMNS} FROM push_items i {ITEM_JOINS} WHERE i.id IN ({window_ids}) \
-             AND {IN_SCOPE} AND {} ORDER BY i.id LIMIT $6",
-            view_condition(view)
-        );
+        let (window_sql, items_sql) = self.by_grid_sql(view);
         let limit = args.limit;
         let mut out: Vec<PushItem> = Vec::new();
         args.window = (limit * 2).max(64);
@@ -343,6 +438,79 @@ impl Store {
         }
     }
 
+    /// The statements of the list by grid: the window's (count, last id), and its items.
+    fn by_grid_sql(&self, view: ItemView) -> (String, String) {
+        let grids = if view == ItemView::Unassigned {
+            "SELECT 0 WHERE $3"
+        } else {
+            "SELECT id FROM grid_nodes WHERE path >= $1 AND path < $2 UNION ALL SELECT 0 WHERE $3"
+        };
+        // an overdue list looks only at the batches past their deadline
+        let batches = if view == ItemView::Overdue {
+            "SELECT id FROM push_batches WHERE ($4 IS NULL OR id = $4) AND due_at < $7"
+        } else {
+            "SELECT id FROM push_batches WHERE $4 IS NULL OR id = $4"
+        };
+        let window_ids = match self.backend() {
+            // SQLite walks the batch-first key in item order for all the keys at once
+            crate::Backend::Sqlite(_) => format!(
+                "SELECT x.item_id FROM push_item_grid x WHERE x.batch_id IN ({batches}) \
+                 AND x.node_key IN ({grids}) AND x.item_id > $5 ORDER BY x.item_id LIMIT $8"
+            ),
+            // PostgreSQL cannot merge ordered ranges: the first ids of each grid from the
+            // grid-first index (migration 0010), then the first of them all
+            crate::Backend::Postgres(_) => format!(
+                "SELECT y.item_id FROM ({grids}) AS keys (k) CROSS JOIN LATERAL \
+                 (SELECT x.item_id FROM push_item_grid x WHERE x.node_key = keys.k \
+                  AND x.item_id > $5 AND x.batch_id IN ({batches}) \
+                  ORDER BY x.item_id LIMIT $8) y ORDER BY y.item_id LIMIT $8"
+            ),
+        };
+        let window_sql = format!("SELECT COUNT(*), MAX(w.item_id) FROM ({window_ids}) w");
+        let items_sql = format!(
+            "{ITEM_COLUMNS} FROM push_items i {ITEM_JOINS} WHERE i.id IN ({window_ids}) \
+             AND {IN_SCOPE} AND {} ORDER BY i.id LIMIT $6",
+            view_condition(view)
+        );
+        (window_sql, items_sql)
+    }
+
+    /// The 已核查 list from the verified items' index by node: on PostgreSQL the first of
+    /// each node's, then the first of them all; SQLite merges the nodes' ranges itself.
+    async fn list_verified(&self, args: &ListArgs) -> Result<Vec<PushItem>> {
+        let sql = self.verified_sql();
+        Ok(on_pool!(self, pool => args.bind(sqlx::query_as(&sql)).fetch_all(pool).await?))
+    }
+
+    /// The statement of the 已核查 list by the verified items' index.
+    fn verified_sql(&self) -> String {
+        const VERIFIED: &str = "v.state NOT IN ('pending', 'reached')";
+        let ids = match self.backend() {
+            crate::Backend::Sqlite(_) => format!(
+                "SELECT v.id FROM push_items v WHERE {VERIFIED} AND v.id > $5 \
+                 AND ($4 IS NULL OR v.batch_id = $4) \
+                 AND (v.node_id IN (SELECT id FROM grid_nodes WHERE path >= $1 AND path < $2) \
+                      OR (v.node_id IS NULL AND $3)) \
+                 ORDER BY v.id LIMIT $6"
+            ),
+            crate::Backend::Postgres(_) => format!(
+                "SELECT y.id FROM (SELECT id FROM grid_nodes WHERE path >= $1 AND path < $2) \
+                 AS keys (k) CROSS JOIN LATERAL (SELECT v.id FROM push_items v \
+                  WHERE v.node_id = keys.k AND {VERIFIED} AND v.id > $5 \
+                  AND ($4 IS NULL OR v.batch_id = $4) ORDER BY v.id LIMIT $6) y \
+                 UNION ALL (SELECT v.id FROM push_items v WHERE v.node_id IS NULL AND $3 \
+                  AND {VERIFIED} AND v.id > $5 AND ($4 IS NULL OR v.batch_id = $4) \
+                  ORDER BY v.id LIMIT $6) \
+                 ORDER BY 1 LIMIT $6"
+            ),
+        };
+        format!(
+            "{ITEM_COLUMNS} FROM push_items i {ITEM_JOINS} WHERE i.id IN ({ids}) \
+             AND {IN_SCOPE} AND {} ORDER BY i.id LIMIT $6",
+            view_condition(ItemView::Verified)
+        )
+    }
+
     /// Whether `batch` (or any batch) is past its deadline at `now`.
     async fn any_batch_past_due(&self, batch: Option<i64>, now: DateTime<Utc>) -> Result<bool> {
         Ok(on_pool!(self, pool => {
@@ -357,30 +525,45 @@ impl Store {
         }))
     }
 
-    /// Items (all states) in the scope `lo`..`hi` (with the unassigned queue when
-    /// `unassigned`) and in all, of one batch or every batch, from the 见底清零 counters.
+    /// Items of the scope `lo`..`hi` (with the unassigned queue when `unassigned`), of one
+    /// batch or every batch, from the 见底清零 counters: (those in the view's states, all in
+    /// the scope, all in the district).
     async fn scope_item_counts(
         &self,
+        view: ItemView,
         lo: &str,
         hi: &str,
         unassigned: bool,
         batch: Option<i64>,
-    ) -> Result<(i64, i64)> {
-        Ok(on_pool!(self, pool => {
-            sqlx::query_as::<_, (i64, i64)>(
-                "SELECT CAST(COALESCE(SUM(CASE WHEN (g.path >= $1 AND g.path < $2) \
-                 OR (c.node_key = 0 AND $3) THEN c.n ELSE 0 END), 0) AS BIGINT), \
-                 CAST(COALESCE(SUM(c.n), 0) AS BIGINT) \
-                 FROM push_counts c LEFT JOIN grid_nodes g ON g.id = c.node_key \
-                 WHERE $4 IS NULL OR c.batch_id = $4",
-            )
-            .bind(lo)
-            .bind(hi)
-            .bind(unassigned)
-            .bind(batch)
-            .fetch_one(pool)
-            .await?
-        }))
+    ) -> Result<ScopeCounts> {
+        let in_view = match view {
+            ItemView::Open | ItemView::Overdue => "c.state IN ('pending', 'reached')",
+            ItemView::Verified => "c.state NOT IN ('pending', 'reached')",
+            ItemView::All | ItemView::Unassigned => "1 = 1",
+        };
+        let sql = format!(
+            "SELECT CAST(COALESCE(SUM(CASE WHEN ((g.path >= $1 AND g.path < $2) \
+             OR (c.node_key = 0 AND $3)) AND {in_view} THEN c.n ELSE 0 END), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(CASE WHEN (g.path >= $1 AND g.path < $2) \
+             OR (c.node_key = 0 AND $3) THEN c.n ELSE 0 END), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(c.n), 0) AS BIGINT) \
+             FROM push_counts c LEFT JOIN grid_nodes g ON g.id = c.node_key \
+             WHERE $4 IS NULL OR c.batch_id = $4"
+        );
+        let (in_view, in_scope, all) = on_pool!(self, pool => {
+            sqlx::query_as::<_, (i64, i64, i64)>(&sql)
+                .bind(lo)
+                .bind(hi)
+                .bind(unassigned)
+                .bind(batch)
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(ScopeCounts {
+            in_view,
+            in_scope,
+            all,
+        })
     }
 
     /// One item, or [`StoreError::NotFound`] when it does not exist or is outside the scope.
@@ -832,11 +1015,28 @@ mod tests {
 
     #[test]
     fn small_scopes_read_by_grid() {
-        assert_eq!(ListPath::for_counts(0, 0), ListPath::ByGrid);
-        assert_eq!(ListPath::for_counts(25, 100), ListPath::ByGrid);
-        assert_eq!(ListPath::for_counts(26, 100), ListPath::ByItem);
-        assert_eq!(ListPath::for_counts(100, 100), ListPath::ByItem);
-        assert_eq!(ListPath::for_counts(i64::MAX, i64::MAX), ListPath::ByItem);
+        let path = |view, in_view, in_scope, all| {
+            ListPath::for_counts(
+                view,
+                &ScopeCounts {
+                    in_view,
+                    in_scope,
+                    all,
+                },
+            )
+        };
+        assert_eq!(path(ItemView::Open, 0, 0, 0), ListPath::ByGrid);
+        assert_eq!(path(ItemView::Open, 25, 25, 100), ListPath::ByGrid);
+        assert_eq!(path(ItemView::Open, 26, 26, 100), ListPath::ByItem);
+        assert_eq!(path(ItemView::Open, 1, 100, 100), ListPath::ByItem);
+        assert_eq!(path(ItemView::All, 100, 100, 100), ListPath::ByItem);
+        let max = i64::MAX;
+        assert_eq!(path(ItemView::Open, max, max, max), ListPath::ByItem);
+        // few verified among the scope's items: by their own index, however large the scope
+        assert_eq!(path(ItemView::Verified, 1, 100, 100), ListPath::Verified);
+        assert_eq!(path(ItemView::Verified, 24, 100, 400), ListPath::Verified);
+        assert_eq!(path(ItemView::Verified, 25, 100, 100), ListPath::ByItem);
+        assert_eq!(path(ItemView::Verified, 25, 100, 1000), ListPath::ByGrid);
     }
 
     const PLACES: [&str; 4] = [
@@ -933,10 +1133,22 @@ mod tests {
                         let by_grid =
                             pages(s, a, filter.clone(), Some(ListPath::ByGrid), now).await;
                         let chosen = pages(s, a, filter.clone(), None, now).await;
+                        // the verified items' own index serves the 已核查 list only
+                        let by_verified = if view == ItemView::Verified {
+                            pages(s, a, filter.clone(), Some(ListPath::Verified), now).await
+                        } else {
+                            pages(s, a, filter.clone(), None, now).await
+                        };
                         match (&by_item, &by_grid, &chosen) {
                             (Ok(x), Ok(y), Ok(z)) => {
                                 assert_eq!(x, y, "{:?} {filter:?} {now}", a.scope);
                                 assert_eq!(x, z, "{:?} {filter:?} {now}", a.scope);
+                                assert_eq!(
+                                    Some(x),
+                                    by_verified.as_ref().ok(),
+                                    "by the verified index: {:?} {filter:?}",
+                                    a.scope
+                                );
                                 compared += x.len();
                                 if view == ItemView::Overdue {
                                     overdue += x.len();
