@@ -2,7 +2,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -16,6 +16,8 @@ pub struct Store {
     url: String,
     /// SQLite's background checkpoints, shared by the clones; `None` on PostgreSQL.
     _checkpointer: Option<Arc<crate::wal::Checkpointer>>,
+    /// The watcher of a multi-host PostgreSQL URL, shared by the clones.
+    _failover: Option<Arc<crate::failover::Watcher>>,
 }
 
 #[derive(Clone, Debug)]
@@ -51,6 +53,7 @@ impl Store {
 
     /// [`Store::connect`], saying whether a missing SQLite file may be created.
     pub async fn connect_with(url: &str, create: Create) -> Result<Store> {
+        let mut failover = None;
         let backend = if url.starts_with("sqlite:") {
             let opts = SqliteConnectOptions::from_str(url)
                 .map_err(|e| StoreError::BadUrl(format!("{}: {e}", redact_url(url))))?;
@@ -78,13 +81,43 @@ impl Store {
                 .await?;
             Backend::Sqlite(pool)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let opts = PgConnectOptions::from_str(url)
-                .map_err(|e| StoreError::BadUrl(format!("{}: {e}", redact_url(url))))?;
+            let targets = crate::failover::PgTargets::parse(url)?;
+            let read_write = targets.read_write;
+            let first = if targets.needs_watch() {
+                targets.find().await.ok_or_else(|| {
+                    StoreError::Unavailable(sqlx::Error::Protocol(format!(
+                        "{} 中没有{}的数据库主机",
+                        redact_url(url),
+                        if read_write { "可写" } else { "可连接" }
+                    )))
+                })?
+            } else {
+                0
+            };
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(ACQUIRE_TIMEOUT)
-                .connect_with(opts)
+                // a host that became a standby never gets a connection meant for writes
+                .after_connect(move |conn, _| {
+                    Box::pin(async move {
+                        if crate::failover::fits(conn, read_write).await? {
+                            Ok(())
+                        } else {
+                            Err(sqlx::Error::Protocol(
+                                "该数据库主机是备库，不接受写入".into(),
+                            ))
+                        }
+                    })
+                })
+                .connect_with(targets.hosts[first].clone())
                 .await?;
+            if targets.needs_watch() {
+                failover = Some(Arc::new(crate::failover::Watcher::spawn(
+                    pool.clone(),
+                    targets,
+                    first,
+                )));
+            }
             Backend::Postgres(pool)
         } else {
             return Err(StoreError::BadUrl(format!(
@@ -100,6 +133,7 @@ impl Store {
             backend,
             url: url.to_string(),
             _checkpointer: checkpointer,
+            _failover: failover,
         })
     }
 

@@ -118,9 +118,11 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
-/// PostgreSQL SQLSTATE classes 08 (connection) and 57P (operator intervention, e.g. shutdown).
+/// PostgreSQL SQLSTATE classes 08 (connection) and 57P (operator intervention: a server
+/// shutting down or starting), and 25006: a write reaching a host that has just become a
+/// standby, during a failover.
 fn is_connection_loss(code: Option<&str>) -> bool {
-    code.is_some_and(|c| c.starts_with("08") || c.starts_with("57P"))
+    code.is_some_and(|c| c.starts_with("08") || c.starts_with("57P") || c == "25006")
 }
 
 /// The Chinese label of a column a unique key covers, for "用户名已存在" rather than

@@ -39,6 +39,7 @@ pub mod checkpoints;
 mod connect;
 mod daily;
 mod error;
+mod failover;
 mod grid;
 mod id_number;
 pub mod limits;
