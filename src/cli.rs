@@ -202,7 +202,7 @@ enum BenchCommand {
         /// afterwards (default: SQLite files in a temporary directory)
         #[arg(long)]
         database: Option<String>,
-        /// keep the PostgreSQL databases afterwards (to look at their plans)
+        /// keep the databases afterwards (to look at their plans)
         #[arg(long)]
         keep: bool,
     },
@@ -215,6 +215,13 @@ enum BenchCommand {
         /// Scans per request (1 = one request per scan)
         #[arg(long, default_value_t = 1)]
         batch: usize,
+        /// postgres://…/DB: run on that server, in a fresh database made beside DB and dropped
+        /// afterwards (default: SQLite in a temporary directory)
+        #[arg(long)]
+        database: Option<String>,
+        /// keep the database afterwards
+        #[arg(long)]
+        keep: bool,
     },
 }
 
@@ -413,8 +420,13 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
                     seconds,
                     clients,
                     batch,
+                    database,
+                    keep,
                 },
-        } => crate::bench::checkpoint::run(seconds, clients, batch).await?,
+        } => {
+            crate::bench::checkpoint::run(seconds, clients, batch, database.as_deref(), keep)
+                .await?
+        }
         Command::User {
             what:
                 UserCommand::Add {

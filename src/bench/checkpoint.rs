@@ -1,7 +1,8 @@
-//! `wangge bench checkpoint`: the real server on 127.0.0.1 (SQLite, synchronous=FULL) and N
-//! keep-alive HTTP clients posting scans for a fixed time. Reports scans/s, p50/p99 latency,
-//! checks that every acknowledged scan is in the database, and compares with a raw batched
-//! insert of scan rows through the same driver.
+//! `wangge bench checkpoint`: the real server on 127.0.0.1 (SQLite, synchronous=FULL, or a fresh
+//! database on the PostgreSQL server given with `--database`) and N keep-alive HTTP clients
+//! posting scans for a fixed time. Reports scans/s, p50/p99 latency, checks that every
+//! acknowledged scan is in the database, and compares with a raw batched insert of scan rows
+//! through the same driver into the same database.
 
 use std::time::{Duration, Instant};
 
@@ -12,7 +13,7 @@ use wangge_server::AppConfig;
 use wangge_store::checkpoints::NewCheckpoint;
 use wangge_store::{Actor, NewUser, Store};
 
-use super::{nth_id_number, Lcg, Scratch};
+use super::{nth_id_number, BenchDb, Lcg};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -124,42 +125,59 @@ async fn raw_insert(
     rows: usize,
     group: usize,
 ) -> Result<f64, BoxError> {
-    let wangge_store::Backend::Sqlite(pool) = store.backend() else {
-        return Err("raw baseline needs SQLite".into());
-    };
     const PER: usize = 256;
-    // plain `?`, as the server's writer uses on SQLite
-    let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; PER].join(", ");
+    let placeholders = |n: usize| -> String {
+        match store.backend() {
+            // plain `?`, as the server's writer uses on SQLite
+            wangge_store::Backend::Sqlite(_) => vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; n].join(", "),
+            wangge_store::Backend::Postgres(_) => (0..n)
+                .map(|r| {
+                    let p: Vec<String> = (1..=8).map(|c| format!("${}", r * 8 + c)).collect();
+                    format!("({})", p.join(", "))
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+    };
     let sql = format!(
         "INSERT INTO checkpoint_scans (checkpoint_id, id_number, plate, temperature, direction, \
-         code_colour, scanned_at, received_at) VALUES {values}"
+         code_colour, scanned_at, received_at) VALUES {}",
+        placeholders(PER)
     );
-    let now = wangge_store::now();
-    let started = Instant::now();
-    let mut done = 0;
-    while done < rows {
-        let mut tx = pool.begin().await?;
-        let mut in_tx = 0;
-        while in_tx < group {
-            let mut q = sqlx::query(&sql);
-            for i in 0..PER {
-                q = q
-                    .bind(checkpoint)
-                    .bind(nth_id_number((done + in_tx + i) as u64 % PEOPLE))
-                    .bind(None::<String>)
-                    .bind(36.5_f64)
-                    .bind("in")
-                    .bind("green")
-                    .bind(now)
-                    .bind(now);
+    macro_rules! insert_all {
+        ($pool:expr) => {{
+            let now = wangge_store::now();
+            let started = Instant::now();
+            let mut done = 0;
+            while done < rows {
+                let mut tx = $pool.begin().await?;
+                let mut in_tx = 0;
+                while in_tx < group {
+                    let mut q = sqlx::query(&sql);
+                    for i in 0..PER {
+                        q = q
+                            .bind(checkpoint)
+                            .bind(nth_id_number((done + in_tx + i) as u64 % PEOPLE))
+                            .bind(None::<String>)
+                            .bind(36.5_f64)
+                            .bind("in")
+                            .bind("green")
+                            .bind(now)
+                            .bind(now);
+                    }
+                    q.execute(&mut *tx).await?;
+                    in_tx += PER;
+                }
+                tx.commit().await?;
+                done += in_tx;
             }
-            q.execute(&mut *tx).await?;
-            in_tx += PER;
-        }
-        tx.commit().await?;
-        done += in_tx;
+            done as f64 / started.elapsed().as_secs_f64()
+        }};
     }
-    Ok(done as f64 / started.elapsed().as_secs_f64())
+    Ok(match store.backend() {
+        wangge_store::Backend::Sqlite(pool) => insert_all!(pool),
+        wangge_store::Backend::Postgres(pool) => insert_all!(pool),
+    })
 }
 
 fn percentile(sorted: &[u32], p: f64) -> f64 {
@@ -174,15 +192,28 @@ pub async fn run(
     seconds: u64,
     clients: usize,
     batch: usize,
+    database: Option<&str>,
+    keep: bool,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    run_inner(seconds, clients.max(1), batch.clamp(1, 1000))
+    let dbs = BenchDb::new("checkpoint", database)?;
+    let outcome = run_inner(&dbs, seconds, clients.max(1), batch.clamp(1, 1000))
         .await
-        .map_err(|e| -> Box<dyn std::error::Error> { e.to_string().into() })
+        .map_err(|e| -> Box<dyn std::error::Error> { e.to_string().into() });
+    if keep {
+        dbs.keep();
+    } else {
+        dbs.cleanup().await;
+    }
+    outcome
 }
 
-async fn run_inner(seconds: u64, clients: usize, batch: usize) -> Result<(), BoxError> {
-    let scratch = Scratch::new("checkpoint")?;
-    let store = Store::open(&scratch.sqlite_url("bench.db")).await?;
+async fn run_inner(
+    dbs: &BenchDb,
+    seconds: u64,
+    clients: usize,
+    batch: usize,
+) -> Result<(), BoxError> {
+    let store = dbs.fresh("scans").await.map_err(|e| e.to_string())?;
     let admin = Actor::system("bench");
     store
         .import_grid_csv(&admin, crate::demo::grid_csv().as_bytes())
@@ -231,7 +262,11 @@ async fn run_inner(seconds: u64, clients: usize, batch: usize) -> Result<(), Box
     ));
     let url = format!("http://{addr}/api/v1/checkpoints/{}/scans", cp.id);
     println!(
-        "卡口扫码压测：{clients} 个长连接客户端，每请求 {batch} 条，{seconds} s，http://{addr}（SQLite，synchronous=FULL）"
+        "卡口扫码压测：{clients} 个长连接客户端，每请求 {batch} 条，{seconds} s，http://{addr}（{}）",
+        match dbs {
+            BenchDb::Sqlite(_) => "SQLite，synchronous=FULL",
+            BenchDb::Postgres { .. } => "PostgreSQL，synchronous_commit 按服务器设置",
+        }
     );
     let started = Instant::now();
     let until = started + Duration::from_secs(seconds);

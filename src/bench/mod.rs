@@ -100,11 +100,17 @@ impl BenchDb {
         Ok(wangge_store::Store::open(&url).await?)
     }
 
-    /// Names the PostgreSQL databases made, which stay.
-    pub fn keep(&self) {
-        if let BenchDb::Postgres { made, .. } = self {
-            for db in made.lock().map(|m| m.clone()).unwrap_or_default() {
-                println!("保留数据库：{db}");
+    /// Names the databases made, which stay (PostgreSQL databases, or the SQLite directory).
+    pub fn keep(self) {
+        match self {
+            BenchDb::Postgres { made, .. } => {
+                for db in made.lock().map(|m| m.clone()).unwrap_or_default() {
+                    println!("保留数据库：{db}");
+                }
+            }
+            BenchDb::Sqlite(scratch) => {
+                println!("保留数据库目录：{}", scratch.0.display());
+                std::mem::forget(scratch);
             }
         }
     }

@@ -486,12 +486,17 @@ impl Store {
     fn verified_sql(&self) -> String {
         const VERIFIED: &str = "v.state NOT IN ('pending', 'reached')";
         let ids = match self.backend() {
+            // SQLite has no LATERAL; a correlated IN list per node, each bounded by the page,
+            // reads the same first ids of every node from the partial index
             crate::Backend::Sqlite(_) => format!(
-                "SELECT v.id FROM push_items v WHERE {VERIFIED} AND v.id > $5 \
-                 AND ($4 IS NULL OR v.batch_id = $4) \
-                 AND (v.node_id IN (SELECT id FROM grid_nodes WHERE path >= $1 AND path < $2) \
-                      OR (v.node_id IS NULL AND $3)) \
-                 ORDER BY v.id LIMIT $6"
+                "SELECT y.id FROM grid_nodes g JOIN push_items y ON y.id IN \
+                  (SELECT v.id FROM push_items v WHERE v.node_id = g.id AND {VERIFIED} \
+                   AND v.id > $5 AND ($4 IS NULL OR v.batch_id = $4) ORDER BY v.id LIMIT $6) \
+                 WHERE g.path >= $1 AND g.path < $2 \
+                 UNION ALL SELECT id FROM (SELECT v.id FROM push_items v \
+                  WHERE v.node_id IS NULL AND $3 AND {VERIFIED} AND v.id > $5 \
+                  AND ($4 IS NULL OR v.batch_id = $4) ORDER BY v.id LIMIT $6) \
+                 ORDER BY 1 LIMIT $6"
             ),
             crate::Backend::Postgres(_) => format!(
                 "SELECT y.id FROM (SELECT id FROM grid_nodes WHERE path >= $1 AND path < $2) \
