@@ -128,6 +128,30 @@ permission!(
     Role::posts_scans,
     "此角色不能上传卡口扫码"
 );
+permission!(
+    /// Sets up mass-testing campaigns (全员核酸) and their sampling points.
+    TestingManager,
+    Role::manages_testing,
+    "只有区级管理员和乡镇/街道干部可以组织核酸检测"
+);
+permission!(
+    /// Opens tubes at a sampling point, samples people into them and seals them (采样).
+    SampleCollector,
+    Role::collects_samples,
+    "此角色不能采样装管"
+);
+permission!(
+    /// Records the results of sealed tubes (检测结果).
+    ResultRecorder,
+    Role::records_results,
+    "只有检测机构和区级管理员可以录入检测结果"
+);
+permission!(
+    /// Sees the people of a positive or inconclusive tube to recall (召回名单).
+    RecallViewer,
+    Role::handles_residents,
+    "此角色不能查看召回名单"
+);
 
 #[cfg(test)]
 mod tests {
@@ -142,6 +166,10 @@ mod tests {
         assert!(!PushViewer::allows(r));
         assert!(!CheckpointViewer::allows(r));
         assert!(!ScanPoster::allows(r));
+        assert!(!TestingManager::allows(r));
+        assert!(!SampleCollector::allows(r));
+        assert!(!ResultRecorder::allows(r));
+        assert!(!RecallViewer::allows(r));
     }
 
     #[test]

@@ -128,6 +128,21 @@ impl Role {
         self.handles_residents() || self == Role::CheckpointOperator
     }
 
+    /// May set up mass-testing campaigns (全员核酸) and their sampling points in their subtree.
+    pub fn manages_testing(self) -> bool {
+        matches!(self, Role::DistrictAdmin | Role::TownshipOfficer)
+    }
+
+    /// May open tubes at sampling points of their subtree, sample people into them and seal them.
+    pub fn collects_samples(self) -> bool {
+        self.handles_residents()
+    }
+
+    /// May record tube results (检测结果): the labs, and the district for a lab's paper list.
+    pub fn records_results(self) -> bool {
+        matches!(self, Role::LabOperator | Role::DistrictAdmin)
+    }
+
     /// A machine account (卡口闸机, 检测机构系统): the only kind of account that may hold API
     /// tokens. Every other role is a person's account and signs in with a password only.
     pub fn is_machine(self) -> bool {

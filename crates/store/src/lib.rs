@@ -43,6 +43,7 @@ mod failover;
 mod grid;
 mod id_number;
 pub mod limits;
+pub mod mass_testing;
 mod people;
 mod policies;
 pub mod pushlist;
