@@ -20,6 +20,7 @@ mod home;
 pub mod i18n;
 mod jobs;
 mod login;
+mod mass_testing;
 mod pages;
 mod params;
 mod permission;
@@ -163,6 +164,7 @@ fn features(upload_limit: usize) -> Vec<feature::Feature> {
         policies::feature(),
         pushlists::feature(upload_limit),
         checkpoints::feature(),
+        mass_testing::feature(),
         exports::feature(),
         regions::feature(),
         home::coming(),

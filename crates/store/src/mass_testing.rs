@@ -30,7 +30,7 @@ use crate::{Actor, AuditEntry, Result, RowError, Scope, Store, StoreError, Store
 pub const MAX_RESULT_ROWS: usize = 10_000;
 
 /// 检测轮次: one round of testing over a node of the tree.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Campaign {
     pub id: i64,
     pub name: String,
@@ -58,7 +58,7 @@ pub struct NewCampaign {
 }
 
 /// 采样点.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct SamplingPoint {
     pub id: i64,
     pub campaign_id: i64,
@@ -88,7 +88,7 @@ pub struct NewSamplingPoint {
 }
 
 /// 试管.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Tube {
     pub id: i64,
     pub barcode: String,
@@ -120,7 +120,7 @@ pub struct NewSample {
 
 /// What a scan came to: the tube as it is now, and whether the person is in the resident
 /// register of the campaign's area (otherwise flagged 流动人口).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct SampleAck {
     pub tube: Tube,
     pub in_register: bool,
@@ -134,7 +134,7 @@ pub struct NewResult {
 }
 
 /// What an upload of results came to.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ResultsSummary {
     /// results stored now
     pub recorded: usize,
@@ -145,7 +145,7 @@ pub struct ResultsSummary {
 }
 
 /// A person of a recalled tube, as the caller may see them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct RecallMember {
     pub id_number: StoredIdNumber,
     pub name: String,
@@ -163,7 +163,7 @@ pub struct RecallMember {
 }
 
 /// 召回名单 of one tube.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Recall {
     pub tube: Tube,
     /// positive or inconclusive: every member the caller may see; otherwise empty
@@ -561,9 +561,7 @@ impl Store {
         let tube = self
             .tube_by_barcode_in(scope, &code)
             .await?
-            .ok_or_else(|| {
-                StoreError::invalid("barcode", format!("试管 {code} 未开管，或不在您的采样点"))
-            })?;
+            .ok_or_else(|| not_at_your_point(&code))?;
         if tube.state != "open" {
             return Err(tube_error("barcode", TubeError::Sealed { barcode: code }));
         }
@@ -680,7 +678,7 @@ impl Store {
         let tube = self
             .tube_by_barcode_in(scope, &code)
             .await?
-            .ok_or(StoreError::NotFound)?;
+            .ok_or_else(|| not_at_your_point(&code))?;
         if tube.state != "open" {
             return Err(StoreError::invalid(
                 "barcode",
@@ -966,6 +964,12 @@ impl Store {
 /// The caller's root path, for "the campaign's node is above the caller".
 fn scope_root(scope: &Scope) -> String {
     scope.root_path().to_string()
+}
+
+/// A tube the collector cannot use: never opened, or at a point outside their subtree (the
+/// same answer for both, so it tells nothing of other points).
+fn not_at_your_point(code: &Barcode) -> StoreError {
+    StoreError::invalid("barcode", format!("试管 {code} 未开管，或不在您的采样点"))
 }
 
 fn barcode_taken(code: &Barcode) -> StoreError {
