@@ -21,7 +21,7 @@ use wangge_domain::permission::{
     RecallViewer, ResultRecorder, SampleCollector, Staff, TestingManager,
 };
 use wangge_domain::testing::tube::{Barcode, PoolSize, TubeError, TubeResult};
-use wangge_domain::validate::{date, text, IdNumber, Mobile};
+use wangge_domain::validate::{date, text};
 
 use crate::error::Problems;
 use crate::{Actor, AuditEntry, Result, RowError, Scope, Store, StoreError, StoredIdNumber};
@@ -185,10 +185,14 @@ const TUBE_SELECT: &str =
     t.opened_at, t.sealed_at, t.result_at FROM test_tubes t \
     JOIN test_points p ON p.id = t.point_id JOIN grid_nodes g ON g.id = p.node_id";
 
+/// The barcode of the tube a person (`$2`) is in, in a campaign (`$1`).
+const SAMPLED_IN: &str = "SELECT t.barcode FROM test_samples s \
+    JOIN test_tubes t ON t.id = s.tube_id WHERE s.campaign_id = $1 AND s.person_id = $2";
+
 /// A campaign is seen from its node's subtree (`g.path` in `$lo..$hi`) and from above it
 /// (the caller's root starts with the campaign's path, `$root`).
-const CAMPAIGN_VISIBLE: &str = "((g.path >= $2 AND g.path < $3) \
-    OR substr($4, 1, length(g.path)) = g.path)";
+const CAMPAIGN_VISIBLE: &str = "((g.path >= $1 AND g.path < $2) \
+    OR substr($3, 1, length(g.path)) = g.path)";
 
 fn pool_size(field: &str, typed: &str) -> Result<PoolSize> {
     PoolSize::parse(typed).map_err(|e| StoreError::invalid(field, e.to_string()))
@@ -269,13 +273,13 @@ impl Store {
     pub async fn campaign(&self, actor: &Actor, id: i64) -> Result<Campaign> {
         let scope = actor.require::<Staff>()?;
         let (lo, hi) = scope.bounds();
-        let sql = format!("{CAMPAIGN_SELECT} WHERE c.id = $1 AND {CAMPAIGN_VISIBLE}");
+        let sql = format!("{CAMPAIGN_SELECT} WHERE {CAMPAIGN_VISIBLE} AND c.id = $4");
         on_pool!(self, pool => {
             sqlx::query_as::<_, Campaign>(&sql)
-                .bind(id)
                 .bind(&lo)
                 .bind(&hi)
-                .bind(scope_root(scope))
+                .bind(scope.root_path())
+                .bind(id)
                 .fetch_optional(pool)
                 .await?
         })
@@ -286,17 +290,15 @@ impl Store {
     pub async fn list_campaigns(&self, actor: &Actor) -> Result<Vec<Campaign>> {
         let scope = actor.require::<Staff>()?;
         let (lo, hi) = scope.bounds();
-        // $1 unused: the visibility condition's placeholders are shared with `campaign`
         let sql = format!(
-            "{CAMPAIGN_SELECT} WHERE ($1 = 0 OR c.id = $1) AND {CAMPAIGN_VISIBLE} \
+            "{CAMPAIGN_SELECT} WHERE {CAMPAIGN_VISIBLE} \
              ORDER BY c.starts_on DESC, c.id DESC LIMIT 500"
         );
         Ok(on_pool!(self, pool => {
             sqlx::query_as::<_, Campaign>(&sql)
-                .bind(0_i64)
                 .bind(&lo)
                 .bind(&hi)
-                .bind(scope_root(scope))
+                .bind(scope.root_path())
                 .fetch_all(pool)
                 .await?
         }))
@@ -531,30 +533,12 @@ impl Store {
         let code = barcode(typed)?;
         let mut problems = Problems::default();
         let today = crate::pushlist::today_in_china();
-        let id_number = problems.keep(
-            text::required("id_number", "身份证号", &new.id_number, text::CODE_MAX)
-                .map_err(StoreError::from)
-                .and_then(|v| {
-                    IdNumber::parse(&v, today)
-                        .map_err(|e| StoreError::invalid("id_number", e.to_string()))
-                }),
-        )?;
+        let id_number = problems.keep(crate::people::check_id_number(&new.id_number, today))?;
         let name = problems.keep(
             text::optional("name", "姓名", new.name.as_deref(), text::NAME_MAX)
                 .map_err(StoreError::from),
         )?;
-        let phone = problems.keep(
-            text::optional("phone", "手机号", new.phone.as_deref(), text::CODE_MAX)
-                .map_err(StoreError::from)
-                .and_then(|p| {
-                    p.map(|p| {
-                        Mobile::parse(&p)
-                            .map(|m| m.to_string())
-                            .map_err(|e| StoreError::invalid("phone", e.to_string()))
-                    })
-                    .transpose()
-                }),
-        )?;
+        let phone = problems.keep(crate::people::check_phone(new.phone.as_deref()))?;
         let (Some(id_number), Some(name), Some(phone)) = (id_number, name, phone) else {
             return Err(problems.into_error());
         };
@@ -571,10 +555,7 @@ impl Store {
         let outcome: Result<bool> = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let person_id = crate::people::upsert_person(&mut *tx, &id_number, now).await?;
-            let already: Option<(String,)> = sqlx::query_as(
-                "SELECT t.barcode FROM test_samples s JOIN test_tubes t ON t.id = s.tube_id \
-                 WHERE s.campaign_id = $1 AND s.person_id = $2",
-            )
+            let already: Option<(String,)> = sqlx::query_as(SAMPLED_IN)
             .bind(tube.campaign_id)
             .bind(person_id)
             .fetch_optional(&mut *tx)
@@ -631,7 +612,7 @@ impl Store {
                 // another collector sampled this person a moment ago
                 Err(StoreError::Conflict { .. }) => {
                     drop(tx);
-                    return Err(self.already_sampled(tube.campaign_id, &id_number).await);
+                    return Err(self.already_sampled(tube.campaign_id, person_id).await);
                 }
                 Err(other) => return Err(other),
             }
@@ -646,16 +627,14 @@ impl Store {
     }
 
     /// The refusal for a person sampled in this campaign already, naming the tube.
-    async fn already_sampled(&self, campaign_id: i64, id_number: &IdNumber) -> StoreError {
+    /// (The person's record is the committed one: a concurrent first sighting of the same ID
+    /// number waits on `persons`' unique key and then links to it.)
+    async fn already_sampled(&self, campaign_id: i64, person_id: i64) -> StoreError {
         let found: Result<Option<(String,)>> = async {
             Ok(on_pool!(self, pool => {
-                sqlx::query_as(
-                    "SELECT t.barcode FROM test_samples s JOIN test_tubes t ON t.id = s.tube_id \
-                     JOIN persons p ON p.id = s.person_id \
-                     WHERE s.campaign_id = $1 AND p.id_number = $2",
-                )
+                sqlx::query_as(SAMPLED_IN)
                 .bind(campaign_id)
-                .bind(id_number.as_str())
+                .bind(person_id)
                 .fetch_optional(pool)
                 .await?
             }))
@@ -904,46 +883,45 @@ impl Store {
             .as_deref()
             .and_then(|r| TubeResult::parse(r).ok())
             .is_some_and(TubeResult::needs_recall);
-        let point_worker = if point_in_scope && recalled {
-            self.grid_worker_of(&tube.node_code).await?
-        } else {
-            None
-        };
-        let (point_code, point_name) = if point_in_scope {
+        if !recalled {
+            return Ok(Recall {
+                tube,
+                members: Vec::new(),
+            });
+        }
+        let (point_code, point_name, point_worker) = if point_in_scope {
             let node = self.grid_node_by_code_in(scope, &tube.node_code).await?;
-            (node.code, node.name)
+            let worker = self.grid_worker_of(&tube.node_code).await?;
+            (node.code, node.name, worker)
         } else {
             Default::default()
         };
-        let members = if !recalled {
-            Vec::new()
-        } else {
-            rows.into_iter()
-                .filter_map(|r| match (r.resident_name, r.resident_node_code) {
-                    (Some(name), Some(node_code)) => Some(RecallMember {
-                        id_number: r.id_number,
-                        name,
-                        phone: r.resident_phone,
-                        address: r.resident_address.unwrap_or_default(),
-                        node_code,
-                        node_name: r.resident_node_name.unwrap_or_default(),
-                        worker: r.resident_worker,
-                        in_register: r.in_register,
-                    }),
-                    _ if point_in_scope => Some(RecallMember {
-                        id_number: r.id_number,
-                        name: r.typed_name,
-                        phone: r.typed_phone,
-                        address: String::new(),
-                        node_code: point_code.clone(),
-                        node_name: point_name.clone(),
-                        worker: point_worker.clone(),
-                        in_register: r.in_register,
-                    }),
-                    _ => None,
-                })
-                .collect()
-        };
+        let members = rows
+            .into_iter()
+            .filter_map(|r| match (r.resident_name, r.resident_node_code) {
+                (Some(name), Some(node_code)) => Some(RecallMember {
+                    id_number: r.id_number,
+                    name,
+                    phone: r.resident_phone,
+                    address: r.resident_address.unwrap_or_default(),
+                    node_code,
+                    node_name: r.resident_node_name.unwrap_or_default(),
+                    worker: r.resident_worker,
+                    in_register: r.in_register,
+                }),
+                _ if point_in_scope => Some(RecallMember {
+                    id_number: r.id_number,
+                    name: r.typed_name,
+                    phone: r.typed_phone,
+                    address: String::new(),
+                    node_code: point_code.clone(),
+                    node_name: point_name.clone(),
+                    worker: point_worker.clone(),
+                    in_register: r.in_register,
+                }),
+                _ => None,
+            })
+            .collect();
         Ok(Recall { tube, members })
     }
 
@@ -959,11 +937,6 @@ impl Store {
             .await?
         }))
     }
-}
-
-/// The caller's root path, for "the campaign's node is above the caller".
-fn scope_root(scope: &Scope) -> String {
-    scope.root_path().to_string()
 }
 
 /// A tube the collector cannot use: never opened, or at a point outside their subtree (the

@@ -59,6 +59,23 @@ pub(crate) struct CheckedPerson {
     pub(crate) phone: Option<String>,
 }
 
+/// The `id_number` field as typed: bounded, then a valid 身份证号 on `today`.
+pub(crate) fn check_id_number(typed: &str, today: NaiveDate) -> Result<IdNumber> {
+    let v = text::required("id_number", "身份证号", typed, text::CODE_MAX)?;
+    IdNumber::parse(&v, today).map_err(|e| StoreError::invalid("id_number", e.to_string()))
+}
+
+/// The optional `phone` field as typed: bounded first (trimmed, empty is `None`), then parsed.
+pub(crate) fn check_phone(typed: Option<&str>) -> Result<Option<String>> {
+    text::optional("phone", "手机号", typed, text::CODE_MAX)?
+        .map(|p| {
+            Mobile::parse(&p)
+                .map(|m| m.to_string())
+                .map_err(|e| StoreError::invalid("phone", e.to_string()))
+        })
+        .transpose()
+}
+
 /// The identity fields of a person as typed, checked: every bad one is named at once
 /// ([`StoreError::Fields`] when there are several).
 pub(crate) fn check_person(
@@ -69,29 +86,10 @@ pub(crate) fn check_person(
 ) -> Result<CheckedPerson> {
     // every bad field at once, in the order of the form
     let mut problems = crate::error::Problems::default();
-    let id_number = problems.keep(
-        text::required("id_number", "身份证号", id_number, text::CODE_MAX)
-            .map_err(StoreError::from)
-            .and_then(|v| {
-                IdNumber::parse(&v, today)
-                    .map_err(|e| StoreError::invalid("id_number", e.to_string()))
-            }),
-    )?;
+    let id_number = problems.keep(check_id_number(id_number, today))?;
     let name = problems
         .keep(text::required("name", "姓名", name, text::NAME_MAX).map_err(StoreError::from))?;
-    // bounded first (trimmed, empty is None), then parsed
-    let phone = problems.keep(
-        text::optional("phone", "手机号", phone, text::CODE_MAX)
-            .map_err(StoreError::from)
-            .and_then(|p| {
-                p.map(|p| {
-                    Mobile::parse(&p)
-                        .map(|m| m.to_string())
-                        .map_err(|e| StoreError::invalid("phone", e.to_string()))
-                })
-                .transpose()
-            }),
-    )?;
+    let phone = problems.keep(check_phone(phone))?;
     match (id_number, name, phone) {
         (Some(id_number), Some(name), Some(phone)) => Ok(CheckedPerson {
             id_number,
